@@ -184,15 +184,17 @@ class Importer:
                 elif loc == "headers":
                     d["location"] = "header-map"
                     d["wire"] = m["locationName"]
-                elif m.get("hostLabel"):
-                    d["location"] = "host-label"
                 else:
                     d["location"] = "body"
                     body_members.append((mname, m))
                 if mname in required:
                     d["required"] = True
                 if m.get("hostLabel"):
-                    d["location"] = "host-label" if d["location"] == "body" else d["location"]
+                    d["host_label"] = True
+                if mname == "Expires" and loc == "header" and target["type"] == "string":
+                    # The model types Expires as a string; botocore takes a timestamp and sends an HTTP date.
+                    d["shape"] = "timestamp"
+                    d["timestamp_format"] = "rfc822"
                 fmt = self.ts_format(m, m["shape"])
                 if fmt:
                     d["timestamp_format"] = fmt

@@ -18,15 +18,24 @@ pub struct Page {
 /// Every reference page: one per operation, plus `README.md`, the index.
 pub fn pages(spec: &Spec) -> Vec<Page> {
     let mut tera = Tera::default();
-    if let Err(e) = tera.add_raw_templates([("operation.md", OPERATION_TEMPLATE), ("index.md", INDEX_TEMPLATE)]) {
+    if let Err(e) = tera.add_raw_templates([
+        ("operation.md", OPERATION_TEMPLATE),
+        ("index.md", INDEX_TEMPLATE),
+    ]) {
         panic!("codegen/templates: {e}");
     }
     let mut out: Vec<Page> = spec
         .operations
         .iter()
-        .map(|op| Page { file_name: format!("{}.md", kebab(&op.name)), text: render(&tera, "operation.md", &operation_context(spec, op)) })
+        .map(|op| Page {
+            file_name: format!("{}.md", kebab(&op.name)),
+            text: render(&tera, "operation.md", &operation_context(spec, op)),
+        })
         .collect();
-    out.push(Page { file_name: "README.md".into(), text: render(&tera, "index.md", &index_context(spec)) });
+    out.push(Page {
+        file_name: "README.md".into(),
+        text: render(&tera, "index.md", &index_context(spec)),
+    });
     out
 }
 
@@ -81,7 +90,6 @@ fn sent_as(m: &Member) -> String {
         Location::Header => format!("header `{wire}`"),
         Location::HeaderMap => format!("headers `{wire}*`"),
         Location::Payload | Location::Body => "body".into(),
-        Location::HostLabel => "host prefix".into(),
     }
 }
 
@@ -108,8 +116,12 @@ fn operation_context(spec: &Spec, op: &Operation) -> Context {
         .iter()
         .map(|m| {
             let note = match m.encoding.as_deref() {
-                Some("sse-customer-key") => "Give the raw key: s3op sends it base64-encoded, with its MD5.",
-                Some("copy-source") => "As `bucket/key` or `bucket/key?versionId=ID`; s3op percent-encodes the key.",
+                Some("sse-customer-key") => {
+                    "Give the raw key: s3op sends it base64-encoded, with its MD5."
+                }
+                Some("copy-source") => {
+                    "As `bucket/key` or `bucket/key?versionId=ID`; s3op percent-encodes the key."
+                }
                 _ if m.shape == "blob" => "A file path, `-` for standard input.",
                 _ => "",
             };
@@ -144,7 +156,12 @@ fn operation_context(spec: &Spec, op: &Operation) -> Context {
     };
     c.insert("output_text", text);
     c.insert("output_fields", &fields);
-    let headers: Vec<String> = op.output.headers.iter().map(|h| format!("`{}`", h.wire.to_lowercase())).collect();
+    let headers: Vec<String> = op
+        .output
+        .headers
+        .iter()
+        .map(|h| format!("`{}`", h.wire.to_lowercase()))
+        .collect();
     c.insert("output_headers", &headers.join(", "));
     c.insert("example", &example(spec, op));
     c
@@ -152,7 +169,10 @@ fn operation_context(spec: &Spec, op: &Operation) -> Context {
 
 /// A minimal command line: the required members with plausible values.
 fn example(spec: &Spec, op: &Operation) -> String {
-    let mut line = format!("s3op --endpoint-url http://127.0.0.1:9000 {}", kebab(&op.name));
+    let mut line = format!(
+        "s3op --endpoint-url http://127.0.0.1:9000 {}",
+        kebab(&op.name)
+    );
     for m in op.members.iter().filter(|m| m.required) {
         let value = match (m.name.as_str(), m.shape.as_str()) {
             ("Bucket", _) => "my-bucket".to_string(),
@@ -163,7 +183,11 @@ fn example(spec: &Spec, op: &Operation) -> String {
             (_, "integer" | "long") => "1".to_string(),
             (_, "boolean") => "true".to_string(),
             (_, "timestamp") => "2026-01-02T03:04:05Z".to_string(),
-            (_, "string") => m.values.first().cloned().unwrap_or_else(|| "VALUE".to_string()),
+            (_, "string") => m
+                .values
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "VALUE".to_string()),
             (_, other) => format!("'{}'", example_json(spec, other, 0)),
         };
         line.push_str(&format!(" --{} {}", kebab(&m.name), value));
@@ -183,7 +207,9 @@ fn example_json(spec: &Spec, shape: &str, depth: usize) -> String {
         "integer" | "long" | "float" | "double" => "1".into(),
         "boolean" => "true".into(),
         other => match spec.shapes.get(other) {
-            Some(ShapeDef::List { member, .. }) => format!("[{}]", example_json(spec, member, depth + 1)),
+            Some(ShapeDef::List { member, .. }) => {
+                format!("[{}]", example_json(spec, member, depth + 1))
+            }
             Some(ShapeDef::Map { .. }) => "{\"key\":\"value\"}".into(),
             Some(ShapeDef::Structure { members, .. }) => {
                 let first: Vec<String> = members

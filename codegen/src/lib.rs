@@ -12,7 +12,10 @@ use std::path::Path;
 
 /// Read `spec_dir`, write `operations.rs` and `reference/*.md` into `out_dir`. Returns the spec files
 /// read, for `cargo:rerun-if-changed`.
-pub fn build(spec_dir: &Path, out_dir: &Path) -> Result<Vec<std::path::PathBuf>, Box<dyn std::error::Error>> {
+pub fn build(
+    spec_dir: &Path,
+    out_dir: &Path,
+) -> Result<Vec<std::path::PathBuf>, Box<dyn std::error::Error>> {
     let spec = spec::Spec::load(spec_dir)?;
     fs::write(out_dir.join("operations.rs"), rust::generate(&spec))?;
     let reference = out_dir.join("reference");

@@ -28,9 +28,10 @@ pub fn rust_field(name: &str) -> String {
 }
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
-    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
-    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "yield",
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+    "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "yield",
 ];
 
 /// botocore's two rules: a capitalised word (`[A-Z][a-z]+`) starts a new word, and so does an upper-case
@@ -40,13 +41,16 @@ fn words(name: &str) -> Vec<String> {
     let mut cut = vec![false; chars.len()];
     // Rule 1: (.)([A-Z][a-z]+) → a cut before the capital.
     for i in 1..chars.len() {
-        if chars[i].is_ascii_uppercase() && chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase()) {
+        if chars[i].is_ascii_uppercase() && chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase())
+        {
             cut[i] = true;
         }
     }
     // Rule 2: ([a-z0-9])([A-Z]) → a cut before the capital.
     for i in 1..chars.len() {
-        if chars[i].is_ascii_uppercase() && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit()) {
+        if chars[i].is_ascii_uppercase()
+            && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit())
+        {
             cut[i] = true;
         }
     }
@@ -78,10 +82,16 @@ mod tests {
         assert_eq!(kebab("VersionId"), "version-id");
         assert_eq!(kebab("MultipartUpload"), "multipart-upload");
         assert_eq!(kebab("SSECustomerKey"), "sse-customer-key");
-        assert_eq!(kebab("PutBucketOwnershipControls"), "put-bucket-ownership-controls");
+        assert_eq!(
+            kebab("PutBucketOwnershipControls"),
+            "put-bucket-ownership-controls"
+        );
         assert_eq!(kebab("MFA"), "mfa");
         assert_eq!(snake("ListObjectsV2"), "list_objects_v2");
-        assert_eq!(snake("SSEKMSEncryptionContext"), "ssekms_encryption_context");
+        assert_eq!(
+            snake("SSEKMSEncryptionContext"),
+            "ssekms_encryption_context"
+        );
         assert_eq!(screaming("PutObject"), "PUT_OBJECT");
         assert_eq!(rust_field("Type"), "type_");
     }

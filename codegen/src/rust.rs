@@ -15,10 +15,18 @@ use crate::spec::{Field, Location, Member, Operation, ShapeDef, Spec};
 pub fn generate(spec: &Spec) -> String {
     let mut items = Vec::new();
     let mut shapes = ShapeEmitter::new(spec);
-    let ops: Vec<TokenStream> = spec.operations.iter().map(|op| operation(spec, op, &mut shapes)).collect();
+    let ops: Vec<TokenStream> = spec
+        .operations
+        .iter()
+        .map(|op| operation(spec, op, &mut shapes))
+        .collect();
     items.push(shapes.finish());
     items.extend(ops);
-    let list: Vec<_> = spec.operations.iter().map(|op| format_ident!("{}", screaming(&op.name))).collect();
+    let list: Vec<_> = spec
+        .operations
+        .iter()
+        .map(|op| format_ident!("{}", screaming(&op.name)))
+        .collect();
     items.push(quote! {
         #[doc = " Every operation in the spec, sorted by S3 API name."]
         pub static OPERATIONS: &[&Operation] = &[#(&#list),*];
@@ -40,7 +48,13 @@ pub fn generate_operations(spec: &Spec, names: &[&str]) -> String {
 
 /// `#[doc]` attributes, one per line, each starting with a space so they print as `/// text`.
 fn doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
     quote! { #(#[doc = #lines])* }
 }
 
@@ -60,7 +74,10 @@ struct ShapeEmitter<'s> {
 
 impl<'s> ShapeEmitter<'s> {
     fn new(spec: &'s Spec) -> Self {
-        ShapeEmitter { spec, emitted: BTreeMap::new() }
+        ShapeEmitter {
+            spec,
+            emitted: BTreeMap::new(),
+        }
     }
 
     fn finish(self) -> TokenStream {
@@ -69,7 +86,12 @@ impl<'s> ShapeEmitter<'s> {
     }
 
     /// A `&'static Shape` expression for a shape reference.
-    fn reference(&mut self, shape: &str, timestamp_format: Option<&str>, flattened: bool) -> TokenStream {
+    fn reference(
+        &mut self,
+        shape: &str,
+        timestamp_format: Option<&str>,
+        flattened: bool,
+    ) -> TokenStream {
         match shape {
             "string" => quote!(&Shape::String),
             "integer" => quote!(&Shape::Integer),
@@ -86,9 +108,19 @@ impl<'s> ShapeEmitter<'s> {
                 let Some(def) = self.spec.shapes.get(name) else {
                     panic!("spec: unknown shape {name:?}");
                 };
-                let list_flattened = matches!(def, ShapeDef::List { flattened: true, .. });
+                let list_flattened = matches!(
+                    def,
+                    ShapeDef::List {
+                        flattened: true,
+                        ..
+                    }
+                );
                 let variant = flattened && !list_flattened;
-                let key = if variant { format!("{name}+flattened") } else { name.to_string() };
+                let key = if variant {
+                    format!("{name}+flattened")
+                } else {
+                    name.to_string()
+                };
                 let ident = if variant {
                     format_ident!("SHAPE_{}_FLATTENED", screaming(name))
                 } else {
@@ -99,7 +131,8 @@ impl<'s> ShapeEmitter<'s> {
                     self.emitted.insert(key.clone(), TokenStream::new());
                     let body = self.definition(name, def, variant);
                     let doc = doc(&format!("Shape `{name}` from spec/shapes.toml."));
-                    self.emitted.insert(key, quote! { #doc pub static #ident: Shape = #body; });
+                    self.emitted
+                        .insert(key, quote! { #doc pub static #ident: Shape = #body; });
                 }
                 quote!(&#ident)
             }
@@ -112,12 +145,22 @@ impl<'s> ShapeEmitter<'s> {
                 let fields: Vec<TokenStream> = members.iter().map(|f| self.field(f)).collect();
                 quote!(Shape::Structure(&[#(#fields),*]))
             }
-            ShapeDef::List { member, member_wire, flattened, timestamp_format } => {
+            ShapeDef::List {
+                member,
+                member_wire,
+                flattened,
+                timestamp_format,
+            } => {
                 let member = self.reference(member, timestamp_format.as_deref(), false);
                 let flattened = *flattened || force_flattened;
                 quote!(Shape::List(ListShape { member: #member, member_wire: #member_wire, flattened: #flattened }))
             }
-            ShapeDef::Map { value, key_wire, value_wire, flattened } => {
+            ShapeDef::Map {
+                value,
+                key_wire,
+                value_wire,
+                flattened,
+            } => {
                 let value = self.reference(value, None, false);
                 quote!(Shape::Map(MapShape { key_wire: #key_wire, value: #value, value_wire: #value_wire, flattened: #flattened }))
             }
@@ -207,12 +250,21 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
                 let (member, shape) = match (&p.member, &p.shape) {
                     (Some(member), _) => {
                         let Some(m) = op.members.iter().find(|m| &m.name == member) else {
-                            panic!("spec/operations/{}.toml: payload member {member} missing", op.name)
+                            panic!(
+                                "spec/operations/{}.toml: payload member {member} missing",
+                                op.name
+                            )
                         };
-                        (quote!(Some(#member)), shapes.reference(&m.shape, None, false))
+                        (
+                            quote!(Some(#member)),
+                            shapes.reference(&m.shape, None, false),
+                        )
                     }
                     (None, Some(shape)) => (quote!(None), shapes.reference(shape, None, false)),
-                    (None, None) => panic!("spec/operations/{}.toml: payload needs member or shape", op.name),
+                    (None, None) => panic!(
+                        "spec/operations/{}.toml: payload needs member or shape",
+                        op.name
+                    ),
                 };
                 quote!(Payload::Xml { member: #member, root: #root, namespace: #namespace, shape: #shape })
             }
@@ -246,7 +298,9 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
          [`send`](Self::send) it, or turn it into a [`Request`] for dry runs, presigning, extra headers and \
          object downloads. Reference: `docs/reference/{cli_name}.md`."
     );
-    let method_doc = doc(&format!("{summary}\n\nStarts a [`{builder}`] request (`{method} {path}`)."));
+    let method_doc = doc(&format!(
+        "{summary}\n\nStarts a [`{builder}`] request (`{method} {path}`)."
+    ));
     let builder_doc = doc(&builder_doc);
     quote! {
         #static_doc
@@ -312,19 +366,25 @@ fn member_entry(op: &Operation, m: &Member, shape: &TokenStream) -> TokenStream 
         Location::HeaderMap => quote!(Location::HeaderMap(#wire)),
         Location::Payload => quote!(Location::Payload),
         Location::Body => quote!(Location::Body),
-        Location::HostLabel => quote!(Location::HostLabel),
     };
+    let host_label = m.host_label;
     let required = m.required;
     let encoding = match m.encoding.as_deref() {
         None => quote!(Encoding::None),
         Some("sse-customer-key") => {
             let Some(h) = &m.md5_header else {
-                panic!("spec/operations/{}.toml: member {} needs md5_header", op.name, m.name)
+                panic!(
+                    "spec/operations/{}.toml: member {} needs md5_header",
+                    op.name, m.name
+                )
             };
             quote!(Encoding::SseCustomerKey { md5_header: #h })
         }
         Some("copy-source") => quote!(Encoding::CopySource),
-        Some(other) => panic!("spec/operations/{}.toml: member {}: unknown encoding {other:?}", op.name, m.name),
+        Some(other) => panic!(
+            "spec/operations/{}.toml: member {}: unknown encoding {other:?}",
+            op.name, m.name
+        ),
     };
     let streaming = m.streaming;
     let values = &m.values;
@@ -338,6 +398,7 @@ fn member_entry(op: &Operation, m: &Member, shape: &TokenStream) -> TokenStream 
             required: #required,
             encoding: #encoding,
             streaming: #streaming,
+            host_label: #host_label,
             values: &[#(#values),*],
         }
     }

@@ -77,6 +77,9 @@ pub struct Member {
     pub streaming: bool,
     #[serde(default)]
     pub deprecated: bool,
+    /// Also fills `{Name}` in the operation's host prefix (WriteGetObjectResponse's RequestRoute).
+    #[serde(default)]
+    pub host_label: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -91,8 +94,6 @@ pub enum Location {
     Payload,
     /// One of several members that together make the XML body.
     Body,
-    /// Fills a `{Label}` in the operation's host prefix.
-    HostLabel,
 }
 
 /// What the request body is made of.
@@ -186,7 +187,16 @@ pub struct Field {
 }
 
 /// The scalar type names a member or field may use instead of a shape name.
-pub const SCALARS: &[&str] = &["string", "integer", "long", "boolean", "timestamp", "blob", "float", "double"];
+pub const SCALARS: &[&str] = &[
+    "string",
+    "integer",
+    "long",
+    "boolean",
+    "timestamp",
+    "blob",
+    "float",
+    "double",
+];
 
 /// An error in the spec, naming the file and the entry.
 #[derive(Debug)]
@@ -213,23 +223,35 @@ impl Spec {
         entries.sort();
         let mut operations = Vec::new();
         for path in entries {
-            let text = fs::read_to_string(&path).map_err(|e| SpecError(format!("{}: {e}", path.display())))?;
+            let text = fs::read_to_string(&path)
+                .map_err(|e| SpecError(format!("{}: {e}", path.display())))?;
             let op: Operation =
                 toml::from_str(&text).map_err(|e| SpecError(format!("{}: {e}", path.display())))?;
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
             if stem != op.name {
-                return Err(SpecError(format!("{}: name {:?} differs from the file name", path.display(), op.name)));
+                return Err(SpecError(format!(
+                    "{}: name {:?} differs from the file name",
+                    path.display(),
+                    op.name
+                )));
             }
             operations.push(op);
             files.push(path);
         }
         let shapes_path = dir.join("shapes.toml");
-        let text =
-            fs::read_to_string(&shapes_path).map_err(|e| SpecError(format!("{}: {e}", shapes_path.display())))?;
-        let shapes: BTreeMap<String, ShapeDef> =
-            toml::from_str(&text).map_err(|e| SpecError(format!("{}: {e}", shapes_path.display())))?;
+        let text = fs::read_to_string(&shapes_path)
+            .map_err(|e| SpecError(format!("{}: {e}", shapes_path.display())))?;
+        let shapes: BTreeMap<String, ShapeDef> = toml::from_str(&text)
+            .map_err(|e| SpecError(format!("{}: {e}", shapes_path.display())))?;
         files.push(shapes_path);
-        let spec = Spec { operations, shapes, files };
+        let spec = Spec {
+            operations,
+            shapes,
+            files,
+        };
         spec.check()?;
         Ok(spec)
     }
@@ -242,13 +264,17 @@ impl Spec {
     fn check(&self) -> Result<(), SpecError> {
         for (name, shape) in &self.shapes {
             let refs: Vec<&str> = match shape {
-                ShapeDef::Structure { members, .. } => members.iter().map(|f| f.shape.as_str()).collect(),
+                ShapeDef::Structure { members, .. } => {
+                    members.iter().map(|f| f.shape.as_str()).collect()
+                }
                 ShapeDef::List { member, .. } => vec![member.as_str()],
                 ShapeDef::Map { value, .. } => vec![value.as_str()],
             };
             for r in refs {
                 if !self.known(r) {
-                    return Err(SpecError(format!("spec/shapes.toml [{name}]: unknown shape {r:?}")));
+                    return Err(SpecError(format!(
+                        "spec/shapes.toml [{name}]: unknown shape {r:?}"
+                    )));
                 }
             }
         }
@@ -256,15 +282,27 @@ impl Spec {
             let at = |what: String| SpecError(format!("spec/operations/{}.toml: {what}", op.name));
             for m in &op.members {
                 if !self.known(&m.shape) {
-                    return Err(at(format!("member {}: unknown shape {:?}", m.name, m.shape)));
+                    return Err(at(format!(
+                        "member {}: unknown shape {:?}",
+                        m.name, m.shape
+                    )));
                 }
-                let needs_wire = matches!(m.location, Location::Uri | Location::Query | Location::Header | Location::HeaderMap);
+                let needs_wire = matches!(
+                    m.location,
+                    Location::Uri | Location::Query | Location::Header | Location::HeaderMap
+                );
                 if needs_wire && m.wire.is_none() {
-                    return Err(at(format!("member {}: a {:?} member needs `wire`", m.name, m.location)));
+                    return Err(at(format!(
+                        "member {}: a {:?} member needs `wire`",
+                        m.name, m.location
+                    )));
                 }
             }
             for label in path_labels(&op.path) {
-                let found = op.members.iter().any(|m| m.location == Location::Uri && m.wire.as_deref() == Some(label));
+                let found = op
+                    .members
+                    .iter()
+                    .any(|m| m.location == Location::Uri && m.wire.as_deref() == Some(label));
                 if !found {
                     return Err(at(format!("path label {{{label}}} has no uri member")));
                 }
@@ -272,19 +310,30 @@ impl Spec {
             if let Some(p) = &op.payload {
                 match (&p.member, &p.shape) {
                     (Some(member), _) => {
-                        if !op.members.iter().any(|m| &m.name == member && m.location == Location::Payload) {
-                            return Err(at(format!("payload member {member:?} is not a member with location payload")));
+                        if !op
+                            .members
+                            .iter()
+                            .any(|m| &m.name == member && m.location == Location::Payload)
+                        {
+                            return Err(at(format!(
+                                "payload member {member:?} is not a member with location payload"
+                            )));
                         }
                     }
                     (None, Some(shape)) => {
                         if !self.shapes.contains_key(shape) {
-                            return Err(at(format!("payload shape {shape:?} is not in shapes.toml")));
+                            return Err(at(format!(
+                                "payload shape {shape:?} is not in shapes.toml"
+                            )));
                         }
                     }
                     (None, None) => return Err(at("payload needs `member` or `shape`".into())),
                 }
                 if !["xml", "blob", "text"].contains(&p.kind.as_str()) {
-                    return Err(at(format!("payload kind {:?} is not xml, blob or text", p.kind)));
+                    return Err(at(format!(
+                        "payload kind {:?} is not xml, blob or text",
+                        p.kind
+                    )));
                 }
             }
             if !["none", "xml", "blob", "text", "event-stream"].contains(&op.output.kind.as_str()) {
@@ -304,7 +353,10 @@ impl Spec {
 pub fn path_labels(path: &str) -> Vec<&str> {
     path.split('{')
         .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(label, _)| label.trim_end_matches('+')))
+        .filter_map(|rest| {
+            rest.split_once('}')
+                .map(|(label, _)| label.trim_end_matches('+'))
+        })
         .collect()
 }
 

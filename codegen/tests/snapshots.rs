@@ -7,7 +7,8 @@ use s3op_codegen::rust::generate_operations;
 use s3op_codegen::spec::Spec;
 
 fn spec() -> Spec {
-    Spec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")).unwrap_or_else(|e| panic!("{e}"))
+    Spec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

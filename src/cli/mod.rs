@@ -1,0 +1,375 @@
+//! The command line: global flags, one subcommand per operation of the generated tables (named and
+//! flagged as `aws s3api` names them), `presign` and `basic-data`. Every subcommand and flag comes from
+//! the spec tables at run time; nothing here is per-operation. Errors are rendered here, once, and
+//! mapped to exit codes: 0 success, 1 S3 error or transport failure, 2 bad input (nothing sent).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::time::Duration;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use s3op::config::BasicData;
+use s3op::operation::{Location, Operation, Output, Payload};
+use s3op::shape::Shape;
+use s3op::{Client, Envelope, Error, Value, OPERATIONS};
+
+const EXIT_OK: i32 = 0;
+const EXIT_FAILED: i32 = 1;
+const EXIT_USAGE: i32 = 2;
+
+/// Parse `args`, run the command, return the exit code.
+pub async fn run(args: Vec<OsString>) -> i32 {
+    let matches = match command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    EXIT_OK
+                }
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => EXIT_USAGE,
+                _ => EXIT_USAGE,
+            };
+        }
+    };
+    match dispatch(&matches).await {
+        Ok(code) => code,
+        Err(failure) => failure.report(),
+    }
+}
+
+/// A failure on its way to the user: rendered once, with its exit code.
+enum Failure {
+    Usage(String),
+    Library(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Library(e)
+    }
+}
+
+impl Failure {
+    fn report(self) -> i32 {
+        match self {
+            Failure::Usage(message) => {
+                eprintln!("s3op: error: {message}");
+                EXIT_USAGE
+            }
+            Failure::Library(Error::Service(envelope)) => {
+                print_envelope(&envelope, false);
+                EXIT_FAILED
+            }
+            Failure::Library(e) if e.is_input_error() => {
+                eprintln!("s3op: error: {e}");
+                EXIT_USAGE
+            }
+            Failure::Library(e) => {
+                eprintln!("s3op: error: {e}");
+                EXIT_FAILED
+            }
+        }
+    }
+}
+
+fn print_envelope(envelope: &Envelope, to_stderr: bool) {
+    let text = envelope.to_json_pretty();
+    if to_stderr {
+        eprintln!("{text}");
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+    }
+}
+
+fn global_args() -> Vec<Arg> {
+    vec![
+        Arg::new("endpoint-url")
+            .long("endpoint-url")
+            .global(true)
+            .value_name("URL")
+            .help("S3 endpoint (default: AWS, from the region)"),
+        Arg::new("region")
+            .long("region")
+            .global(true)
+            .value_name("REGION")
+            .help("Region to sign for"),
+        Arg::new("profile")
+            .long("profile")
+            .global(true)
+            .value_name("NAME")
+            .help("Profile from ~/.aws/config and ~/.aws/credentials"),
+        Arg::new("path-style")
+            .long("path-style")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Put the bucket in the path, not the host name"),
+        Arg::new("data")
+            .long("data")
+            .global(true)
+            .value_name("FILE|JSON")
+            .help("Basic data (URL, keys, region) as written by `s3op basic-data`"),
+        Arg::new("dry-run")
+            .long("dry-run")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Print the signed request as JSON instead of sending it"),
+        Arg::new("header")
+            .long("header")
+            .global(true)
+            .value_name("NAME: VALUE")
+            .action(ArgAction::Append)
+            .help("Add (and sign) a header on the request; repeatable"),
+        Arg::new("no-sign-request")
+            .long("no-sign-request")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Send requests anonymously"),
+    ]
+}
+
+/// The whole command tree, built from the operation tables.
+fn command() -> Command {
+    let mut root = Command::new("s3op")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("An S3 client: every S3 operation as a subcommand, every answer as a JSON envelope")
+        .after_help("Operations take flags named as `aws s3api` names them; `s3op <operation> --help` shows its reference page.")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .args(global_args());
+    for op in OPERATIONS {
+        root = root.subcommand(operation_command(op, false));
+    }
+    let mut presign = Command::new("presign")
+        .about("Print a presigned URL for an operation (get-object, put-object, …)")
+        .subcommand_required(true)
+        .arg(
+            Arg::new("expires-in")
+                .long("expires-in")
+                .global(true)
+                .value_name("SECONDS")
+                .value_parser(clap::value_parser!(u64))
+                .default_value("3600")
+                .help("Seconds the URL stays valid (at most 604800, 7 days)"),
+        );
+    for op in OPERATIONS {
+        presign = presign.subcommand(operation_command(op, true));
+    }
+    root.subcommand(presign).subcommand(basic_data_command())
+}
+
+fn operation_command(op: &'static Operation, presign: bool) -> Command {
+    let mut cmd = Command::new(op.cli_name).about(op.summary);
+    if !presign {
+        cmd = cmd.override_help(op.help);
+    }
+    for m in op.members {
+        if presign && matches!(m.location, Location::Payload | Location::Body) {
+            continue;
+        }
+        let mut arg = Arg::new(m.flag)
+            .long(m.flag)
+            .value_name(value_name(m.shape))
+            .help(m.summary);
+        if m.required {
+            arg = arg.required(true);
+        }
+        cmd = cmd.arg(arg);
+    }
+    if matches!(op.output, Output::Blob) && !presign {
+        cmd = cmd.arg(
+            Arg::new("outfile")
+                .value_name("OUTFILE")
+                .required(true)
+                .help("Where to write the object ('-' for stdout)"),
+        );
+    }
+    cmd
+}
+
+fn value_name(shape: &Shape) -> &'static str {
+    match shape {
+        Shape::String => "STRING",
+        Shape::Integer | Shape::Long => "INTEGER",
+        Shape::Float | Shape::Double => "NUMBER",
+        Shape::Boolean => "true|false",
+        Shape::Timestamp(_) => "ISO8601",
+        Shape::Blob => "FILE",
+        _ => "JSON",
+    }
+}
+
+fn basic_data_command() -> Command {
+    Command::new("basic-data")
+        .about("Print the basic data (URL, keys, region, service) as JSON, for --data")
+        .arg(
+            Arg::new("url")
+                .long("url")
+                .required(true)
+                .value_name("URL")
+                .help("Endpoint URL; https:// when no scheme is given"),
+        )
+        .arg(
+            Arg::new("access")
+                .long("access")
+                .required(true)
+                .value_name("KEY")
+                .help("Access key id"),
+        )
+        .arg(
+            Arg::new("secret")
+                .long("secret")
+                .required(true)
+                .value_name("SECRET")
+                .help("Secret access key"),
+        )
+        .arg(
+            Arg::new("region")
+                .long("region")
+                .required(true)
+                .value_name("REGION")
+                .help("Region"),
+        )
+        .arg(
+            Arg::new("service")
+                .long("service")
+                .default_value("s3")
+                .value_name("NAME")
+                .help("Service name to sign for"),
+        )
+}
+
+async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Err(Failure::Usage("no command given; see s3op --help".into()));
+    };
+    match name {
+        "basic-data" => basic_data(sub),
+        "presign" => {
+            let Some((op_name, op_matches)) = sub.subcommand() else {
+                return Err(Failure::Usage(
+                    "presign needs an operation, e.g. `s3op presign get-object`".into(),
+                ));
+            };
+            let op = find(op_name)?;
+            let client = client(matches)?;
+            let request = build_request(&client, op, op_matches, matches)?;
+            let expires = sub.get_one::<u64>("expires-in").copied().unwrap_or(3600);
+            let url = request.presign(Duration::from_secs(expires))?;
+            println!("{url}");
+            Ok(EXIT_OK)
+        }
+        op_name => {
+            let op = find(op_name)?;
+            let client = client(matches)?;
+            let request = build_request(&client, op, sub, matches)?;
+            if matches.get_flag("dry-run") {
+                let dry = request.dry_run().await?;
+                println!("{}", serde_json::to_string_pretty(&dry).unwrap_or_default());
+                return Ok(EXIT_OK);
+            }
+            let outfile = sub.try_get_one::<String>("outfile").ok().flatten().cloned();
+            let to_stdout = outfile.as_deref() == Some("-");
+            let envelope = match outfile {
+                Some(path) if path == "-" => {
+                    let mut stdout = tokio::io::stdout();
+                    request.send_to_writer(&mut stdout).await?
+                }
+                Some(path) => request.send_to_file(path).await?,
+                None => request.send().await?,
+            };
+            print_envelope(&envelope, to_stdout);
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn find(name: &str) -> Result<&'static Operation, Failure> {
+    OPERATIONS
+        .iter()
+        .copied()
+        .find(|op| op.cli_name == name)
+        .ok_or_else(|| Failure::Usage(format!("unknown operation {name}")))
+}
+
+fn client(matches: &ArgMatches) -> Result<Client, Failure> {
+    let mut builder = Client::builder();
+    if let Some(url) = matches.get_one::<String>("endpoint-url") {
+        builder = builder.endpoint_url(url);
+    }
+    if let Some(region) = matches.get_one::<String>("region") {
+        builder = builder.region(region);
+    }
+    if let Some(profile) = matches.get_one::<String>("profile") {
+        builder = builder.profile(profile);
+    }
+    if matches.get_flag("path-style") {
+        builder = builder.path_style(true);
+    }
+    if let Some(data) = matches.get_one::<String>("data") {
+        let data = BasicData::load(data).map_err(|e| Failure::Usage(format!("--data: {e}")))?;
+        builder = builder.basic_data(data);
+    }
+    if let Some(headers) = matches.get_many::<String>("header") {
+        for h in headers {
+            let Some((name, value)) = h.split_once(':') else {
+                return Err(Failure::Usage(format!(
+                    "--header {h:?}: expected 'Name: value'"
+                )));
+            };
+            let name = name.trim();
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+            {
+                return Err(Failure::Usage(format!(
+                    "--header {h:?}: {name:?} is not a header name"
+                )));
+            }
+            builder = builder.header(name, value.trim());
+        }
+    }
+    let client = builder.build()?;
+    if client.config().credentials.is_none() && !matches.get_flag("no-sign-request") {
+        return Err(Failure::Usage(
+            "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile or --data, or pass --no-sign-request".into(),
+        ));
+    }
+    Ok(client)
+}
+
+/// Fill a request from the operation's flags; each value is parsed by its member's shape.
+fn build_request<'c>(
+    client: &'c Client,
+    op: &'static Operation,
+    sub: &ArgMatches,
+    _global: &ArgMatches,
+) -> Result<s3op::Request<'c>, Failure> {
+    let mut request = client.operation(op);
+    for m in op.members {
+        let Ok(Some(raw)) = sub.try_get_one::<String>(m.flag) else {
+            continue;
+        };
+        let value = Value::parse_arg(m.shape, raw)
+            .map_err(|message| Failure::Usage(format!("--{} ({}): {message}", m.flag, m.name)))?;
+        request.set(m.name, value);
+    }
+    let _ = matches!(op.payload, Payload::None);
+    Ok(request)
+}
+
+fn basic_data(sub: &ArgMatches) -> Result<i32, Failure> {
+    let get = |name: &str| sub.get_one::<String>(name).cloned().unwrap_or_default();
+    let data = BasicData::new(
+        get("url"),
+        get("access"),
+        get("secret"),
+        get("region"),
+        get("service"),
+    );
+    println!("{}", data.to_json());
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,544 @@
+//! The client and the one send path every operation goes through: a [`Request`] holds an operation
+//! from the generated tables and its member values; `send` prepares it (`request`), signs it, sends it
+//! with reqwest, and reads the answer into an [`Envelope`] (`xml` for bodies). Object bodies go to a
+//! file (written beside the target and renamed into place when complete) or a writer, never to memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::config::{resolve, BasicData, ConfigInputs, Environment, ResolvedConfig};
+use crate::envelope::Envelope;
+use crate::error::Error;
+use crate::operation::{Operation, Output};
+use crate::request::{self, Prepared, PreparedBody};
+use crate::secret::Secret;
+use crate::signer::Credentials;
+use crate::value::{Body, Value};
+
+/// An S3 client: resolved configuration plus a pooled HTTP client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: Arc<ResolvedConfig>,
+    extra_headers: Arc<Vec<(String, String)>>,
+}
+
+/// Builds a [`Client`]: explicit settings first, then the basic data, then AWS's environment variables
+/// and profile files (see `config`).
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    inputs: ConfigInputs,
+    credentials: Option<Credentials>,
+    environment: Option<Environment>,
+    headers: Vec<(String, String)>,
+}
+
+impl ClientBuilder {
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.inputs.endpoint_url = Some(url.into());
+        self
+    }
+
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.inputs.region = Some(region.into());
+        self
+    }
+
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.inputs.profile = Some(profile.into());
+        self
+    }
+
+    /// Address buckets in the path (`http://host/bucket/key`) rather than the host name.
+    pub fn path_style(mut self, yes: bool) -> Self {
+        self.inputs.path_style = yes;
+        self
+    }
+
+    /// Credentials given directly; they win over every other source.
+    pub fn credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        session_token: Option<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: Secret::new(secret_access_key),
+            session_token: session_token.map(Secret::new),
+        });
+        self
+    }
+
+    /// The seed library's basic data (URL, keys, region, service).
+    pub fn basic_data(mut self, data: BasicData) -> Self {
+        self.inputs.basic_data = Some(data);
+        self
+    }
+
+    /// Read settings from this environment instead of the process's (tests, embedding).
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.environment = Some(env);
+        self
+    }
+
+    /// A header added to (and signed into) every request this client makes.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let env = self.environment.unwrap_or_else(Environment::from_process);
+        let mut config = resolve(&self.inputs, &env)?;
+        if let Some(c) = self.credentials {
+            config.credentials = Some(c);
+        }
+        Client::with_config(config, self.headers)
+    }
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from AWS's environment variables and profile files alone.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::default().build()
+    }
+
+    /// A client for an already resolved configuration.
+    pub fn with_config(
+        config: ResolvedConfig,
+        headers: Vec<(String, String)>,
+    ) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(120))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::InvalidInput(format!("cannot start the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            config: Arc::new(config),
+            extra_headers: Arc::new(headers),
+        })
+    }
+
+    pub fn config(&self) -> &ResolvedConfig {
+        &self.config
+    }
+
+    /// A request for any operation of the spec, by its table entry (the generated builders wrap this).
+    pub fn operation(&self, op: &'static Operation) -> Request<'_> {
+        Request::new(self, op)
+    }
+}
+
+/// One operation's request: the operation, its member values and extra headers. Made by the generated
+/// builders (`client.put_object()…request()`) or [`Client::operation`].
+#[derive(Debug)]
+pub struct Request<'a> {
+    client: &'a Client,
+    op: &'static Operation,
+    values: Vec<(&'static str, Value)>,
+    headers: Vec<(String, String)>,
+}
+
+/// What `--dry-run` shows: the fully signed request.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DryRun {
+    pub method: String,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// The body as text, `{"base64": …}` when it is not UTF-8, or null when empty.
+    pub body: serde_json::Value,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(client: &'a Client, op: &'static Operation) -> Self {
+        Request {
+            client,
+            op,
+            values: Vec::new(),
+            headers: client.extra_headers.as_ref().clone(),
+        }
+    }
+
+    pub fn operation(&self) -> &'static Operation {
+        self.op
+    }
+
+    /// Set a member by its S3 API name (`VersionId`); an unknown name is refused when the request is
+    /// prepared. The generated setters call this with the right `Value` kind.
+    pub fn set(&mut self, member: &'static str, value: Value) {
+        self.values.retain(|(n, _)| *n != member);
+        self.values.push((member, value));
+    }
+
+    /// Set a member by name, for callers holding names that are not `'static` (the CLI, JSON input).
+    pub fn set_named(&mut self, member: &str, value: Value) -> Result<(), Error> {
+        let Some(m) = self.op.member(member) else {
+            return Err(Error::InvalidInput(format!(
+                "{} has no member {member}",
+                self.op.name
+            )));
+        };
+        self.set(m.name, value);
+        Ok(())
+    }
+
+    /// Add a header to this request (signed with it). Headers the signer owns are refused, as is a
+    /// header a member also sets.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Read a standard-input body into memory so it can be signed and sent.
+    async fn materialise_stdin(&mut self) -> Result<(), Error> {
+        for (_, value) in self.values.iter_mut() {
+            if let Value::Body(Body::Stdin) = value {
+                let mut buf = Vec::new();
+                tokio::io::stdin()
+                    .read_to_end(&mut buf)
+                    .await
+                    .map_err(|source| Error::File {
+                        path: PathBuf::from("-"),
+                        source,
+                    })?;
+                *value = Value::Body(Body::Bytes(buf.into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The request, unsigned.
+    pub fn prepare(&self) -> Result<Prepared, Error> {
+        request::prepare(self.op, &self.values, &self.headers, &self.client.config)
+    }
+
+    /// The fully signed request, not sent.
+    pub async fn dry_run(mut self) -> Result<DryRun, Error> {
+        self.materialise_stdin().await?;
+        let mut prepared = self.prepare()?;
+        request::sign(&mut prepared, &self.client.config, SystemTime::now());
+        let body = match &prepared.body {
+            PreparedBody::Empty => serde_json::Value::Null,
+            PreparedBody::Bytes(b) => body_json(b),
+            PreparedBody::File { path, .. } => {
+                let bytes = tokio::fs::read(path).await.map_err(|source| Error::File {
+                    path: path.clone(),
+                    source,
+                })?;
+                body_json(&bytes)
+            }
+        };
+        Ok(DryRun {
+            method: prepared.method.to_string(),
+            url: prepared.url.to_string(),
+            headers: prepared.headers.into_iter().collect(),
+            body,
+        })
+    }
+
+    /// A presigned URL for this request, valid for `expires_in` (at most 7 days). Every header the
+    /// request carries is signed in: whoever uses the URL must send it with that value.
+    pub fn presign(&self, expires_in: Duration) -> Result<String, Error> {
+        let prepared = self.prepare()?;
+        if !matches!(prepared.body, PreparedBody::Empty) {
+            return Err(Error::InvalidInput(
+                "a presigned URL carries no body: drop the body member".into(),
+            ));
+        }
+        request::presign(
+            &prepared,
+            &self.client.config,
+            SystemTime::now(),
+            expires_in,
+        )
+        .map(|u| u.to_string())
+    }
+
+    /// Send the request. An object body in the answer is read into `response` only if the operation's
+    /// output is not a blob; use [`Request::send_to_file`] or [`Request::send_to_writer`] for objects.
+    pub async fn send(self) -> Result<Envelope, Error> {
+        self.send_with(Sink::Discard).await
+    }
+
+    /// Send, writing an object body to `path`. The bytes go to a temporary file beside it, renamed into
+    /// place only when the whole body has arrived; on any failure nothing is left under `path`.
+    pub async fn send_to_file(self, path: impl AsRef<Path>) -> Result<Envelope, Error> {
+        self.send_with(Sink::File(path.as_ref().to_path_buf()))
+            .await
+    }
+
+    /// Send, streaming an object body into `writer`.
+    pub async fn send_to_writer<W: AsyncWrite + Unpin + Send>(
+        self,
+        writer: &mut W,
+    ) -> Result<Envelope, Error> {
+        self.send_with(Sink::Writer(writer)).await
+    }
+
+    async fn send_with(mut self, sink: Sink<'_>) -> Result<Envelope, Error> {
+        self.materialise_stdin().await?;
+        let mut prepared = self.prepare()?;
+        request::sign(&mut prepared, &self.client.config, SystemTime::now());
+        let response = execute(&self.client.http, prepared).await?;
+        read_response(self.op, response, sink).await
+    }
+}
+
+fn body_json(bytes: &[u8]) -> serde_json::Value {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::Value::String(text.to_string()),
+        Err(_) => {
+            use base64::Engine;
+            serde_json::json!({ "base64": base64::engine::general_purpose::STANDARD.encode(bytes) })
+        }
+    }
+}
+
+/// Send a signed request; transport failures become [`Error::Transport`].
+async fn execute(http: &reqwest::Client, prepared: Prepared) -> Result<reqwest::Response, Error> {
+    let method = reqwest::Method::from_bytes(prepared.method.as_bytes())
+        .map_err(|_| Error::InvalidInput(format!("bad HTTP method {}", prepared.method)))?;
+    let url_for_errors = strip_query(&prepared.url);
+    let mut builder = http.request(method, prepared.url.clone());
+    for (name, value) in &prepared.headers {
+        let header_value =
+            reqwest::header::HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
+                Error::InvalidInput(format!("the value of header {name} cannot be sent in HTTP"))
+            })?;
+        builder = builder.header(name.as_str(), header_value);
+    }
+    builder = match prepared.body {
+        PreparedBody::Empty => builder,
+        PreparedBody::Bytes(b) => builder.body(b),
+        PreparedBody::File { path, len } => {
+            let file = tokio::fs::File::open(&path)
+                .await
+                .map_err(|source| Error::File {
+                    path: path.clone(),
+                    source,
+                })?;
+            let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
+            builder.body(reqwest::Body::wrap_stream(stream))
+        }
+    };
+    builder.send().await.map_err(|e| Error::Transport {
+        method: prepared.method.to_string(),
+        url: url_for_errors,
+        message: error_chain(&e),
+    })
+}
+
+/// The URL without its query, for messages (a query may hold a signature).
+fn strip_query(url: &url::Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.to_string()
+}
+
+/// An error and its causes on one line ("connection refused" is usually two levels down).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Where an object body goes.
+enum Sink<'w> {
+    Discard,
+    File(PathBuf),
+    Writer(&'w mut (dyn AsyncWrite + Unpin + Send)),
+}
+
+fn headers_map(headers: &reqwest::header::HeaderMap) -> std::collections::BTreeMap<String, String> {
+    let mut map = std::collections::BTreeMap::new();
+    for (name, value) in headers {
+        let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        map.entry(name.as_str().to_string())
+            .and_modify(|v: &mut String| {
+                v.push_str(", ");
+                v.push_str(&text);
+            })
+            .or_insert(text);
+    }
+    map
+}
+
+/// Read the answer into an envelope; a status of 300 or more, or a 200 with an `<Error>` body, is
+/// [`Error::Service`].
+async fn read_response(
+    op: &'static Operation,
+    response: reqwest::Response,
+    sink: Sink<'_>,
+) -> Result<Envelope, Error> {
+    let status = response.status().as_u16();
+    let headers = headers_map(response.headers());
+    let url = strip_query(response.url());
+    let transport = |e: reqwest::Error| Error::Transport {
+        method: op.method.to_string(),
+        url: url.clone(),
+        message: error_chain(&e),
+    };
+
+    if status < 300 {
+        if let Output::Blob = op.output {
+            match sink {
+                Sink::Discard => {
+                    // Drain so the connection can be reused; the caller asked for no body.
+                    let mut stream = response.bytes_stream();
+                    while let Some(chunk) = stream.next().await {
+                        chunk.map_err(transport)?;
+                    }
+                }
+                Sink::Writer(w) => {
+                    let mut stream = response.bytes_stream();
+                    while let Some(chunk) = stream.next().await {
+                        let chunk = chunk.map_err(transport)?;
+                        w.write_all(&chunk).await.map_err(|source| Error::File {
+                            path: PathBuf::from("-"),
+                            source,
+                        })?;
+                    }
+                    w.flush().await.map_err(|source| Error::File {
+                        path: PathBuf::from("-"),
+                        source,
+                    })?;
+                }
+                Sink::File(path) => write_file_atomically(&path, response, &url, op).await?,
+            }
+            return Ok(Envelope {
+                status,
+                response: serde_json::Value::Null,
+                headers,
+            });
+        }
+    }
+
+    let bytes = response.bytes().await.map_err(transport)?;
+    let body = if status >= 300 {
+        crate::xml::xml_to_json(&bytes, None)
+    } else {
+        match op.output {
+            Output::Xml(shape) => crate::xml::xml_to_json(&bytes, Some(shape)),
+            Output::Text => text_body(&bytes),
+            Output::EventStream(_) | Output::Blob => {
+                if bytes.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    body_json(&bytes)
+                }
+            }
+            Output::None => crate::xml::xml_to_json(&bytes, None),
+        }
+    };
+    let envelope = Envelope {
+        status,
+        response: body,
+        headers,
+    };
+    if envelope.is_success() {
+        Ok(envelope)
+    } else {
+        Err(Error::Service(Box::new(envelope)))
+    }
+}
+
+/// A text body (a bucket policy): parsed JSON when it is JSON, otherwise the text; an XML error stays
+/// an error.
+fn text_body(bytes: &[u8]) -> serde_json::Value {
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        return json;
+    }
+    let trimmed = String::from_utf8_lossy(bytes);
+    if trimmed.trim_start().starts_with('<') {
+        return crate::xml::xml_to_json(bytes, None);
+    }
+    serde_json::Value::String(trimmed.into_owned())
+}
+
+/// Stream a response body into `path` through a temporary file beside it, renamed on success.
+async fn write_file_atomically(
+    path: &Path,
+    response: reqwest::Response,
+    url: &str,
+    op: &'static Operation,
+) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "download".into());
+    let temp = dir.join(format!(".{name}.s3op-{}.part", std::process::id()));
+    let result = async {
+        let mut file = tokio::fs::File::create(&temp)
+            .await
+            .map_err(|source| Error::File {
+                path: temp.clone(),
+                source,
+            })?;
+        let expected = response.content_length();
+        let mut written: u64 = 0;
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| Error::Transport {
+                method: op.method.to_string(),
+                url: url.to_string(),
+                message: error_chain(&e),
+            })?;
+            written += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(|source| Error::File {
+                path: temp.clone(),
+                source,
+            })?;
+        }
+        file.flush().await.map_err(|source| Error::File {
+            path: temp.clone(),
+            source,
+        })?;
+        file.sync_all().await.map_err(|source| Error::File {
+            path: temp.clone(),
+            source,
+        })?;
+        if let Some(expected) = expected {
+            if expected != written {
+                return Err(Error::Transport {
+                    method: op.method.to_string(),
+                    url: url.to_string(),
+                    message: format!("the body ended after {written} of {expected} bytes"),
+                });
+            }
+        }
+        tokio::fs::rename(&temp, path)
+            .await
+            .map_err(|source| Error::File {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&temp).await;
+    }
+    result
+}

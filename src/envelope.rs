@@ -1,0 +1,35 @@
+//! The envelope every call returns: `{"status": 200, "response": {...}, "headers": {...}}`. `status` is
+//! the HTTP status, `headers` the response headers (lower-case names, repeated headers joined with
+//! `, `), `response` the body converted to JSON (see `xml`), or null for an empty body or an object
+//! download. This module only holds and prints the envelope; it knows nothing of HTTP or XML.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub status: u16,
+    pub response: serde_json::Value,
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Envelope {
+    /// S3's error code (`NoSuchKey`, `SignatureDoesNotMatch`), when the body is an `<Error>`.
+    pub fn error_code(&self) -> Option<&str> {
+        self.response
+            .pointer("/Error/Code")
+            .and_then(|c| c.as_str())
+    }
+
+    /// True when the status is below 300 and the body is not an `<Error>`.
+    pub fn is_success(&self) -> bool {
+        self.status < 300 && self.error_code().is_none()
+    }
+
+    /// The envelope as pretty-printed JSON, for people and `jq`.
+    pub fn to_json_pretty(&self) -> String {
+        // Serialising plain maps of strings and JSON values cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

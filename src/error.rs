@@ -1,0 +1,78 @@
+//! The library's one error type. It separates what the caller can fix before sending (bad input,
+//! configuration), what went wrong on the way (transport, files), and what S3 answered (a service
+//! error carrying its envelope). The CLI renders these once, at its edge, and maps them to exit codes.
+
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+use crate::envelope::Envelope;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A member's value is missing or malformed; nothing was sent.
+    #[error("--{flag} ({member}): {message}")]
+    InvalidMember {
+        member: &'static str,
+        flag: &'static str,
+        message: String,
+    },
+    /// Other input refused before sending (a header the signer owns, an unknown member, …).
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A local file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The request did not get an answer (connection refused, reset, timed out, TLS).
+    #[error("{method} {url}: {message}")]
+    Transport {
+        method: String,
+        url: String,
+        message: String,
+    },
+    /// S3 answered with an error: status 300 or above, or a 200 whose body is an `<Error>`.
+    #[error("{}", service_message(.0))]
+    Service(Box<Envelope>),
+}
+
+impl Error {
+    /// True when the caller's input was refused before anything was sent (the CLI exits 2).
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidMember { .. } | Error::InvalidInput(_) | Error::Config(_)
+        )
+    }
+
+    /// The envelope of an S3 error.
+    pub fn envelope(&self) -> Option<&Envelope> {
+        match self {
+            Error::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn service_message(envelope: &Envelope) -> String {
+    let code = envelope.error_code().unwrap_or("");
+    let message = envelope
+        .response
+        .pointer("/Error/Message")
+        .and_then(|m| m.as_str())
+        .unwrap_or("");
+    let mut text = format!("S3 answered {}", envelope.status);
+    if !code.is_empty() {
+        text.push_str(&format!(" {code}"));
+    }
+    if !message.is_empty() {
+        text.push_str(&format!(": {message}"));
+    }
+    if let Some(id) = envelope.headers.get("x-amz-request-id") {
+        text.push_str(&format!(" (request id {id})"));
+    }
+    text
+}

@@ -1,0 +1,133 @@
+//! The runtime form of a spec operation: everything the request builder, the response reader, the CLI
+//! and the reference pages need to know about one S3 operation, as `static` data that build.rs
+//! generates from `spec/`. The runtime reads these tables; it never matches on an operation's name.
+
+use crate::shape::Shape;
+
+/// One S3 operation.
+#[derive(Debug)]
+pub struct Operation {
+    /// The S3 API name: `PutObject`.
+    pub name: &'static str,
+    /// The CLI subcommand and reference page name: `put-object`.
+    pub cli_name: &'static str,
+    pub summary: &'static str,
+    /// Reference index group: buckets, objects, multipart, configurations, directory-buckets.
+    pub group: &'static str,
+    pub method: &'static str,
+    /// Path template: `/{Bucket}/{Key+}`.
+    pub path: &'static str,
+    /// Constant query parameters, in order (`("tagging", "")`, `("list-type", "2")`).
+    pub query: &'static [(&'static str, &'static str)],
+    pub members: &'static [Member],
+    pub payload: Payload,
+    pub output: Output,
+    /// S3 refuses the request without Content-MD5 or a flexible checksum header.
+    pub checksum_required: bool,
+    /// Host prefix template (`{RequestRoute}.`), if the operation has one.
+    pub host_prefix: Option<&'static str>,
+    pub deprecated: bool,
+    /// The operation's reference page (Markdown): `docs/reference/<cli_name>.md` and `--help`.
+    pub help: &'static str,
+}
+
+/// One input member.
+#[derive(Debug)]
+pub struct Member {
+    /// The S3 API name: `VersionId`.
+    pub name: &'static str,
+    /// The CLI flag without dashes: `version-id`.
+    pub flag: &'static str,
+    pub summary: &'static str,
+    pub shape: &'static Shape,
+    pub location: Location,
+    pub required: bool,
+    pub encoding: Encoding,
+    /// A blob that may be large: read from a file or stream rather than memory.
+    pub streaming: bool,
+    /// Also fills `{Name}` in the operation's host prefix.
+    pub host_label: bool,
+    /// Allowed values, for help and docs only.
+    pub values: &'static [&'static str],
+}
+
+/// Where a member goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A `{Label}` in the path (`{Key+}` is greedy: its `/` stay unencoded).
+    Uri {
+        label: &'static str,
+        greedy: bool,
+    },
+    Query(&'static str),
+    Header(&'static str),
+    /// One header per map entry, named prefix + key.
+    HeaderMap(&'static str),
+    /// The member is the whole body.
+    Payload,
+    /// One of the members that together make the XML body.
+    Body,
+}
+
+/// A transformation the request builder applies to a member's value before sending it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    None,
+    /// An SSE-C key given raw: sent base64-encoded, with its MD5 in the named header unless given.
+    SseCustomerKey {
+        md5_header: &'static str,
+    },
+    /// `bucket/key[?versionId=v]`: the key part is percent-encoded as botocore does.
+    CopySource,
+}
+
+/// What the request body is.
+#[derive(Debug, Clone, Copy)]
+pub enum Payload {
+    None,
+    /// XML built from a structure member (`member: Some`) or from the `Body` members (`member: None`).
+    Xml {
+        member: Option<&'static str>,
+        root: &'static str,
+        namespace: &'static str,
+        shape: &'static Shape,
+    },
+    /// Raw bytes from a blob member (a file, stdin, bytes).
+    Blob {
+        member: &'static str,
+    },
+    /// A string member sent verbatim (a bucket policy).
+    Text {
+        member: &'static str,
+    },
+}
+
+/// What the response body is.
+#[derive(Debug, Clone, Copy)]
+pub enum Output {
+    None,
+    Xml(&'static Shape),
+    /// The object's bytes: written to a file, a writer or a stream, never into the envelope.
+    Blob,
+    Text,
+    EventStream(&'static Shape),
+}
+
+impl Operation {
+    /// A member by its S3 API name.
+    pub fn member(&self, name: &str) -> Option<&'static Member> {
+        self.members.iter().find(|m| m.name == name)
+    }
+
+    /// A member by its CLI flag name (without dashes).
+    pub fn member_by_flag(&self, flag: &str) -> Option<&'static Member> {
+        self.members.iter().find(|m| m.flag == flag)
+    }
+
+    /// The payload member, when the body is one member.
+    pub fn payload_member(&self) -> Option<&'static Member> {
+        self.members
+            .iter()
+            .find(|m| m.location == Location::Payload)
+    }
+}

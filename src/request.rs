@@ -1,0 +1,590 @@
+//! Turns an operation and its member values into an HTTP request, then signs it: the one place where
+//! the spec's locations (path label, query, header, header map, body) become bytes on the wire. It
+//! applies botocore's conveniences that users rely on (an SSE-C key sent base64 with its MD5, a
+//! percent-encoded copy source, Content-MD5 where S3 requires an integrity header) and refuses bad
+//! input before anything is sent. It does not send; `client` does.
+
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use bytes::Bytes;
+use md5::{Digest as _, Md5};
+use url::Url;
+
+use crate::config::{bucket_fits_virtual_host, Addressing, ResolvedConfig};
+use crate::error::Error;
+use crate::operation::{Encoding, Location, Member, Operation, Payload};
+use crate::shape::{Shape, TimestampFormat};
+use crate::signer::{self, PayloadHash, SignableRequest, SigningParams, SigningSettings};
+use crate::timestamp::format_timestamp;
+use crate::value::{Body, Value};
+
+/// Headers the signer sets; a caller may not set them.
+pub const SIGNER_HEADERS: &[&str] = &[
+    "authorization",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "host",
+    "x-amz-security-token",
+];
+
+/// A request ready to sign or send.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: &'static str,
+    pub url: Url,
+    /// Lower-case names, in the order they were added.
+    pub headers: Vec<(String, String)>,
+    pub body: PreparedBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum PreparedBody {
+    Empty,
+    Bytes(Bytes),
+    /// A file streamed from disk; its length is known so no chunked encoding is needed.
+    File {
+        path: std::path::PathBuf,
+        len: u64,
+    },
+}
+
+impl PreparedBody {
+    fn len(&self) -> u64 {
+        match self {
+            PreparedBody::Empty => 0,
+            PreparedBody::Bytes(b) => b.len() as u64,
+            PreparedBody::File { len, .. } => *len,
+        }
+    }
+}
+
+fn invalid(m: &'static Member, message: impl Into<String>) -> Error {
+    Error::InvalidMember {
+        member: m.name,
+        flag: m.flag,
+        message: message.into(),
+    }
+}
+
+/// The value of a scalar member as text on the wire (`fmt` for timestamps).
+fn scalar_text(m: &'static Member, value: &Value, fmt: TimestampFormat) -> Result<String, Error> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Integer(i) => Ok(i.to_string()),
+        Value::Float(f) => Ok(f.to_string()),
+        Value::Boolean(b) => Ok(b.to_string()),
+        Value::Timestamp(t) => Ok(format_timestamp(*t, fmt)),
+        Value::Json(serde_json::Value::Array(items)) => {
+            // A list of strings in a header or query: comma-separated, as botocore sends it.
+            let mut parts = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    serde_json::Value::String(s) => parts.push(s.clone()),
+                    other => parts.push(other.to_string()),
+                }
+            }
+            Ok(parts.join(","))
+        }
+        Value::Json(_) => Err(invalid(m, "expected a single value, got JSON")),
+        Value::Body(_) => Err(invalid(m, "expected a value, got a body")),
+    }
+}
+
+/// The timestamp format a member uses on the wire: the generator gives each timestamp member its
+/// explicit format, or S3's default for where it is sent (rfc822 in headers, iso8601 elsewhere).
+fn wire_format(m: &Member, default: TimestampFormat) -> TimestampFormat {
+    match m.shape {
+        Shape::Timestamp(fmt) => *fmt,
+        _ => default,
+    }
+}
+
+/// Check that a value has the kind its shape wants (the typed setters make this hold for library
+/// callers; a `Request::set` with the wrong `Value` is caught here).
+fn check_kind(m: &'static Member, value: &Value) -> Result<(), Error> {
+    let ok = match (m.shape, value) {
+        (Shape::String, Value::String(_)) => true,
+        (Shape::Integer | Shape::Long, Value::Integer(_)) => true,
+        (Shape::Float | Shape::Double, Value::Float(_) | Value::Integer(_)) => true,
+        (Shape::Boolean, Value::Boolean(_)) => true,
+        (Shape::Timestamp(_), Value::Timestamp(_)) => true,
+        (Shape::Blob, Value::Body(_)) => true,
+        (Shape::Blob, Value::String(_)) => true,
+        (Shape::Structure(_) | Shape::List(_) | Shape::Map(_), Value::Json(j)) => {
+            crate::xml::check_json(j, m.shape).map_err(|e| invalid(m, e.to_string()))?;
+            true
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(m, format!("expected a {}", m.shape.kind_name())))
+    }
+}
+
+/// `bucket/key[?versionId=v]` → the key percent-encoded, the version id kept (botocore's behaviour).
+fn encode_copy_source(source: &str) -> String {
+    let (path, version) = match source.split_once("?versionId=") {
+        Some((p, v)) => (p, Some(v)),
+        None => (source, None),
+    };
+    let mut out = signer::uri_encode(path, false);
+    if let Some(v) = version {
+        out.push_str("?versionId=");
+        out.push_str(&signer::uri_encode(v, true));
+    }
+    out
+}
+
+/// Encode a key for a greedy path label. `.` and `..` segments would be collapsed by URL parsing, so
+/// a key holding one is sent with its `/` percent-encoded (S3 decodes them back).
+fn encode_key(m: &'static Member, key: &str) -> Result<String, Error> {
+    if key == "." || key == ".." {
+        return Err(invalid(
+            m,
+            format!("the key {key:?} cannot be addressed in a URL"),
+        ));
+    }
+    let has_dot_segment = key.split('/').any(|seg| seg == "." || seg == "..");
+    Ok(signer::uri_encode(key, has_dot_segment))
+}
+
+/// Build the unsigned request for `op` with `values` against `config`.
+pub fn prepare(
+    op: &'static Operation,
+    values: &[(&'static str, Value)],
+    extra_headers: &[(String, String)],
+    config: &ResolvedConfig,
+) -> Result<Prepared, Error> {
+    let get = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
+    for (name, value) in values {
+        let Some(m) = op.member(name) else {
+            return Err(Error::InvalidInput(format!(
+                "{} has no member {name}",
+                op.name
+            )));
+        };
+        check_kind(m, value)?;
+    }
+    for m in op.members.iter().filter(|m| m.required) {
+        if get(m.name).is_none() {
+            return Err(invalid(m, "required, but not given"));
+        }
+    }
+
+    // Path labels, query parameters and headers, in spec order.
+    let mut path = op.path.to_string();
+    let mut bucket: Option<String> = None;
+    let mut query: Vec<(String, String)> = op
+        .query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut host_labels: Vec<(&str, String)> = Vec::new();
+    for m in op.members {
+        let Some(value) = get(m.name) else { continue };
+        match m.location {
+            Location::Uri { label, greedy } => {
+                let text = scalar_text(m, value, TimestampFormat::Iso8601)?;
+                if text.is_empty() {
+                    return Err(invalid(m, "must not be empty"));
+                }
+                if label == "Bucket" {
+                    bucket = Some(text.clone());
+                }
+                let encoded = if greedy {
+                    encode_key(m, &text)?
+                } else {
+                    signer::uri_encode(&text, true)
+                };
+                let pattern = if greedy {
+                    format!("{{{label}+}}")
+                } else {
+                    format!("{{{label}}}")
+                };
+                path = path.replace(&pattern, &encoded);
+            }
+            Location::Query(name) => {
+                let fmt = wire_format(m, TimestampFormat::Iso8601);
+                match value {
+                    Value::Json(serde_json::Value::Array(items)) => {
+                        for item in items {
+                            let text = item
+                                .as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| item.to_string());
+                            query.push((name.to_string(), text));
+                        }
+                    }
+                    _ => query.push((name.to_string(), scalar_text(m, value, fmt)?)),
+                }
+            }
+            Location::Header(name) => {
+                let fmt = wire_format(m, TimestampFormat::Rfc822);
+                let text = scalar_text(m, value, fmt)?;
+                match m.encoding {
+                    Encoding::SseCustomerKey { md5_header } => {
+                        let b64 = base64::engine::general_purpose::STANDARD;
+                        let md5 = b64.encode(Md5::digest(text.as_bytes()));
+                        headers.push((name.to_ascii_lowercase(), b64.encode(text.as_bytes())));
+                        let md5_name = md5_header.to_ascii_lowercase();
+                        let md5_given = op.members.iter().any(|other| {
+                            matches!(other.location, Location::Header(h) if h.eq_ignore_ascii_case(md5_header))
+                                && get(other.name).is_some()
+                        });
+                        if !md5_given {
+                            headers.push((md5_name, md5));
+                        }
+                    }
+                    Encoding::CopySource => {
+                        headers.push((name.to_ascii_lowercase(), encode_copy_source(&text)))
+                    }
+                    Encoding::None => headers.push((name.to_ascii_lowercase(), text)),
+                }
+            }
+            Location::HeaderMap(prefix) => {
+                let Value::Json(serde_json::Value::Object(map)) = value else {
+                    return Err(invalid(m, "expected a JSON object of strings"));
+                };
+                for (k, v) in map {
+                    let text = v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string());
+                    headers.push((
+                        format!("{}{}", prefix.to_ascii_lowercase(), k.to_ascii_lowercase()),
+                        text,
+                    ));
+                }
+            }
+            Location::Payload | Location::Body => {}
+        }
+        if m.host_label {
+            host_labels.push((m.name, scalar_text(m, value, TimestampFormat::Iso8601)?));
+        }
+    }
+
+    // The body.
+    let body = match op.payload {
+        Payload::None => PreparedBody::Empty,
+        Payload::Xml {
+            member,
+            root,
+            namespace,
+            shape,
+        } => {
+            let json = match member {
+                Some(name) => get(name).and_then(|v| match v {
+                    Value::Json(j) => Some(j.clone()),
+                    _ => None,
+                }),
+                None => {
+                    let mut object = serde_json::Map::new();
+                    for m in op.members.iter().filter(|m| m.location == Location::Body) {
+                        if let Some(v) = get(m.name) {
+                            object.insert(m.name.to_string(), value_to_json(v));
+                        }
+                    }
+                    (!object.is_empty()).then_some(serde_json::Value::Object(object))
+                }
+            };
+            match json {
+                None => PreparedBody::Empty,
+                Some(json) => {
+                    let ns = (!namespace.is_empty()).then_some(namespace);
+                    let xml =
+                        crate::xml::json_to_xml(&json, root, ns, shape).map_err(
+                            |e| match member {
+                                Some(name) => match op.member(name) {
+                                    Some(m) => invalid(m, e.to_string()),
+                                    None => Error::InvalidInput(e.to_string()),
+                                },
+                                None => Error::InvalidInput(e.to_string()),
+                            },
+                        )?;
+                    PreparedBody::Bytes(Bytes::from(xml))
+                }
+            }
+        }
+        Payload::Blob { member } | Payload::Text { member } => match get(member) {
+            None => PreparedBody::Empty,
+            Some(Value::String(s)) => PreparedBody::Bytes(Bytes::from(s.clone())),
+            Some(Value::Body(Body::Bytes(b))) => PreparedBody::Bytes(b.clone()),
+            Some(Value::Body(Body::File(path))) => match std::fs::metadata(path) {
+                Ok(meta) if meta.is_file() => PreparedBody::File {
+                    path: path.clone(),
+                    len: meta.len(),
+                },
+                Ok(_) => {
+                    return Err(Error::InvalidInput(format!(
+                        "{} is not a regular file",
+                        path.display()
+                    )))
+                }
+                Err(source) => {
+                    return Err(Error::File {
+                        path: path.clone(),
+                        source,
+                    })
+                }
+            },
+            Some(Value::Body(Body::Stdin)) => {
+                return Err(Error::InvalidInput(
+                    "standard input must be read before the request is prepared".into(),
+                ))
+            }
+            Some(_) => return Err(Error::InvalidInput(format!("{member}: expected a body"))),
+        },
+    };
+
+    // With a body, Content-Length is the body's length (the HTTP client sets it); a given value that
+    // disagrees would truncate or stall the request, so it is not sent. Without a body (a presigned
+    // PUT), a given Content-Length is kept and signed in.
+    if !matches!(body, PreparedBody::Empty) {
+        headers.retain(|(k, _)| k != "content-length");
+    }
+
+    // S3 refuses these requests without an integrity header: add Content-MD5 unless one is given.
+    if op.checksum_required {
+        let has_integrity = headers
+            .iter()
+            .any(|(k, _)| k == "content-md5" || k.starts_with("x-amz-checksum-"));
+        if !has_integrity {
+            let bytes: &[u8] = match &body {
+                PreparedBody::Bytes(b) => b,
+                _ => &[],
+            };
+            let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(bytes));
+            headers.push(("content-md5".into(), md5));
+        }
+    }
+
+    for (name, value) in extra_headers {
+        let lower = name.to_ascii_lowercase();
+        if SIGNER_HEADERS.contains(&lower.as_str()) {
+            return Err(Error::InvalidInput(format!(
+                "the header {name} is set by the signer and cannot be given"
+            )));
+        }
+        if let Some((_, _)) = headers.iter().find(|(k, _)| *k == lower) {
+            let owner = op
+                .members
+                .iter()
+                .find(|m| {
+                    matches!(m.location, Location::Header(h) if h.eq_ignore_ascii_case(&lower))
+                        && get(m.name).is_some()
+                })
+                .map(|m| format!("--{}", m.flag))
+                .unwrap_or_else(|| "s3op".to_string());
+            return Err(Error::InvalidInput(format!(
+                "the header {name} is also set by {owner}; give it once"
+            )));
+        }
+        headers.push((lower, value.clone()));
+    }
+
+    let url = build_url(op, config, &path, bucket.as_deref(), &host_labels, &query)?;
+    Ok(Prepared {
+        method: op.method,
+        url,
+        headers,
+        body,
+    })
+}
+
+/// A member value as JSON, for bodies built from several members.
+fn value_to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::Integer(i) => serde_json::Value::from(*i),
+        Value::Float(f) => serde_json::Value::from(*f),
+        Value::Boolean(b) => serde_json::Value::Bool(*b),
+        Value::Timestamp(t) => {
+            serde_json::Value::String(format_timestamp(*t, TimestampFormat::Iso8601))
+        }
+        Value::Json(j) => j.clone(),
+        Value::Body(_) => serde_json::Value::Null,
+    }
+}
+
+/// The query string as sent: `name` alone for an empty constant (`?tagging`), `name=value` otherwise,
+/// both percent-encoded by the signer's rules.
+fn query_string(query: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in query {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&signer::uri_encode(k, true));
+        if !v.is_empty() {
+            out.push('=');
+            out.push_str(&signer::uri_encode(v, true));
+        }
+    }
+    out
+}
+
+fn build_url(
+    op: &'static Operation,
+    config: &ResolvedConfig,
+    path: &str,
+    bucket: Option<&str>,
+    host_labels: &[(&str, String)],
+    query: &[(String, String)],
+) -> Result<Url, Error> {
+    let endpoint = &config.endpoint;
+    let mut host = endpoint.host_str().unwrap_or_default().to_string();
+    let mut path = path.to_string();
+    if let Some(bucket) = bucket {
+        let https = endpoint.scheme() == "https";
+        if config.addressing == Addressing::VirtualHosted && bucket_fits_virtual_host(bucket, https)
+        {
+            host = format!("{bucket}.{host}");
+            let encoded = format!("/{}", signer::uri_encode(bucket, true));
+            path = path.strip_prefix(&encoded).unwrap_or(&path).to_string();
+            if path.is_empty() {
+                path.push('/');
+            }
+        }
+    }
+    if let Some(prefix) = op.host_prefix {
+        let mut p = prefix.to_string();
+        for (label, value) in host_labels {
+            if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(Error::InvalidInput(format!(
+                    "{label} must be letters, digits and '-' (it goes into the host name)"
+                )));
+            }
+            p = p.replace(&format!("{{{label}}}"), value);
+        }
+        host = format!("{p}{host}");
+    }
+    let base = endpoint.path().trim_end_matches('/');
+    let mut text = format!("{}://{}", endpoint.scheme(), host);
+    if let Some(port) = endpoint.port() {
+        text.push_str(&format!(":{port}"));
+    }
+    text.push_str(base);
+    text.push_str(&path);
+    let q = query_string(query);
+    if !q.is_empty() {
+        text.push('?');
+        text.push_str(&q);
+    }
+    Url::parse(&text)
+        .map_err(|e| Error::InvalidInput(format!("cannot build a URL from {text:?}: {e}")))
+}
+
+/// The `Host` header value the HTTP client will send for `url`.
+pub fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+fn query_pairs(url: &Url) -> Vec<(String, String)> {
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The payload hash to sign: SHA-256 of bytes in memory; `UNSIGNED-PAYLOAD` for a streamed file (the
+/// hash would mean reading the file twice; TLS protects it in transit).
+fn payload_hash(body: &PreparedBody) -> PayloadHash {
+    match body {
+        PreparedBody::Empty => PayloadHash::empty(),
+        PreparedBody::Bytes(b) => PayloadHash::of(b),
+        PreparedBody::File { .. } => PayloadHash::Unsigned,
+    }
+}
+
+/// Sign `prepared` in place with header signing (Authorization). Without credentials the request
+/// stays anonymous.
+pub fn sign(
+    prepared: &mut Prepared,
+    config: &ResolvedConfig,
+    time: SystemTime,
+) -> Option<signer::Signed> {
+    let credentials = config.credentials.as_ref()?;
+    let mut headers = Vec::with_capacity(prepared.headers.len() + 2);
+    headers.push(("host".to_string(), host_header(&prepared.url)));
+    headers.extend(prepared.headers.iter().cloned());
+    if prepared.body.len() > 0 || matches!(prepared.body, PreparedBody::File { .. }) {
+        headers.push((
+            "content-length".to_string(),
+            prepared.body.len().to_string(),
+        ));
+    }
+    let payload = payload_hash(&prepared.body);
+    let query = query_pairs(&prepared.url);
+    let request = SignableRequest {
+        method: prepared.method,
+        path: prepared.url.path(),
+        query: &query,
+        headers: &headers,
+        payload: &payload,
+    };
+    let params = SigningParams {
+        credentials,
+        region: &config.region,
+        service: &config.service,
+        time,
+        settings: SigningSettings::s3(),
+    };
+    let signed = signer::sign(&request, &params);
+    prepared.headers = headers.into_iter().filter(|(k, _)| k != "host").collect();
+    prepared.headers.extend(signed.headers.iter().cloned());
+    Some(signed)
+}
+
+/// A presigned URL for `prepared`: every header it carries is signed in and must be sent by whoever
+/// uses the URL.
+pub fn presign(
+    prepared: &Prepared,
+    config: &ResolvedConfig,
+    time: SystemTime,
+    expires_in: Duration,
+) -> Result<Url, Error> {
+    let Some(credentials) = config.credentials.as_ref() else {
+        return Err(Error::InvalidInput(
+            "presigning needs credentials, and none are configured".into(),
+        ));
+    };
+    let mut headers = vec![("host".to_string(), host_header(&prepared.url))];
+    headers.extend(prepared.headers.iter().cloned());
+    let query = query_pairs(&prepared.url);
+    let payload = PayloadHash::Unsigned;
+    let request = SignableRequest {
+        method: prepared.method,
+        path: prepared.url.path(),
+        query: &query,
+        headers: &headers,
+        payload: &payload,
+    };
+    let params = SigningParams {
+        credentials,
+        region: &config.region,
+        service: &config.service,
+        time,
+        settings: SigningSettings::default(),
+    };
+    let presigned = signer::presign(&request, &params, expires_in)
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let mut url = prepared.url.clone();
+    let mut q = url.query().map(str::to_string).unwrap_or_default();
+    for (k, v) in &presigned.query {
+        if !q.is_empty() {
+            q.push('&');
+        }
+        q.push_str(&signer::uri_encode(k, true));
+        q.push('=');
+        q.push_str(&signer::uri_encode(v, true));
+    }
+    url.set_query(Some(&q));
+    Ok(url)
+}

@@ -1,0 +1,93 @@
+//! Developer tasks for s3op, run as `cargo xtask <task> [args]` (matklad's xtask convention: the
+//! alias lives in `.cargo/config.toml`). Each task is one module with a `run(args)` function; this
+//! file only dispatches to them and renders their errors once, at the edge.
+
+mod docs;
+mod servers;
+mod test;
+
+use std::process::ExitCode;
+
+/// What every task returns: `Err` is printed as `error: …` and the process exits with status 1.
+pub type Result<T = (), E = Box<dyn std::error::Error + Send + Sync>> = std::result::Result<T, E>;
+
+/// One task: its name on the command line, a one-line summary for `cargo xtask help`, its entry point.
+struct Task {
+    name: &'static str,
+    summary: &'static str,
+    run: fn(&[String]) -> Result,
+}
+
+/// Every task. Adding one is a `mod` line above and one line here.
+const TASKS: &[Task] = &[
+    Task {
+        name: "test",
+        summary: "install the test servers, run `cargo test` on the workspace, print a summary [-- cargo test args]",
+        run: test::run,
+    },
+    Task {
+        name: "servers",
+        summary: "install the test servers (s3s-fs, moto) and print their paths as `export` lines",
+        run: servers::run,
+    },
+    Task {
+        name: "docs",
+        summary: "regenerate docs/reference/ from spec/ [--check: fail if stale instead]",
+        run: docs::run,
+    },
+    // Task { name: "demo", summary: "...", run: demo::run },
+    // Task { name: "spec-audit", summary: "...", run: spec_audit::run },
+    // Task { name: "bench", summary: "...", run: bench::run },
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((name, rest)) = args.split_first() else {
+        print_help();
+        return ExitCode::from(2);
+    };
+    if matches!(name.as_str(), "help" | "-h" | "--help") {
+        print_help();
+        return ExitCode::SUCCESS;
+    }
+    let Some(task) = TASKS.iter().find(|task| task.name == name) else {
+        eprintln!("error: unknown task `{name}`\n");
+        print_help();
+        return ExitCode::from(2);
+    };
+    match (task.run)(rest) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_help() {
+    eprintln!("usage: cargo xtask <task> [args]\n\ntasks:");
+    let width = TASKS.iter().map(|task| task.name.len()).max().unwrap_or(0);
+    for task in TASKS {
+        eprintln!("  {:width$}  {}", task.name, task.summary);
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// The cargo that runs this task (`$CARGO`, set by `cargo run`), so nested builds use the same toolchain.
+pub fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR` if set (relative to the workspace root), else
+/// `<root>/target`. Tools the tasks install are cached under it, so `cargo clean` resets them too.
+pub fn target_dir() -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
+}
