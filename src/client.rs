@@ -437,7 +437,11 @@ async fn read_response(
         crate::xml::xml_to_json(&bytes, None)
     } else {
         match op.output {
-            Output::Xml(shape) => crate::xml::xml_to_json(&bytes, Some(shape)),
+            Output::Xml(shape) => {
+                let mut json = crate::xml::xml_to_json(&bytes, Some(shape));
+                crate::xml::fill_absent_lists(&mut json, shape);
+                json
+            }
             Output::Text => text_body(&bytes),
             Output::EventStream(_) | Output::Blob => {
                 if bytes.is_empty() {

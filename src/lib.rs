@@ -26,6 +26,11 @@ pub mod timestamp;
 pub mod value;
 pub mod xml;
 
+/// The README's examples, compiled as doc tests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use client::{Client, ClientBuilder, DryRun, Request};
 pub use envelope::Envelope;
 pub use error::Error;

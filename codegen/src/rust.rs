@@ -298,6 +298,27 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
          [`send`](Self::send) it, or turn it into a [`Request`] for dry runs, presigning, extra headers and \
          object downloads. Reference: `docs/reference/{cli_name}.md`."
     );
+    let download = if op.output.kind == "blob" {
+        quote! {
+            /// Sends the request and writes the object to `path`: through a temporary file beside it,
+            /// renamed into place only when the whole body has arrived.
+            pub async fn send_to_file(self, path: impl AsRef<std::path::Path>) -> Result<Envelope, Error> {
+                self.request.send_to_file(path).await
+            }
+
+            /// Sends the request and streams the object into `writer`.
+            pub async fn send_to_writer<W: tokio::io::AsyncWrite + Unpin + Send>(self, writer: &mut W) -> Result<Envelope, Error> {
+                self.request.send_to_writer(writer).await
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    let send_doc = if op.output.kind == "blob" {
+        doc("Sends the request and returns the envelope; the object's bytes are read and dropped (use\n[`send_to_file`](Self::send_to_file) or [`send_to_writer`](Self::send_to_writer) to keep them).")
+    } else {
+        doc("Sends the request and returns the response envelope.")
+    };
     let method_doc = doc(&format!(
         "{summary}\n\nStarts a [`{builder}`] request (`{method} {path}`)."
     ));
@@ -331,10 +352,12 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
         impl<'a> #builder<'a> {
             #(#setters)*
 
-            /// Sends the request and returns the response envelope.
+            #send_doc
             pub async fn send(self) -> Result<Envelope, Error> {
                 self.request.send().await
             }
+
+            #download
 
             /// The generic request, for dry runs, presigning, extra headers and body destinations.
             pub fn request(self) -> Request<'a> {

@@ -2,6 +2,7 @@
 //! alias lives in `.cargo/config.toml`). Each task is one module with a `run(args)` function; this
 //! file only dispatches to them and renders their errors once, at the edge.
 
+mod demo;
 mod docs;
 mod servers;
 mod test;
@@ -35,7 +36,11 @@ const TASKS: &[Task] = &[
         summary: "regenerate docs/reference/ from spec/ [--check: fail if stale instead]",
         run: docs::run,
     },
-    // Task { name: "demo", summary: "...", run: demo::run },
+    Task {
+        name: "demo",
+        summary: "start s3s-fs on loopback and walk through bucket, upload, listing, presigned link and download",
+        run: demo::run,
+    },
     // Task { name: "spec-audit", summary: "...", run: spec_audit::run },
     // Task { name: "bench", summary: "...", run: bench::run },
 ];

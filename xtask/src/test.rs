@@ -2,12 +2,15 @@
 //!
 //! It installs the test servers (see `servers`), hands their paths to the tests through
 //! `S3OP_S3S_FS_BIN` / `S3OP_MOTO_SERVER_BIN`, runs `cargo test --workspace --all-targets
-//! --no-fail-fast` and then the doc tests (`cargo test --workspace --doc --no-fail-fast`; skipped when the extra
-//! arguments already pick targets, since cargo refuses `--doc` beside them), streams cargo's output
-//! (stdout and stderr joined, in order) to stdout as it comes, and ends with one line per test
-//! binary and a total, parsed from the `test result:` lines. It fails when cargo fails or any test
-//! failed. Extra arguments go to both cargo runs, e.g. `cargo xtask test -- signer` (a filter) or
-//! `cargo xtask test -- --test support_smoke -- --nocapture` (then the doc tests are skipped).
+//! --no-fail-fast`, then the doc tests (`cargo test --workspace --doc --no-fail-fast`), streams
+//! cargo's output (stdout and stderr joined, in order) to stdout as it comes, and ends with one line
+//! per test binary and a total, parsed from the `test result:` lines. It fails when cargo fails or
+//! any test failed.
+//!
+//! Extra arguments go to both cargo runs: `cargo xtask test -- signer` (a filter). Arguments that
+//! pick packages (`-p`) or targets (`--test support_smoke`) take the place of `--workspace` or of
+//! `--all-targets` and the doc-test run (cargo refuses `--doc` beside them):
+//! `cargo xtask test -- --test support_smoke -- --nocapture`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::{Command, ExitStatus, Stdio};
