@@ -142,7 +142,7 @@ impl Client {
 
 /// One operation's request: the operation, its member values and extra headers. Made by the generated
 /// builders (`client.put_object()…request()`) or [`Client::operation`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Request<'a> {
     client: &'a Client,
     op: &'static Operation,
@@ -286,13 +286,75 @@ impl<'a> Request<'a> {
         self.send_with(Sink::Writer(writer)).await
     }
 
+    /// Every page of a listing, in order: the first request as given, then one per continuation
+    /// (`ContinuationToken`, `Marker`, `KeyMarker` + `VersionIdMarker`, …) until the listing ends. An
+    /// operation that does not page yields its one envelope. The stream ends after the first error.
+    pub fn pages(self) -> impl futures_util::Stream<Item = Result<Envelope, Error>> + 'a {
+        futures_util::stream::unfold(Some(PageState::Next(self)), |state| async move {
+            let request = match state? {
+                PageState::Next(request) => request,
+                PageState::Failed(message) => {
+                    return Some((Err(Error::InvalidResponse(message)), None))
+                }
+            };
+            let next = request.clone();
+            match request.send().await {
+                Err(e) => Some((Err(e), None)),
+                Ok(envelope) => {
+                    let Some(tokens) = next
+                        .op
+                        .pagination
+                        .and_then(|p| crate::listing::next_page(p, &envelope.response))
+                    else {
+                        return Some((Ok(envelope), None));
+                    };
+                    let repeated = tokens.iter().all(|(member, token)| {
+                        next.values.iter().any(|(n, v)| {
+                            n == member && matches!(v, Value::String(s) if s == token)
+                        })
+                    });
+                    if repeated {
+                        // A server that hands back the token it was given would page forever.
+                        let message = format!(
+                            "{} returned the same continuation again; stopping",
+                            next.op.name
+                        );
+                        return Some((Ok(envelope), Some(PageState::Failed(message))));
+                    }
+                    let mut next = next;
+                    for (member, token) in tokens {
+                        next.set(member, Value::String(token));
+                    }
+                    Some((Ok(envelope), Some(PageState::Next(next))))
+                }
+            }
+        })
+    }
+
+    /// True when the caller asked S3 to percent-encode keys in the answer.
+    fn asked_for_url_encoding(&self) -> bool {
+        self.values
+            .iter()
+            .any(|(name, v)| *name == "EncodingType" && matches!(v, Value::String(s) if s == "url"))
+    }
+
     async fn send_with(mut self, sink: Sink<'_>) -> Result<Envelope, Error> {
         self.materialise_stdin().await?;
         let mut prepared = self.prepare()?;
         request::sign(&mut prepared, &self.client.config, SystemTime::now());
         let response = execute(&self.client.http, prepared).await?;
-        read_response(self.op, response, sink).await
+        let mut envelope = read_response(self.op, response, sink).await?;
+        if self.asked_for_url_encoding() {
+            crate::listing::decode_url_encoded(&mut envelope.response, self.op.url_encoded);
+        }
+        Ok(envelope)
     }
+}
+
+/// Where a listing stands between pages.
+enum PageState<'a> {
+    Next(Request<'a>),
+    Failed(String),
 }
 
 fn body_json(bytes: &[u8]) -> serde_json::Value {

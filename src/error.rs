@@ -34,6 +34,9 @@ pub enum Error {
         url: String,
         message: String,
     },
+    /// The server's answer made no sense for the operation (a listing that does not advance).
+    #[error("{0}")]
+    InvalidResponse(String),
     /// S3 answered with an error: status 300 or above, or a 200 whose body is an `<Error>`.
     #[error("{}", service_message(.0))]
     Service(Box<Envelope>),

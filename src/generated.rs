@@ -5,7 +5,7 @@
 use crate::client::{Client, Request};
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::operation::{Encoding, Location, Member, Operation, Output, Payload};
+use crate::operation::{Encoding, Location, Member, Operation, Output, Pagination, Payload};
 use crate::shape::{Field, ListShape, MapShape, Namespace, Shape, TimestampFormat};
 use crate::value::{Body, Value};
 

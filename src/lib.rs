@@ -17,6 +17,7 @@ pub mod config;
 pub mod envelope;
 pub mod error;
 pub mod generated;
+pub mod listing;
 pub mod operation;
 pub mod request;
 pub mod secret;

@@ -22,6 +22,11 @@ pub struct Operation {
     pub members: &'static [Member],
     pub payload: Payload,
     pub output: Output,
+    /// Response members S3 percent-encodes when the request asks for `encoding-type=url`
+    /// (`Contents[].Key`); s3op decodes them.
+    pub url_encoded: &'static [&'static str],
+    /// How the listing continues, for operations that page.
+    pub pagination: Option<&'static Pagination>,
     /// S3 refuses the request without Content-MD5 or a flexible checksum header.
     pub checksum_required: bool,
     /// Host prefix template (`{RequestRoute}.`), if the operation has one.
@@ -29,6 +34,18 @@ pub struct Operation {
     pub deprecated: bool,
     /// The operation's reference page (Markdown): `docs/reference/<cli_name>.md` and `--help`.
     pub help: &'static str,
+}
+
+/// Which response members feed which request members on the next page of a listing.
+#[derive(Debug)]
+pub struct Pagination {
+    pub input_tokens: &'static [&'static str],
+    pub output_tokens: &'static [&'static str],
+    pub result_keys: &'static [&'static str],
+    pub limit_key: Option<&'static str>,
+    pub more_results: Option<&'static str>,
+    /// Without an output token, continue after the `Key` of this list's last item.
+    pub last_key_fallback: Option<&'static str>,
 }
 
 /// One input member.

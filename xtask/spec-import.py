@@ -68,8 +68,24 @@ def inline(d):
     return "{ " + ", ".join(parts) + " }"
 
 
+# Response members S3 percent-encodes when the request says encoding-type=url (S3's API reference for
+# each listing; botocore decodes the same ones, except Prefix in ListObjects, which S3 does encode).
+URL_ENCODED = {
+    "ListObjects": ["Delimiter", "Marker", "NextMarker", "Prefix", "Contents[].Key", "CommonPrefixes[].Prefix"],
+    "ListObjectsV2": ["Delimiter", "Prefix", "StartAfter", "Contents[].Key", "CommonPrefixes[].Prefix"],
+    "ListObjectVersions": ["KeyMarker", "NextKeyMarker", "Prefix", "Delimiter", "Versions[].Key", "DeleteMarkers[].Key",
+                           "CommonPrefixes[].Prefix"],
+    "ListMultipartUploads": ["Delimiter", "KeyMarker", "Prefix", "NextKeyMarker", "Uploads[].Key", "CommonPrefixes[].Prefix"],
+}
+
+
+def as_list(x):
+    return x if isinstance(x, list) else [x]
+
+
 class Importer:
-    def __init__(self, model, summaries):
+    def __init__(self, model, summaries, paginators=None):
+        self.paginators = (paginators or {}).get("pagination", {})
         self.model = model
         self.shapes = model["shapes"]
         self.summaries = summaries
@@ -264,6 +280,31 @@ class Importer:
                 output["shape"] = oname
         return doc, members, payload, output
 
+    def pagination_lines(self, name):
+        p = self.paginators.get(name)
+        if not p:
+            return []
+        outs = []
+        fallback = None
+        for tok in as_list(p["output_token"]):
+            if "||" in tok:
+                first, rest = [t.strip() for t in tok.split("||")]
+                # "NextMarker || Contents[-1].Key": without NextMarker, continue after the last key listed.
+                fallback = rest.split("[")[0]
+                tok = first
+            outs.append(tok)
+        lines = ["", "[pagination]",
+                 f"input_tokens = [{', '.join(q(t) for t in as_list(p['input_token']))}]",
+                 f"output_tokens = [{', '.join(q(t) for t in outs)}]",
+                 f"result_keys = [{', '.join(q(t) for t in as_list(p['result_key']))}]"]
+        if "limit_key" in p:
+            lines.append(f"limit_key = {q(p['limit_key'])}")
+        if "more_results" in p:
+            lines.append(f"more_results = {q(p['more_results'])}")
+        if fallback:
+            lines.append(f"last_key_fallback = {q(fallback)}")
+        return lines
+
     def write_operation(self, out_dir, name, o):
         doc, members, payload, output = self.operation(name, o)
         lines = [f"# {name}: see spec/README.md for the format."]
@@ -295,11 +336,14 @@ class Importer:
         lines.append(f"kind = {q(output['kind'])}")
         if "shape" in output:
             lines.append(f"shape = {q(output['shape'])}")
+        if name in URL_ENCODED:
+            lines.append(f"url_encoded = [{', '.join(q(x) for x in URL_ENCODED[name])}]")
         if output["headers"]:
             lines.append("headers = [")
             for h in output["headers"]:
                 lines.append(f"  {inline(h)},")
             lines.append("]")
+        lines.extend(self.pagination_lines(name))
         (out_dir / "operations" / f"{name}.toml").write_text("\n".join(lines) + "\n")
 
     def write_shapes(self, out_dir):
@@ -337,7 +381,9 @@ def main():
     summaries = tomllib.load(open(sys.argv[2], "rb")) if Path(sys.argv[2]).exists() else {}
     out = Path(sys.argv[3])
     (out / "operations").mkdir(parents=True, exist_ok=True)
-    imp = Importer(model, summaries)
+    pag_path = Path(sys.argv[1]).with_name("paginators-1.json")
+    paginators = json.load(open(pag_path)) if pag_path.exists() else {}
+    imp = Importer(model, summaries, paginators)
     for name, o in sorted(model["operations"].items()):
         imp.write_operation(out, name, o)
     imp.write_shapes(out)

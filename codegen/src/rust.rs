@@ -292,6 +292,30 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
         _ => quote!(Output::None),
     };
 
+    let pagination = match &op.pagination {
+        None => quote!(None),
+        Some(p) => {
+            let inputs = &p.input_tokens;
+            let outputs = &p.output_tokens;
+            let results = &p.result_keys;
+            let opt = |v: &Option<String>| match v {
+                Some(s) => quote!(Some(#s)),
+                None => quote!(None),
+            };
+            let limit = opt(&p.limit_key);
+            let more = opt(&p.more_results);
+            let fallback = opt(&p.last_key_fallback);
+            quote!(Some(&Pagination {
+                input_tokens: &[#(#inputs),*],
+                output_tokens: &[#(#outputs),*],
+                result_keys: &[#(#results),*],
+                limit_key: #limit,
+                more_results: #more,
+                last_key_fallback: #fallback,
+            }))
+        }
+    };
+    let url_encoded = &op.output.url_encoded;
     let static_doc = doc(&format!("`{name}`: {summary}"));
     let builder_doc = format!(
         "Request builder for `{name}`: {summary}\n\nMade by [`Client::{method_ident}`]; set members with its methods, then \
@@ -336,6 +360,8 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
             members: &[#(#member_entries),*],
             payload: #payload,
             output: #output,
+            url_encoded: &[#(#url_encoded),*],
+            pagination: #pagination,
             checksum_required: #checksum_required,
             host_prefix: #host_prefix,
             deprecated: #deprecated,

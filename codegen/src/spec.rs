@@ -44,6 +44,30 @@ pub struct Operation {
     #[serde(default)]
     pub payload: Option<Payload>,
     pub output: Output,
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// How a listing continues: which response members feed which request members on the next page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pagination {
+    /// Request members that take the continuation (`ContinuationToken`; `KeyMarker`, `VersionIdMarker`).
+    pub input_tokens: Vec<String>,
+    /// Response members that carry it, in the same order (`NextContinuationToken`).
+    pub output_tokens: Vec<String>,
+    /// Response lists that make up the results (`Contents`, `CommonPrefixes`).
+    pub result_keys: Vec<String>,
+    /// Request member that caps a page's size (`MaxKeys`).
+    #[serde(default)]
+    pub limit_key: Option<String>,
+    /// Response member that says whether more pages follow (`IsTruncated`).
+    #[serde(default)]
+    pub more_results: Option<String>,
+    /// When the output token is absent, continue after the `Key` of the last item of this list
+    /// (ListObjects without a delimiter sends no `NextMarker`).
+    #[serde(default)]
+    pub last_key_fallback: Option<String>,
 }
 
 /// One input member of an operation.
@@ -125,6 +149,9 @@ pub struct Output {
     pub shape: Option<String>,
     #[serde(default)]
     pub headers: Vec<OutputHeader>,
+    /// Response members S3 percent-encodes when asked for `encoding-type=url` (`Contents[].Key`).
+    #[serde(default)]
+    pub url_encoded: Vec<String>,
 }
 
 /// A response member carried in a header.
@@ -338,6 +365,18 @@ impl Spec {
             }
             if !["none", "xml", "blob", "text", "event-stream"].contains(&op.output.kind.as_str()) {
                 return Err(at(format!("output kind {:?} is unknown", op.output.kind)));
+            }
+            if let Some(p) = &op.pagination {
+                if p.input_tokens.len() != p.output_tokens.len() {
+                    return Err(at(
+                        "pagination: input_tokens and output_tokens differ in length".into(),
+                    ));
+                }
+                for name in p.input_tokens.iter().chain(p.limit_key.iter()) {
+                    if !op.members.iter().any(|m| &m.name == name) {
+                        return Err(at(format!("pagination: {name} is not a member")));
+                    }
+                }
             }
             if let Some(s) = &op.output.shape {
                 if !self.known(s) {

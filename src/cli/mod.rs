@@ -178,6 +178,14 @@ fn operation_command(op: &'static Operation, presign: bool) -> Command {
         }
         cmd = cmd.arg(arg);
     }
+    if op.pagination.is_some() && !presign {
+        cmd = cmd.arg(
+            Arg::new("all")
+                .long("all")
+                .action(ArgAction::SetTrue)
+                .help("Follow the listing to its end: one envelope per page, as JSON Lines"),
+        );
+    }
     if matches!(op.output, Output::Blob) && !presign {
         cmd = cmd.arg(
             Arg::new("outfile")
@@ -270,6 +278,15 @@ async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
                 println!("{}", serde_json::to_string_pretty(&dry).unwrap_or_default());
                 return Ok(EXIT_OK);
             }
+            if sub
+                .try_get_one::<bool>("all")
+                .ok()
+                .flatten()
+                .copied()
+                .unwrap_or(false)
+            {
+                return all_pages(request).await;
+            }
             let outfile = sub.try_get_one::<String>("outfile").ok().flatten().cloned();
             let to_stdout = outfile.as_deref() == Some("-");
             let envelope = match outfile {
@@ -284,6 +301,23 @@ async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
             Ok(EXIT_OK)
         }
     }
+}
+
+/// `--all`: every page as one compact envelope per line (JSON Lines), flushed as it arrives.
+async fn all_pages(request: s3op::Request<'_>) -> Result<i32, Failure> {
+    use futures_util::StreamExt;
+    let pages = request.pages();
+    futures_util::pin_mut!(pages);
+    while let Some(page) = pages.next().await {
+        let envelope = page?;
+        let line = serde_json::to_string(&envelope).unwrap_or_default();
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+            // stdout closed (`| head`): stop quietly.
+            return Ok(EXIT_OK);
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 fn find(name: &str) -> Result<&'static Operation, Failure> {

@@ -92,8 +92,11 @@ impl ServerKind {
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`, for path-style requests.
     pub endpoint: String,
+    /// The access key the server accepts (s3s-fs checks it and the signature; moto takes any).
     pub access_key: String,
+    /// The secret key that goes with `access_key`.
     pub secret_key: String,
+    /// The region to sign for: `us-east-1`.
     pub region: String,
     kind: ServerKind,
     addr: SocketAddr,
@@ -186,6 +189,7 @@ impl TestServer {
         TestServer::try_start(kind).unwrap_or_else(|message| panic!("{message}"))
     }
 
+    /// Which server this is.
     pub fn kind(&self) -> ServerKind {
         self.kind
     }
