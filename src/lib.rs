@@ -24,6 +24,7 @@ pub mod secret;
 pub mod shape;
 pub mod signer;
 pub mod timestamp;
+pub mod transfer;
 pub mod value;
 pub mod xml;
 

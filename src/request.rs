@@ -36,15 +36,19 @@ pub struct Prepared {
     /// Lower-case names, in the order they were added.
     pub headers: Vec<(String, String)>,
     pub body: PreparedBody,
+    /// Sign the body as `UNSIGNED-PAYLOAD` even when it is in memory.
+    pub unsigned_payload: bool,
 }
 
 #[derive(Debug, Clone)]
 pub enum PreparedBody {
     Empty,
     Bytes(Bytes),
-    /// A file streamed from disk; its length is known so no chunked encoding is needed.
+    /// `len` bytes of a file from `offset`, streamed from disk; the length is known so no chunked
+    /// encoding is needed.
     File {
         path: std::path::PathBuf,
+        offset: u64,
         len: u64,
     },
 }
@@ -313,9 +317,15 @@ pub fn prepare(
             None => PreparedBody::Empty,
             Some(Value::String(s)) => PreparedBody::Bytes(Bytes::from(s.clone())),
             Some(Value::Body(Body::Bytes(b))) => PreparedBody::Bytes(b.clone()),
+            Some(Value::Body(Body::FileRange { path, offset, len })) => PreparedBody::File {
+                path: path.clone(),
+                offset: *offset,
+                len: *len,
+            },
             Some(Value::Body(Body::File(path))) => match std::fs::metadata(path) {
                 Ok(meta) if meta.is_file() => PreparedBody::File {
                     path: path.clone(),
+                    offset: 0,
                     len: meta.len(),
                 },
                 Ok(_) => {
@@ -392,6 +402,7 @@ pub fn prepare(
         url,
         headers,
         body,
+        unsigned_payload: false,
     })
 }
 
@@ -495,7 +506,10 @@ fn query_pairs(url: &Url) -> Vec<(String, String)> {
 
 /// The payload hash to sign: SHA-256 of bytes in memory; `UNSIGNED-PAYLOAD` for a streamed file (the
 /// hash would mean reading the file twice; TLS protects it in transit).
-fn payload_hash(body: &PreparedBody) -> PayloadHash {
+fn payload_hash(body: &PreparedBody, unsigned: bool) -> PayloadHash {
+    if unsigned {
+        return PayloadHash::Unsigned;
+    }
     match body {
         PreparedBody::Empty => PayloadHash::empty(),
         PreparedBody::Bytes(b) => PayloadHash::of(b),
@@ -520,7 +534,7 @@ pub fn sign(
             prepared.body.len().to_string(),
         ));
     }
-    let payload = payload_hash(&prepared.body);
+    let payload = payload_hash(&prepared.body, prepared.unsigned_payload);
     let query = query_pairs(&prepared.url);
     let request = SignableRequest {
         method: prepared.method,

@@ -14,6 +14,12 @@ use crate::timestamp::parse_timestamp;
 pub enum Body {
     Bytes(Bytes),
     File(PathBuf),
+    /// `len` bytes of a file from `offset` (one part of a multipart upload), streamed.
+    FileRange {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+    },
     Stdin,
 }
 

@@ -1,0 +1,377 @@
+//! Library transfers: multipart uploads from files and streams and parallel ranged downloads on
+//! s3s-fs (which checks signatures), server-side copies in parts, and — on wiremock, for faults a
+//! real server will not produce — an upload whose part keeps failing is aborted, and a download that
+//! fails leaves nothing under the target name.
+
+mod support;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use s3op::transfer::{TransferConfig, UploadOptions};
+use s3op::{Client, Error};
+use wiremock::matchers::{method, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const MIB: u64 = 1024 * 1024;
+
+fn client_for(endpoint: &str, access: &str, secret: &str) -> Client {
+    Client::builder()
+        .endpoint_url(endpoint)
+        .region("us-east-1")
+        .credentials(access, secret, None)
+        .environment(s3op::config::Environment::from_vars(
+            Vec::<(String, String)>::new(),
+            None,
+        ))
+        .build()
+        .expect("client")
+}
+
+fn s3s() -> Client {
+    let server = support::s3s_fs();
+    client_for(&server.endpoint, &server.access_key, &server.secret_key)
+}
+
+fn small_parts() -> TransferConfig {
+    TransferConfig {
+        part_size: 5 * MIB,
+        multipart_threshold: 5 * MIB,
+        concurrency: 4,
+        ..TransferConfig::default()
+    }
+}
+
+fn pattern(len: u64) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 31 + i / 4096) % 251) as u8)
+        .collect()
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("s3op-transfer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn multipart_upload_and_ranged_download_round_trip() {
+    let client = s3s();
+    let bucket = support::unique_bucket("xfer");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let data = pattern(23 * MIB + 12345);
+    let source = temp("source.bin");
+    std::fs::write(&source, &data).expect("write");
+
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    let config = TransferConfig {
+        progress: Some(Arc::new(move |n| {
+            counter.fetch_add(n, Ordering::Relaxed);
+        })),
+        ..small_parts()
+    };
+    let done = client
+        .upload_file(
+            &source,
+            &bucket,
+            "big/ü file.bin",
+            &UploadOptions::default(),
+            &config,
+        )
+        .await
+        .expect("upload");
+    let etag = done.response["ETag"].as_str().expect("ETag");
+    assert!(
+        etag.trim_matches('"').ends_with("-5"),
+        "23 MiB in 5 MiB parts is 5 parts: {etag}"
+    );
+    assert_eq!(
+        sent.load(Ordering::Relaxed),
+        data.len() as u64,
+        "progress counts every byte once"
+    );
+
+    let target = temp("downloaded.bin");
+    let got = client
+        .download_file(&bucket, "big/ü file.bin", &target, &small_parts())
+        .await
+        .expect("download");
+    assert_eq!(
+        got.headers.get("content-length").map(String::as_str),
+        Some(data.len().to_string().as_str())
+    );
+    assert!(
+        std::fs::read(&target).expect("read") == data,
+        "downloaded bytes differ"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(target.parent().expect("dir"))
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
+
+    // A small object downloads in one range.
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("small")
+        .body("tiny")
+        .send()
+        .await
+        .expect("put");
+    let small = temp("small.txt");
+    client
+        .download_file(&bucket, "small", &small, &small_parts())
+        .await
+        .expect("download small");
+    assert_eq!(std::fs::read(&small).expect("read"), b"tiny");
+    // An empty object too.
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("empty")
+        .body("")
+        .send()
+        .await
+        .expect("put");
+    let empty = temp("empty.txt");
+    client
+        .download_file(&bucket, "empty", &empty, &small_parts())
+        .await
+        .expect("download empty");
+    assert_eq!(std::fs::metadata(&empty).expect("meta").len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_uploads_in_parts() {
+    let client = s3s();
+    let bucket = support::unique_bucket("stream");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let data = pattern(12 * MIB + 7);
+    let mut reader: &[u8] = &data;
+    let done = client
+        .upload_reader(
+            &mut reader,
+            &bucket,
+            "from-stream",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
+        .await
+        .expect("upload");
+    assert!(done.response["ETag"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .ends_with("-3"));
+    let mut back = Vec::new();
+    client
+        .get_object()
+        .bucket(&bucket)
+        .key("from-stream")
+        .send_to_writer(&mut back)
+        .await
+        .expect("get");
+    assert!(back == data);
+    // A short stream is one PUT.
+    let mut short: &[u8] = b"just a little";
+    client
+        .upload_reader(
+            &mut short,
+            &bucket,
+            "short",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
+        .await
+        .expect("upload");
+    let mut back = Vec::new();
+    client
+        .get_object()
+        .bucket(&bucket)
+        .key("short")
+        .send_to_writer(&mut back)
+        .await
+        .expect("get");
+    assert_eq!(back, b"just a little");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_side_copy_in_parts() {
+    let client = s3s();
+    let bucket = support::unique_bucket("copy");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let data = pattern(11 * MIB);
+    let source = temp("copy-source.bin");
+    std::fs::write(&source, &data).expect("write");
+    client
+        .upload_file(
+            &source,
+            &bucket,
+            "original",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
+        .await
+        .expect("upload");
+    let copied = client
+        .copy_object_managed(&bucket, "original", &bucket, "copy", &small_parts())
+        .await
+        .expect("copy");
+    assert!(
+        copied.response["ETag"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_matches('"')
+            .ends_with("-3"),
+        "{}",
+        copied.to_json_pretty()
+    );
+    let mut back = Vec::new();
+    client
+        .get_object()
+        .bucket(&bucket)
+        .key("copy")
+        .send_to_writer(&mut back)
+        .await
+        .expect("get");
+    assert!(back == data);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_whose_part_keeps_failing_is_aborted() {
+    let server = MockServer::start().await;
+    let created = r#"<InitiateMultipartUploadResult><Bucket>bbb</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>"#;
+    Mock::given(method("POST"))
+        .and(query_param("uploads", ""))
+        .respond_with(ResponseTemplate::new(200).set_body_string(created))
+        .mount(&server)
+        .await;
+    let slow_down = r#"<Error><Code>InternalError</Code><Message>try again</Message></Error>"#;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(500).set_body_string(slow_down))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(query_param("uploadId", "UP1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = client_for(&server.uri(), "AK", "SK");
+    let source = temp("fails.bin");
+    std::fs::write(&source, pattern(11 * MIB)).expect("write");
+    let err = client
+        .upload_file(
+            &source,
+            "bbb",
+            "k",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
+        .await
+        .expect_err("must fail");
+    match &err {
+        Error::Service(envelope) => assert_eq!(envelope.error_code(), Some("InternalError")),
+        other => panic!("expected the S3 error, got {other:?}"),
+    }
+    let requests = server.received_requests().await.unwrap_or_default();
+    let puts = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "PUT")
+        .count();
+    assert!(
+        puts >= 3,
+        "each part is tried part_attempts times before giving up (saw {puts} PUTs)"
+    );
+    assert!(
+        requests.iter().all(|r| !(r.method.as_str() == "POST"
+            && r.url.query().is_some_and(|q| q.contains("uploadId")))),
+        "never completed"
+    );
+    // `.expect(1)` on the DELETE mock is verified when the server drops.
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_download_leaves_nothing_under_the_target_name() {
+    let server = MockServer::start().await;
+    let first = vec![1u8; 5 * MIB as usize];
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::header("range", "bytes=0-5242879"))
+        .respond_with(
+            ResponseTemplate::new(206)
+                .insert_header(
+                    "content-range",
+                    format!("bytes 0-{}/{}", 5 * MIB - 1, 12 * MIB).as_str(),
+                )
+                .insert_header("etag", "\"abc\"")
+                .set_body_bytes(first),
+        )
+        .mount(&server)
+        .await;
+    // Every later range comes back short: the download retries, then fails.
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(206)
+                .insert_header("etag", "\"abc\"")
+                .set_body_bytes(vec![2u8; 1000]),
+        )
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri(), "AK", "SK");
+    let target = temp("never-there.bin");
+    let err = client
+        .download_file("bbb", "k", &target, &small_parts())
+        .await
+        .expect_err("short ranges");
+    assert!(
+        err.to_string().contains("1000"),
+        "the error says what arrived: {err}"
+    );
+    assert!(!target.exists(), "nothing under the target name");
+    let leftovers: Vec<_> = std::fs::read_dir(target.parent().expect("dir"))
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("never-there"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no temporary file either: {leftovers:?}"
+    );
+    let ranged: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .get("if-match")
+                .map(|v| v.to_str().unwrap_or_default().to_string())
+        })
+        .collect();
+    assert!(
+        !ranged.is_empty() && ranged.iter().all(|v| v == "\"abc\""),
+        "later ranges are pinned to the first ETag"
+    );
+}
