@@ -15,9 +15,11 @@ use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::operation::{Operation, Output};
 use crate::request::{self, Prepared, PreparedBody};
+use crate::retry::{self, Failure, RetryPolicy, RetryQuota};
 use crate::secret::Secret;
 use crate::signer::Credentials;
 use crate::value::{Body, Value};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// An S3 client: resolved configuration plus a pooled HTTP client. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -25,6 +27,28 @@ pub struct Client {
     http: reqwest::Client,
     config: Arc<ResolvedConfig>,
     extra_headers: Arc<Vec<(String, String)>>,
+    retry: Arc<RetryPolicy>,
+    quota: Arc<RetryQuota>,
+    /// The server's clock minus ours, in seconds, learnt from a `RequestTimeTooSkewed` answer.
+    clock_offset: Arc<AtomicI64>,
+    timeouts: Timeouts,
+    debug: bool,
+}
+
+/// How long to wait for a connection and for each read of an answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub read: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Builds a [`Client`]: explicit settings first, then the basic data, then AWS's environment variables
@@ -35,6 +59,10 @@ pub struct ClientBuilder {
     credentials: Option<Credentials>,
     environment: Option<Environment>,
     headers: Vec<(String, String)>,
+    max_attempts: Option<u32>,
+    retry: Option<RetryPolicy>,
+    timeouts: Timeouts,
+    debug: bool,
 }
 
 impl ClientBuilder {
@@ -92,13 +120,63 @@ impl ClientBuilder {
         self
     }
 
+    /// Attempts per request, the first included (default 3; also `AWS_MAX_ATTEMPTS`, profile
+    /// `max_attempts`).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts.max(1));
+        self
+    }
+
+    /// The whole retry policy (backoff bases and cap, attempts), for callers that tune it.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.connect = timeout;
+        self
+    }
+
+    /// How long to wait for each read of an answer (default 60 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.read = timeout;
+        self
+    }
+
+    /// Print each attempt on stderr (method, URL, status, canonical request, string to sign; never a
+    /// secret or token).
+    pub fn debug(mut self, yes: bool) -> Self {
+        self.debug = yes;
+        self
+    }
+
     pub fn build(self) -> Result<Client, Error> {
         let env = self.environment.unwrap_or_else(Environment::from_process);
         let mut config = resolve(&self.inputs, &env)?;
         if let Some(c) = self.credentials {
             config.credentials = Some(c);
         }
-        Client::with_config(config, self.headers)
+        let mut retry = self.retry.unwrap_or_default();
+        if let Some(n) = self.max_attempts.or(config.max_attempts) {
+            retry.max_attempts = n;
+        }
+        if config.retry_mode.as_deref() == Some("legacy")
+            && self.max_attempts.or(config.max_attempts).is_none()
+        {
+            retry.max_attempts = 5;
+        }
+        let mut client = Client::with_config(config, self.headers)?;
+        client.retry = Arc::new(retry);
+        client.debug = self.debug;
+        if self.timeouts.connect != client.timeouts.connect
+            || self.timeouts.read != client.timeouts.read
+        {
+            client.http = http_client(self.timeouts)?;
+            client.timeouts = self.timeouts;
+        }
+        Ok(client)
     }
 }
 
@@ -117,17 +195,56 @@ impl Client {
         config: ResolvedConfig,
         headers: Vec<(String, String)>,
     ) -> Result<Client, Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(120))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::InvalidInput(format!("cannot start the HTTP client: {e}")))?;
+        let timeouts = Timeouts::default();
         Ok(Client {
-            http,
+            http: http_client(timeouts)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),
+            retry: Arc::new(RetryPolicy::default()),
+            quota: Arc::new(RetryQuota::default()),
+            clock_offset: Arc::new(AtomicI64::new(0)),
+            timeouts,
+            debug: false,
         })
+    }
+
+    /// The signing time: now, corrected by what a `RequestTimeTooSkewed` answer taught us.
+    fn signing_time(&self) -> SystemTime {
+        let offset = self.clock_offset.load(Ordering::Relaxed);
+        let now = SystemTime::now();
+        if offset >= 0 {
+            now + Duration::from_secs(offset as u64)
+        } else {
+            now - Duration::from_secs(offset.unsigned_abs())
+        }
+    }
+
+    /// Decide whether to try `error`'s request again after attempt `attempt`; returns the wait.
+    fn should_retry(&self, error: &Error, attempt: u32, spent: &mut u32) -> Option<Duration> {
+        let failure = retry::classify(error);
+        if failure == Failure::Final || attempt >= self.retry.max_attempts {
+            return None;
+        }
+        if failure == Failure::ClockSkew {
+            // Only a clock that is really off is worth correcting; a wrong secret stays an error.
+            let offset = retry::clock_offset(error)?;
+            if offset.abs() < 60
+                && error.envelope().and_then(|e| e.error_code()) != Some("RequestTimeTooSkewed")
+            {
+                return None;
+            }
+            self.clock_offset.store(offset, Ordering::Relaxed);
+        }
+        let cost = self.quota.acquire(failure)?;
+        *spent += cost;
+        let wait = retry::backoff(&self.retry, failure, attempt, error);
+        if self.debug {
+            eprintln!(
+                "s3op: attempt {attempt} failed ({error}); retrying in {} ms",
+                wait.as_millis()
+            );
+        }
+        Some(wait)
     }
 
     pub fn config(&self) -> &ResolvedConfig {
@@ -138,6 +255,15 @@ impl Client {
     pub fn operation(&self, op: &'static Operation) -> Request<'_> {
         Request::new(self, op)
     }
+}
+
+fn http_client(timeouts: Timeouts) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.read)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::InvalidInput(format!("cannot start the HTTP client: {e}")))
 }
 
 /// One operation's request: the operation, its member values and extra headers. Made by the generated
@@ -258,7 +384,11 @@ impl<'a> Request<'a> {
     pub async fn dry_run(mut self) -> Result<DryRun, Error> {
         self.materialise_stdin().await?;
         let mut prepared = self.prepare()?;
-        request::sign(&mut prepared, &self.client.config, SystemTime::now());
+        request::sign(
+            &mut prepared,
+            &self.client.config,
+            self.client.signing_time(),
+        );
         let body = match &prepared.body {
             PreparedBody::Empty => serde_json::Value::Null,
             PreparedBody::Bytes(b) => body_json(b),
@@ -314,7 +444,7 @@ impl<'a> Request<'a> {
         self,
         writer: &mut W,
     ) -> Result<Envelope, Error> {
-        self.send_with(Sink::Writer(writer)).await
+        self.send_with(Sink::Writer(writer, 0)).await
     }
 
     /// Every page of a listing, in order: the first request as given, then one per continuation
@@ -369,47 +499,131 @@ impl<'a> Request<'a> {
             .any(|(name, v)| *name == "EncodingType" && matches!(v, Value::String(s) if s == "url"))
     }
 
-    /// Prepare, sign and send; transport failures become [`Error::Transport`].
-    async fn dispatch(&mut self) -> Result<reqwest::Response, Error> {
-        self.materialise_stdin().await?;
+    /// Prepare, sign and send once; transport failures become [`Error::Transport`].
+    async fn dispatch(&self, attempt: u32) -> Result<reqwest::Response, Error> {
         let mut prepared = self.prepare()?;
         prepared.unsigned_payload = self.unsigned_payload;
-        request::sign(&mut prepared, &self.client.config, SystemTime::now());
+        let signed = request::sign(
+            &mut prepared,
+            &self.client.config,
+            self.client.signing_time(),
+        );
+        if self.client.debug {
+            eprintln!(
+                "s3op: attempt {attempt}: {} {}",
+                prepared.method,
+                strip_query(&prepared.url)
+            );
+            if let Some(signed) = &signed {
+                let token = self
+                    .client
+                    .config
+                    .credentials
+                    .as_ref()
+                    .and_then(|c| c.session_token.as_ref());
+                let redact = |text: &str| match token {
+                    Some(t) if !t.expose().is_empty() => text.replace(t.expose(), "***"),
+                    _ => text.to_string(),
+                };
+                eprintln!(
+                    "s3op: canonical request:\n{}",
+                    redact(&signed.canonical_request)
+                );
+                eprintln!("s3op: string to sign:\n{}", signed.string_to_sign);
+            }
+        }
         let progress = if matches!(self.op.output, Output::Blob) {
             None
         } else {
             self.progress.clone()
         };
-        execute(&self.client.http, prepared, progress).await
+        let result = execute(&self.client.http, prepared, progress, self.client.timeouts).await;
+        if self.client.debug {
+            match &result {
+                Ok(r) => eprintln!("s3op: attempt {attempt}: status {}", r.status().as_u16()),
+                Err(e) => eprintln!("s3op: attempt {attempt}: {e}"),
+            }
+        }
+        result
     }
 
-    async fn send_with(mut self, sink: Sink<'_>) -> Result<Envelope, Error> {
-        let response = self.dispatch().await?;
-        let progress = if matches!(self.op.output, Output::Blob) {
-            self.progress.clone()
-        } else {
-            None
-        };
-        let mut envelope = read_response(self.op, response, sink, progress).await?;
-        if self.asked_for_url_encoding() {
-            crate::listing::decode_url_encoded(&mut envelope.response, self.op.url_encoded);
+    async fn send_with(mut self, mut sink: Sink<'_>) -> Result<Envelope, Error> {
+        self.materialise_stdin().await?;
+        let mut attempt = 1;
+        let mut spent = 0;
+        loop {
+            let result = match self.dispatch(attempt).await {
+                Ok(response) => {
+                    let progress = if matches!(self.op.output, Output::Blob) {
+                        self.progress.clone()
+                    } else {
+                        None
+                    };
+                    read_response(self.op, response, &mut sink, progress).await
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(mut envelope) => {
+                    self.client.quota.release(spent);
+                    if self.asked_for_url_encoding() {
+                        crate::listing::decode_url_encoded(
+                            &mut envelope.response,
+                            self.op.url_encoded,
+                        );
+                    }
+                    return Ok(envelope);
+                }
+                Err(e) => {
+                    // Bytes already handed to a caller's writer cannot be taken back.
+                    let replayable = !matches!(&sink, Sink::Writer(_, written) if *written > 0);
+                    match self
+                        .client
+                        .should_retry(&e, attempt, &mut spent)
+                        .filter(|_| replayable)
+                    {
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        None => return Err(e),
+                    }
+                }
+            }
+            attempt += 1;
         }
-        Ok(envelope)
     }
 
     /// Send, and on success hand back the envelope (status and headers; `response` null) with the
-    /// unread body, for callers that stream it themselves (ranged downloads). An error status is read
-    /// into [`Error::Service`] as usual.
+    /// unread body, for callers that stream it themselves (ranged downloads). Errors before the body
+    /// are retried by the policy; an error status is read into [`Error::Service`].
     pub async fn send_streaming(mut self) -> Result<(Envelope, reqwest::Response), Error> {
-        let response = self.dispatch().await?;
+        self.materialise_stdin().await?;
+        let mut attempt = 1;
+        let mut spent = 0;
+        let response = loop {
+            let result = match self.dispatch(attempt).await {
+                Ok(response) if response.status().as_u16() >= 300 => {
+                    match read_response(self.op, response, &mut Sink::Discard, None).await {
+                        Ok(envelope) => Err(Error::InvalidResponse(format!(
+                            "{} answered {}",
+                            self.op.name, envelope.status
+                        ))),
+                        Err(e) => Err(e),
+                    }
+                }
+                other => other,
+            };
+            match result {
+                Ok(response) => {
+                    self.client.quota.release(spent);
+                    break response;
+                }
+                Err(e) => match self.client.should_retry(&e, attempt, &mut spent) {
+                    Some(wait) => tokio::time::sleep(wait).await,
+                    None => return Err(e),
+                },
+            }
+            attempt += 1;
+        };
         let status = response.status().as_u16();
-        if status >= 300 {
-            let envelope = read_response(self.op, response, Sink::Discard, None).await?;
-            return Err(Error::InvalidResponse(format!(
-                "{} answered {} without an error",
-                self.op.name, envelope.status
-            )));
-        }
         let envelope = Envelope {
             status,
             response: serde_json::Value::Null,
@@ -440,6 +654,7 @@ async fn execute(
     http: &reqwest::Client,
     prepared: Prepared,
     progress: Option<Progress>,
+    timeouts: Timeouts,
 ) -> Result<reqwest::Response, Error> {
     let method = reqwest::Method::from_bytes(prepared.method.as_bytes())
         .map_err(|_| Error::InvalidInput(format!("bad HTTP method {}", prepared.method)))?;
@@ -485,11 +700,35 @@ async fn execute(
             }
         }
     };
-    builder.send().await.map_err(|e| Error::Transport {
-        method: prepared.method.to_string(),
-        url: url_for_errors,
-        message: error_chain(&e),
-    })
+    builder
+        .send()
+        .await
+        .map_err(|e| transport_error(prepared.method, url_for_errors, &e, timeouts))
+}
+
+/// A reqwest failure as [`Error::Transport`]; a timeout names the setting that ran out.
+fn transport_error(method: &str, url: String, e: &reqwest::Error, timeouts: Timeouts) -> Error {
+    let timeout = e.is_timeout() || error_chain(e).contains("timed out");
+    let mut message = error_chain(e);
+    if timeout {
+        if e.is_connect() {
+            message = format!(
+                "no connection within the connect timeout of {} s (--connect-timeout): {message}",
+                timeouts.connect.as_secs_f64()
+            );
+        } else {
+            message = format!(
+                "no answer within the read timeout of {} s (--read-timeout): {message}",
+                timeouts.read.as_secs_f64()
+            );
+        }
+    }
+    Error::Transport {
+        method: method.to_string(),
+        url,
+        message,
+        timeout,
+    }
 }
 
 /// The URL without its query, for messages (a query may hold a signature).
@@ -518,7 +757,8 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 enum Sink<'w> {
     Discard,
     File(PathBuf),
-    Writer(&'w mut (dyn AsyncWrite + Unpin + Send)),
+    /// A caller's writer and how many bytes it has been given (after the first, no retry).
+    Writer(&'w mut (dyn AsyncWrite + Unpin + Send), u64),
 }
 
 fn headers_map(headers: &reqwest::header::HeaderMap) -> std::collections::BTreeMap<String, String> {
@@ -540,7 +780,7 @@ fn headers_map(headers: &reqwest::header::HeaderMap) -> std::collections::BTreeM
 async fn read_response(
     op: &'static Operation,
     response: reqwest::Response,
-    sink: Sink<'_>,
+    sink: &mut Sink<'_>,
     progress: Option<Progress>,
 ) -> Result<Envelope, Error> {
     let status = response.status().as_u16();
@@ -549,6 +789,7 @@ async fn read_response(
     let transport = |e: reqwest::Error| Error::Transport {
         method: op.method.to_string(),
         url: url.clone(),
+        timeout: e.is_timeout(),
         message: error_chain(&e),
     };
 
@@ -562,10 +803,11 @@ async fn read_response(
                         chunk.map_err(transport)?;
                     }
                 }
-                Sink::Writer(w) => {
+                Sink::Writer(w, written) => {
                     let mut stream = response.bytes_stream();
                     while let Some(chunk) = stream.next().await {
                         let chunk = chunk.map_err(transport)?;
+                        *written += chunk.len() as u64;
                         if let Some(p) = &progress {
                             p(chunk.len() as u64);
                         }
@@ -580,7 +822,7 @@ async fn read_response(
                     })?;
                 }
                 Sink::File(path) => {
-                    write_file_atomically(&path, response, &url, op, progress).await?
+                    write_file_atomically(path, response, &url, op, progress).await?
                 }
             }
             return Ok(Envelope {
@@ -668,6 +910,7 @@ async fn write_file_atomically(
             let chunk = chunk.map_err(|e| Error::Transport {
                 method: op.method.to_string(),
                 url: url.to_string(),
+                timeout: e.is_timeout(),
                 message: error_chain(&e),
             })?;
             written += chunk.len() as u64;
@@ -692,6 +935,7 @@ async fn write_file_atomically(
                 return Err(Error::Transport {
                     method: op.method.to_string(),
                     url: url.to_string(),
+                    timeout: false,
                     message: format!("the body ended after {written} of {expected} bytes"),
                 });
             }

@@ -104,6 +104,11 @@ pub struct ResolvedConfig {
     pub service: String,
     /// Part size in bytes asked for by configuration; `None` leaves it to the transfer code.
     pub chunk_size: Option<u64>,
+    /// Attempts per request (`--max-attempts`, `AWS_MAX_ATTEMPTS`, profile `max_attempts`); `None`
+    /// leaves the retry policy's default (3, AWS's standard mode).
+    pub max_attempts: Option<u32>,
+    /// `standard`, `adaptive` (treated as standard) or `legacy` (`AWS_RETRY_MODE`, profile `retry_mode`).
+    pub retry_mode: Option<String>,
 }
 
 /// OpenIntegrations' "basic data" for its S3 module (`OPI_S3.GetBasicDataStructure`, in Russian
@@ -388,6 +393,29 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         },
     };
 
+    let max_attempts = match env
+        .var("AWS_MAX_ATTEMPTS")
+        .map(|v| (v, "AWS_MAX_ATTEMPTS".to_owned()))
+        .or_else(|| {
+            profile
+                .text("max_attempts")
+                .map(|(v, path)| (v, profile.origin(path)))
+        }) {
+        Some((value, origin)) => Some(value.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(
+            || ConfigError::InvalidSetting {
+                key: "max_attempts".to_owned(),
+                value: value.to_owned(),
+                origin,
+                expected: "a whole number of attempts, 1 or more".to_owned(),
+            },
+        )?),
+        None => None,
+    };
+    let retry_mode = env
+        .var("AWS_RETRY_MODE")
+        .or_else(|| profile.text("retry_mode").map(|(v, _)| v))
+        .map(str::to_owned);
+
     Ok(ResolvedConfig {
         endpoint,
         region: region.value,
@@ -395,6 +423,8 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         addressing,
         service,
         chunk_size,
+        max_attempts,
+        retry_mode,
     })
 }
 

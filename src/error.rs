@@ -33,6 +33,8 @@ pub enum Error {
         method: String,
         url: String,
         message: String,
+        /// No answer came within a timeout (connect or read).
+        timeout: bool,
     },
     /// The server's answer made no sense for the operation (a listing that does not advance).
     #[error("{0}")]

@@ -20,6 +20,7 @@ pub mod generated;
 pub mod listing;
 pub mod operation;
 pub mod request;
+pub mod retry;
 pub mod secret;
 pub mod shape;
 pub mod signer;

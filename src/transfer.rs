@@ -341,7 +341,8 @@ impl Client {
         Ok(done)
     }
 
-    /// Upload one part, retrying a failed attempt; the error names the part.
+    /// Upload one part (the client's retry policy replays it from the file or memory); the error
+    /// names the part.
     async fn upload_one_part(
         &self,
         bucket: &str,
@@ -351,38 +352,25 @@ impl Client {
         body: Body,
         config: &TransferConfig,
     ) -> Result<(u64, String), Error> {
-        let attempts = config.part_attempts.max(1);
-        let mut last_error = None;
-        for _ in 0..attempts {
-            let mut request = self
-                .upload_part()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .part_number(number as i64)
-                .body(body.clone())
-                .request()
-                .unsigned_payload();
-            if let Some(p) = &config.progress {
-                request = request.on_progress(p.clone());
-            }
-            match request.send().await {
-                Ok(envelope) => match envelope.headers.get("etag") {
-                    Some(etag) => return Ok((number, etag.clone())),
-                    None => {
-                        return Err(Error::InvalidResponse(format!(
-                            "UploadPart {number} answered without an ETag"
-                        )))
-                    }
-                },
-                Err(e) if is_retryable(&e) => last_error = Some(e),
-                Err(e) => return Err(part_error(number, e)),
-            }
+        let mut request = self
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number as i64)
+            .body(body)
+            .request()
+            .unsigned_payload();
+        if let Some(p) = &config.progress {
+            request = request.on_progress(p.clone());
         }
-        Err(part_error(
-            number,
-            last_error.unwrap_or_else(|| Error::InvalidResponse("no attempt made".into())),
-        ))
+        let envelope = request.send().await.map_err(|e| part_error(number, e))?;
+        match envelope.headers.get("etag") {
+            Some(etag) => Ok((number, etag.clone())),
+            None => Err(Error::InvalidResponse(format!(
+                "UploadPart {number} answered without an ETag"
+            ))),
+        }
     }
 
     /// Download `bucket`/`key` to `path`: parallel ranged GETs written at their offsets into a
@@ -666,9 +654,16 @@ fn is_retryable(e: &Error) -> bool {
     }
 }
 
+/// Name the part in a failure. An S3 error keeps its envelope (the CLI prints it); its message gets
+/// the part number through the `x-s3op-part` header the envelope carries.
 fn part_error(number: u64, e: Error) -> Error {
     match e {
-        Error::Service(envelope) => Error::Service(envelope),
+        Error::Service(mut envelope) => {
+            envelope
+                .headers
+                .insert("x-s3op-part".into(), number.to_string());
+            Error::Service(envelope)
+        }
         other => Error::InvalidResponse(format!("part {number}: {other}")),
     }
 }
@@ -732,6 +727,7 @@ async fn write_range(
         let chunk = chunk.map_err(|e| Error::Transport {
             method: "GET".into(),
             url: String::new(),
+            timeout: e.is_timeout(),
             message: format!("the body broke off after {written} of {len} bytes: {e}"),
         })?;
         written += chunk.len() as u64;
@@ -750,6 +746,7 @@ async fn write_range(
         return Err(Error::Transport {
             method: "GET".into(),
             url: String::new(),
+            timeout: false,
             message: format!("the body ended after {written} of {len} bytes"),
         });
     }

@@ -122,12 +122,47 @@ fn global_args() -> Vec<Arg> {
             .value_name("NAME: VALUE")
             .action(ArgAction::Append)
             .help("Add (and sign) a header on the request; repeatable"),
+        Arg::new("max-attempts")
+            .long("max-attempts")
+            .global(true)
+            .value_name("N")
+            .value_parser(clap::value_parser!(u32).range(1..))
+            .help("Attempts per request, the first included (default 3; AWS_MAX_ATTEMPTS)"),
+        Arg::new("connect-timeout")
+            .long("connect-timeout")
+            .visible_alias("cli-connect-timeout")
+            .global(true)
+            .value_name("SECONDS")
+            .value_parser(parse_seconds)
+            .help("Seconds to wait for a connection (default 10)"),
+        Arg::new("read-timeout")
+            .long("read-timeout")
+            .visible_alias("cli-read-timeout")
+            .global(true)
+            .value_name("SECONDS")
+            .value_parser(parse_seconds)
+            .help("Seconds to wait for each read of an answer (default 60)"),
+        Arg::new("debug")
+            .long("debug")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Print each attempt on stderr: method, URL, status, canonical request, string to sign"),
         Arg::new("no-sign-request")
             .long("no-sign-request")
             .global(true)
             .action(ArgAction::SetTrue)
             .help("Send requests anonymously"),
     ]
+}
+
+/// Seconds as a positive number (fractions allowed).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!(
+            "expected a number of seconds above 0, got {text:?}"
+        )),
+    }
 }
 
 /// The whole command tree, built from the operation tables.
@@ -366,6 +401,16 @@ fn client(matches: &ArgMatches) -> Result<Client, Failure> {
             builder = builder.header(name, value.trim());
         }
     }
+    if let Some(n) = matches.get_one::<u32>("max-attempts") {
+        builder = builder.max_attempts(*n);
+    }
+    if let Some(t) = matches.get_one::<Duration>("connect-timeout") {
+        builder = builder.connect_timeout(*t);
+    }
+    if let Some(t) = matches.get_one::<Duration>("read-timeout") {
+        builder = builder.read_timeout(*t);
+    }
+    builder = builder.debug(matches.get_flag("debug"));
     let client = builder.build()?;
     if client.config().credentials.is_none() && !matches.get_flag("no-sign-request") {
         return Err(Failure::Usage(

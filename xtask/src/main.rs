@@ -5,6 +5,7 @@
 mod demo;
 mod docs;
 mod servers;
+mod spec_audit;
 mod test;
 
 use std::process::ExitCode;
@@ -41,7 +42,11 @@ const TASKS: &[Task] = &[
         summary: "start s3s-fs on loopback and walk through bucket, upload, listing, presigned link and download",
         run: demo::run,
     },
-    // Task { name: "spec-audit", summary: "...", run: spec_audit::run },
+    Task {
+        name: "spec-audit",
+        summary: "compare spec/ with botocore's S3 model, list every difference [PATH/TO/service-2.json]",
+        run: spec_audit::run,
+    },
     // Task { name: "bench", summary: "...", run: bench::run },
 ];
 
