@@ -251,6 +251,22 @@ impl Client {
         &self.config
     }
 
+    /// A signed request to any target: an absolute http(s) URL, or a path and query relative to the
+    /// endpoint (`/bucket/key?tagging`). It goes through the same signer, retry policy and envelope as
+    /// every operation; the answer is read by the plain rules (XML without a shape, JSON as JSON,
+    /// other text as a string). Add `.header()`, `.body_file()`, `.body_bytes()`, `.service()`.
+    pub fn request(&self, method: &str, target: &str) -> Request<'_> {
+        let mut request = Request::new(self, &crate::operation::RAW_REQUEST);
+        request.raw = Some(RawTarget {
+            method: method.to_string(),
+            target: target.to_string(),
+            body: None,
+            service: None,
+            payload_sha256: None,
+        });
+        request
+    }
+
     /// A request for any operation of the spec, by its table entry (the generated builders wrap this).
     pub fn operation(&self, op: &'static Operation) -> Request<'_> {
         Request::new(self, op)
@@ -276,6 +292,18 @@ pub struct Request<'a> {
     headers: Vec<(String, String)>,
     unsigned_payload: bool,
     progress: Option<Progress>,
+    raw: Option<RawTarget>,
+}
+
+/// The target of a request made with [`Client::request`] rather than a spec operation.
+#[derive(Debug, Clone)]
+struct RawTarget {
+    method: String,
+    target: String,
+    body: Option<Body>,
+    service: Option<String>,
+    /// The SHA-256 of a file body, computed once before the first attempt.
+    payload_sha256: Option<String>,
 }
 
 impl std::fmt::Debug for Request<'_> {
@@ -311,6 +339,7 @@ impl<'a> Request<'a> {
             headers: client.extra_headers.as_ref().clone(),
             unsigned_payload: false,
             progress: None,
+            raw: None,
         }
     }
 
@@ -351,6 +380,39 @@ impl<'a> Request<'a> {
         self
     }
 
+    /// The body of a [`Client::request`]: a file, streamed (and hashed first unless the payload is
+    /// unsigned). Ignored for spec operations, whose bodies are members.
+    pub fn body_file(mut self, path: impl Into<PathBuf>) -> Self {
+        if let Some(raw) = &mut self.raw {
+            raw.body = Some(Body::File(path.into()));
+        }
+        self
+    }
+
+    /// The body of a [`Client::request`], from memory.
+    pub fn body_bytes(mut self, bytes: impl Into<bytes::Bytes>) -> Self {
+        if let Some(raw) = &mut self.raw {
+            raw.body = Some(Body::Bytes(bytes.into()));
+        }
+        self
+    }
+
+    /// The body of a [`Client::request`] from standard input (read whole before sending).
+    pub fn body_stdin(mut self) -> Self {
+        if let Some(raw) = &mut self.raw {
+            raw.body = Some(Body::Stdin);
+        }
+        self
+    }
+
+    /// Sign a [`Client::request`] for another service name than the configured one.
+    pub fn service(mut self, service: impl Into<String>) -> Self {
+        if let Some(raw) = &mut self.raw {
+            raw.service = Some(service.into());
+        }
+        self
+    }
+
     /// Report the bytes of the body as they go out (file bodies) or come in (object downloads).
     pub fn on_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
@@ -359,6 +421,14 @@ impl<'a> Request<'a> {
 
     /// Read a standard-input body into memory so it can be signed and sent.
     async fn materialise_stdin(&mut self) -> Result<(), Error> {
+        if let Some(RawTarget { body: body @ Some(Body::Stdin), .. }) = &mut self.raw {
+            let mut buf = Vec::new();
+            tokio::io::stdin()
+                .read_to_end(&mut buf)
+                .await
+                .map_err(|source| Error::File { path: PathBuf::from("-"), source })?;
+            *body = Some(Body::Bytes(buf.into()));
+        }
         for (_, value) in self.values.iter_mut() {
             if let Value::Body(Body::Stdin) = value {
                 let mut buf = Vec::new();
@@ -377,12 +447,19 @@ impl<'a> Request<'a> {
 
     /// The request, unsigned.
     pub fn prepare(&self) -> Result<Prepared, Error> {
+        if let Some(raw) = &self.raw {
+            let mut prepared = request::prepare_raw(&raw.method, &raw.target, raw.body.as_ref(), &self.headers, &self.client.config)?;
+            prepared.service = raw.service.clone();
+            prepared.payload_sha256 = raw.payload_sha256.clone();
+            return Ok(prepared);
+        }
         request::prepare(self.op, &self.values, &self.headers, &self.client.config)
     }
 
     /// The fully signed request, not sent.
     pub async fn dry_run(mut self) -> Result<DryRun, Error> {
         self.materialise_stdin().await?;
+        self.hash_raw_file_body().await?;
         let mut prepared = self.prepare()?;
         request::sign(
             &mut prepared,
@@ -547,8 +624,31 @@ impl<'a> Request<'a> {
         result
     }
 
+    /// A raw request's file body is signed by its SHA-256, computed by streaming the file once.
+    async fn hash_raw_file_body(&mut self) -> Result<(), Error> {
+        let unsigned = self.unsigned_payload;
+        if let Some(raw) = &mut self.raw {
+            if let (Some(Body::File(path)), false, None) = (&raw.body, unsigned, &raw.payload_sha256) {
+                use sha2::Digest;
+                let mut file = tokio::fs::File::open(path).await.map_err(|source| Error::File { path: path.clone(), source })?;
+                let mut hasher = sha2::Sha256::new();
+                let mut buf = vec![0u8; 256 * 1024];
+                loop {
+                    let n = file.read(&mut buf).await.map_err(|source| Error::File { path: path.clone(), source })?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                }
+                raw.payload_sha256 = Some(hex::encode(hasher.finalize()));
+            }
+        }
+        Ok(())
+    }
+
     async fn send_with(mut self, mut sink: Sink<'_>) -> Result<Envelope, Error> {
         self.materialise_stdin().await?;
+        self.hash_raw_file_body().await?;
         let mut attempt = 1;
         let mut spent = 0;
         loop {
@@ -794,7 +894,12 @@ async fn read_response(
     };
 
     if status < 300 {
-        if let Output::Blob = op.output {
+        let streams = match op.output {
+            Output::Blob => true,
+            Output::Any => !matches!(sink, Sink::Discard),
+            _ => false,
+        };
+        if streams {
             match sink {
                 Sink::Discard => {
                     // Drain so the connection can be reused; the caller asked for no body.
@@ -852,6 +957,7 @@ async fn read_response(
                 }
             }
             Output::None => crate::xml::xml_to_json(&bytes, None),
+            Output::Any => any_body(&bytes),
         }
     };
     let envelope = Envelope {
@@ -863,6 +969,22 @@ async fn read_response(
         Ok(envelope)
     } else {
         Err(Error::Service(Box::new(envelope)))
+    }
+}
+
+/// A body of unknown kind: JSON as JSON, XML by the plain rules, other text as a string; binary
+/// bytes are not put into JSON (null: write them to a file instead).
+fn any_body(bytes: &[u8]) -> serde_json::Value {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::Value::Null;
+    }
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        return json;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.trim_start().starts_with('<') => crate::xml::xml_to_json(bytes, None),
+        Ok(text) => serde_json::Value::String(text.to_string()),
+        Err(_) => serde_json::Value::Null,
     }
 }
 

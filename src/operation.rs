@@ -128,7 +128,30 @@ pub enum Output {
     Blob,
     Text,
     EventStream(&'static Shape),
+    /// Whatever comes back (`s3op request`): XML by the plain rules, JSON as JSON, other text as a
+    /// string; a binary body only to a file or writer.
+    Any,
 }
+
+/// The table entry behind `Client::request`: a request to any target, read by the plain rules.
+pub static RAW_REQUEST: Operation = Operation {
+    name: "Request",
+    cli_name: "request",
+    summary: "Send a signed request to any URL or path of the endpoint.",
+    group: "common",
+    method: "GET",
+    path: "/",
+    query: &[],
+    members: &[],
+    payload: Payload::None,
+    output: Output::Any,
+    url_encoded: &[],
+    pagination: None,
+    checksum_required: false,
+    host_prefix: None,
+    deprecated: false,
+    help: "",
+};
 
 impl Operation {
     /// A member by its S3 API name.

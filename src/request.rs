@@ -38,6 +38,10 @@ pub struct Prepared {
     pub body: PreparedBody,
     /// Sign the body as `UNSIGNED-PAYLOAD` even when it is in memory.
     pub unsigned_payload: bool,
+    /// The body's SHA-256, hex, when computed ahead (a streamed file that must be signed).
+    pub payload_sha256: Option<String>,
+    /// Sign for this service instead of the configured one (`s3op request --service`).
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -403,6 +407,8 @@ pub fn prepare(
         headers,
         body,
         unsigned_payload: false,
+        payload_sha256: None,
+        service: None,
     })
 }
 
@@ -489,6 +495,66 @@ fn build_url(
         .map_err(|e| Error::InvalidInput(format!("cannot build a URL from {text:?}: {e}")))
 }
 
+/// An HTTP method as the `'static` name the request carries; only the methods HTTP defines.
+pub fn static_method(method: &str) -> Result<&'static str, Error> {
+    const METHODS: &[&str] = &["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"];
+    let upper = method.to_ascii_uppercase();
+    METHODS
+        .iter()
+        .copied()
+        .find(|m| *m == upper)
+        .ok_or_else(|| Error::InvalidInput(format!("{method:?} is not an HTTP method (GET, PUT, POST, DELETE, HEAD, PATCH, OPTIONS)")))
+}
+
+/// A request to any target (`s3op request`): an absolute http(s) URL, or a path and query relative
+/// to the endpoint (`/bucket/key?tagging`). Extra headers go on as given (signer headers refused).
+pub fn prepare_raw(
+    method: &str,
+    target: &str,
+    body: Option<&Body>,
+    extra_headers: &[(String, String)],
+    config: &ResolvedConfig,
+) -> Result<Prepared, Error> {
+    let method = static_method(method)?;
+    let url = if target.starts_with("http://") || target.starts_with("https://") {
+        Url::parse(target).map_err(|e| Error::InvalidInput(format!("{target:?} is not a URL: {e}")))?
+    } else if target.starts_with('/') {
+        let endpoint = &config.endpoint;
+        let base = endpoint.path().trim_end_matches('/');
+        let mut text = format!("{}://{}", endpoint.scheme(), endpoint.host_str().unwrap_or_default());
+        if let Some(port) = endpoint.port() {
+            text.push_str(&format!(":{port}"));
+        }
+        text.push_str(base);
+        text.push_str(target);
+        Url::parse(&text).map_err(|e| Error::InvalidInput(format!("cannot make a URL of {target:?}: {e}")))?
+    } else {
+        return Err(Error::InvalidInput(format!(
+            "{target:?}: give an absolute http(s) URL or a path from the endpoint starting with /"
+        )));
+    };
+    let mut headers = Vec::with_capacity(extra_headers.len());
+    for (name, value) in extra_headers {
+        let lower = name.to_ascii_lowercase();
+        if SIGNER_HEADERS.contains(&lower.as_str()) {
+            return Err(Error::InvalidInput(format!("the header {name} is set by the signer and cannot be given")));
+        }
+        headers.push((lower, value.clone()));
+    }
+    let body = match body {
+        None => PreparedBody::Empty,
+        Some(Body::Bytes(b)) => PreparedBody::Bytes(b.clone()),
+        Some(Body::File(path)) => match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => PreparedBody::File { path: path.clone(), offset: 0, len: meta.len() },
+            Ok(_) => return Err(Error::InvalidInput(format!("{} is not a regular file", path.display()))),
+            Err(source) => return Err(Error::File { path: path.clone(), source }),
+        },
+        Some(Body::FileRange { path, offset, len }) => PreparedBody::File { path: path.clone(), offset: *offset, len: *len },
+        Some(Body::Stdin) => return Err(Error::InvalidInput("standard input must be read before the request is prepared".into())),
+    };
+    Ok(Prepared { method, url, headers, body, unsigned_payload: false, payload_sha256: None, service: None })
+}
+
 /// The `Host` header value the HTTP client will send for `url`.
 pub fn host_header(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
@@ -506,9 +572,12 @@ fn query_pairs(url: &Url) -> Vec<(String, String)> {
 
 /// The payload hash to sign: SHA-256 of bytes in memory; `UNSIGNED-PAYLOAD` for a streamed file (the
 /// hash would mean reading the file twice; TLS protects it in transit).
-fn payload_hash(body: &PreparedBody, unsigned: bool) -> PayloadHash {
+fn payload_hash(body: &PreparedBody, unsigned: bool, precomputed: Option<&str>) -> PayloadHash {
     if unsigned {
         return PayloadHash::Unsigned;
+    }
+    if let Some(hex) = precomputed {
+        return PayloadHash::Sha256Hex(hex.to_string());
     }
     match body {
         PreparedBody::Empty => PayloadHash::empty(),
@@ -534,7 +603,7 @@ pub fn sign(
             prepared.body.len().to_string(),
         ));
     }
-    let payload = payload_hash(&prepared.body, prepared.unsigned_payload);
+    let payload = payload_hash(&prepared.body, prepared.unsigned_payload, prepared.payload_sha256.as_deref());
     let query = query_pairs(&prepared.url);
     let request = SignableRequest {
         method: prepared.method,
@@ -546,7 +615,7 @@ pub fn sign(
     let params = SigningParams {
         credentials,
         region: &config.region,
-        service: &config.service,
+        service: prepared.service.as_deref().unwrap_or(&config.service),
         time,
         settings: SigningSettings::s3(),
     };
@@ -583,7 +652,7 @@ pub fn presign(
     let params = SigningParams {
         credentials,
         region: &config.region,
-        service: &config.service,
+        service: prepared.service.as_deref().unwrap_or(&config.service),
         time,
         settings: SigningSettings::default(),
     };
