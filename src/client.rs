@@ -421,12 +421,19 @@ impl<'a> Request<'a> {
 
     /// Read a standard-input body into memory so it can be signed and sent.
     async fn materialise_stdin(&mut self) -> Result<(), Error> {
-        if let Some(RawTarget { body: body @ Some(Body::Stdin), .. }) = &mut self.raw {
+        if let Some(RawTarget {
+            body: body @ Some(Body::Stdin),
+            ..
+        }) = &mut self.raw
+        {
             let mut buf = Vec::new();
             tokio::io::stdin()
                 .read_to_end(&mut buf)
                 .await
-                .map_err(|source| Error::File { path: PathBuf::from("-"), source })?;
+                .map_err(|source| Error::File {
+                    path: PathBuf::from("-"),
+                    source,
+                })?;
             *body = Some(Body::Bytes(buf.into()));
         }
         for (_, value) in self.values.iter_mut() {
@@ -448,7 +455,13 @@ impl<'a> Request<'a> {
     /// The request, unsigned.
     pub fn prepare(&self) -> Result<Prepared, Error> {
         if let Some(raw) = &self.raw {
-            let mut prepared = request::prepare_raw(&raw.method, &raw.target, raw.body.as_ref(), &self.headers, &self.client.config)?;
+            let mut prepared = request::prepare_raw(
+                &raw.method,
+                &raw.target,
+                raw.body.as_ref(),
+                &self.headers,
+                &self.client.config,
+            )?;
             prepared.service = raw.service.clone();
             prepared.payload_sha256 = raw.payload_sha256.clone();
             return Ok(prepared);
@@ -628,13 +641,23 @@ impl<'a> Request<'a> {
     async fn hash_raw_file_body(&mut self) -> Result<(), Error> {
         let unsigned = self.unsigned_payload;
         if let Some(raw) = &mut self.raw {
-            if let (Some(Body::File(path)), false, None) = (&raw.body, unsigned, &raw.payload_sha256) {
+            if let (Some(Body::File(path)), false, None) =
+                (&raw.body, unsigned, &raw.payload_sha256)
+            {
                 use sha2::Digest;
-                let mut file = tokio::fs::File::open(path).await.map_err(|source| Error::File { path: path.clone(), source })?;
+                let mut file = tokio::fs::File::open(path)
+                    .await
+                    .map_err(|source| Error::File {
+                        path: path.clone(),
+                        source,
+                    })?;
                 let mut hasher = sha2::Sha256::new();
                 let mut buf = vec![0u8; 256 * 1024];
                 loop {
-                    let n = file.read(&mut buf).await.map_err(|source| Error::File { path: path.clone(), source })?;
+                    let n = file.read(&mut buf).await.map_err(|source| Error::File {
+                        path: path.clone(),
+                        source,
+                    })?;
                     if n == 0 {
                         break;
                     }
@@ -949,7 +972,13 @@ async fn read_response(
                 json
             }
             Output::Text => text_body(&bytes),
-            Output::EventStream(_) | Output::Blob => {
+            Output::EventStream(_) => {
+                let messages = crate::eventstream::decode_messages(&bytes)
+                    .map_err(|e| Error::InvalidResponse(format!("{} event stream: {e}", op.name)))?;
+                crate::eventstream::select_events_to_json(&messages)
+                    .map_err(|e| Error::InvalidResponse(format!("{} event stream: {e}", op.name)))?
+            }
+            Output::Blob => {
                 if bytes.is_empty() {
                     serde_json::Value::Null
                 } else {

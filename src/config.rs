@@ -718,10 +718,12 @@ fn resolve_addressing(
 
 /// A size as the AWS CLI's `multipart_chunksize` takes it: bytes, or a number with `KB`, `MB`,
 /// `GB`, `TB` (or `KiB`... `TiB`), all powers of 1024.
-fn parse_size(value: &str) -> Option<u64> {
+/// A size in bytes, with an optional unit: `1048576`, `8MiB`, `16M`, `5MB`, `1g`. Every unit is a
+/// power of 1024, as the AWS CLI reads `multipart_chunksize` (`8MB` is 8 MiB).
+pub fn parse_size(value: &str) -> Option<u64> {
     let value = value.trim();
     let lower = value.to_ascii_lowercase();
-    let units: [(&str, u64); 9] = [
+    let units: [(&str, u64); 13] = [
         ("kib", 1 << 10),
         ("mib", 1 << 20),
         ("gib", 1 << 30),
@@ -730,6 +732,10 @@ fn parse_size(value: &str) -> Option<u64> {
         ("mb", 1 << 20),
         ("gb", 1 << 30),
         ("tb", 1 << 40),
+        ("k", 1 << 10),
+        ("m", 1 << 20),
+        ("g", 1 << 30),
+        ("t", 1 << 40),
         ("b", 1),
     ];
     let (number, factor) = units

@@ -16,6 +16,7 @@ pub mod client;
 pub mod config;
 pub mod envelope;
 pub mod error;
+pub mod eventstream;
 pub mod generated;
 pub mod listing;
 pub mod operation;

@@ -14,6 +14,7 @@ use s3op::operation::{Location, Operation, Output, Payload};
 use s3op::shape::Shape;
 use s3op::{Client, Envelope, Error, Value, OPERATIONS};
 
+
 const EXIT_OK: i32 = 0;
 const EXIT_FAILED: i32 = 1;
 const EXIT_USAGE: i32 = 2;
@@ -192,7 +193,9 @@ fn command() -> Command {
     for op in OPERATIONS {
         presign = presign.subcommand(operation_command(op, true));
     }
-    root.subcommand(presign).subcommand(basic_data_command()).subcommand(request_command())
+    root.subcommand(presign)
+        .subcommand(basic_data_command())
+        .subcommand(request_command())
 }
 
 fn operation_command(op: &'static Operation, presign: bool) -> Command {
@@ -293,7 +296,13 @@ async fn raw_request(client: &Client, sub: &ArgMatches, dry_run: bool) -> Result
         Some(path) => request.send_to_file(path).await?,
         None => request.send().await?,
     };
-    if out.is_none() && envelope.response.is_null() && envelope.headers.get("content-length").is_some_and(|l| l != "0") {
+    if out.is_none()
+        && envelope.response.is_null()
+        && envelope
+            .headers
+            .get("content-length")
+            .is_some_and(|l| l != "0")
+    {
         eprintln!("s3op: the response body is binary and not shown; use --out FILE to keep it");
     }
     print_envelope(&envelope, out.as_deref() == Some("-"));
@@ -337,6 +346,18 @@ fn basic_data_command() -> Command {
                 .default_value("s3")
                 .value_name("NAME")
                 .help("Service name to sign for"),
+        )
+        .arg(
+            Arg::new("chunk-size")
+                .long("chunk-size")
+                .value_name("BYTES")
+                .help("Part size and multipart threshold for transfers (bytes, or 8MiB, 16M)"),
+        )
+        .arg(
+            Arg::new("output")
+                .long("output")
+                .value_name("FILE")
+                .help("Write the basic data to FILE (mode 0600) instead of printing it"),
         )
 }
 
@@ -502,13 +523,41 @@ fn build_request<'c>(
 
 fn basic_data(sub: &ArgMatches) -> Result<i32, Failure> {
     let get = |name: &str| sub.get_one::<String>(name).cloned().unwrap_or_default();
-    let data = BasicData::new(
-        get("url"),
-        get("access"),
-        get("secret"),
-        get("region"),
-        get("service"),
-    );
-    println!("{}", data.to_json());
+    let mut data = BasicData::new(get("url"), get("access"), get("secret"), get("region"), get("service"));
+    if let Some(text) = sub.get_one::<String>("chunk-size") {
+        match s3op::config::parse_size(text) {
+            Some(bytes) if bytes >= 5 * 1024 * 1024 => data = data.with_chunk_size(bytes),
+            Some(_) => return Err(Failure::Usage(format!("--chunk-size {text}: S3 parts are at least 5 MiB (5242880 bytes)"))),
+            None => return Err(Failure::Usage(format!("--chunk-size {text}: expected bytes or a size such as 8MiB or 16M"))),
+        }
+    }
+    // The URL must make an endpoint: check it the way --data will read it.
+    let inputs = s3op::config::ConfigInputs { basic_data: Some(data.clone()), ..Default::default() };
+    let empty = s3op::config::Environment::from_vars(Vec::<(String, String)>::new(), None);
+    s3op::config::resolve(&inputs, &empty).map_err(|e| Failure::Usage(format!("--url: {e}")))?;
+    let json = data.to_json();
+    match sub.get_one::<String>("output") {
+        Some(path) => write_private(path, &json).map_err(|e| Failure::Usage(format!("--output {path}: {e}")))?,
+        None => println!("{json}"),
+    }
     Ok(EXIT_OK)
+}
+
+/// Write `text` to a new file only its owner can read (it holds a secret key).
+fn write_private(path: &str, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
 }
