@@ -308,9 +308,30 @@ struct RawTarget {
 
 impl std::fmt::Debug for Request<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // SSE-C keys are secrets: show that they are set, never what they are.
+        let values: Vec<(&str, String)> = self
+            .values
+            .iter()
+            .map(|(name, value)| {
+                let secret = self.op.member(name).is_some_and(|m| {
+                    matches!(
+                        m.encoding,
+                        crate::operation::Encoding::SseCustomerKey { .. }
+                    )
+                });
+                (
+                    *name,
+                    if secret {
+                        "***".to_string()
+                    } else {
+                        format!("{value:?}")
+                    },
+                )
+            })
+            .collect();
         f.debug_struct("Request")
             .field("operation", &self.op.name)
-            .field("values", &self.values)
+            .field("values", &values)
             .field("headers", &self.headers)
             .field("unsigned_payload", &self.unsigned_payload)
             .finish_non_exhaustive()
@@ -973,8 +994,9 @@ async fn read_response(
             }
             Output::Text => text_body(&bytes),
             Output::EventStream(_) => {
-                let messages = crate::eventstream::decode_messages(&bytes)
-                    .map_err(|e| Error::InvalidResponse(format!("{} event stream: {e}", op.name)))?;
+                let messages = crate::eventstream::decode_messages(&bytes).map_err(|e| {
+                    Error::InvalidResponse(format!("{} event stream: {e}", op.name))
+                })?;
                 crate::eventstream::select_events_to_json(&messages)
                     .map_err(|e| Error::InvalidResponse(format!("{} event stream: {e}", op.name)))?
             }
@@ -1038,15 +1060,8 @@ async fn write_file_atomically(
     op: &'static Operation,
     progress: Option<Progress>,
 ) -> Result<(), Error> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "download".into());
-    let temp = dir.join(format!(".{name}.s3op-{}.part", std::process::id()));
+    let temp = crate::transfer::temp_path_for(path);
+    crate::transfer::register_temp_file(&temp);
     let result = async {
         let mut file = tokio::fs::File::create(&temp)
             .await
@@ -1102,5 +1117,6 @@ async fn write_file_atomically(
     if result.is_err() {
         let _ = tokio::fs::remove_file(&temp).await;
     }
+    crate::transfer::unregister_temp_file(&temp);
     result
 }

@@ -17,6 +17,80 @@ use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::value::Body;
 
+/// Transfers in flight in this process: multipart uploads not yet completed or aborted, and
+/// temporary download files not yet renamed or removed. When the process is interrupted (the CLI's
+/// Ctrl-C and SIGTERM handling) [`abort_in_flight`] aborts the uploads and deletes the files, so an
+/// interrupted transfer leaves no parts billed and no half-written file behind.
+struct InFlight {
+    uploads: Vec<(u64, Client, String, String, String)>,
+    temp_files: Vec<PathBuf>,
+    next: u64,
+}
+
+static IN_FLIGHT: std::sync::Mutex<InFlight> = std::sync::Mutex::new(InFlight {
+    uploads: Vec::new(),
+    temp_files: Vec::new(),
+    next: 0,
+});
+
+fn in_flight() -> std::sync::MutexGuard<'static, InFlight> {
+    // A panic while holding the lock leaves plain data behind: keep using it.
+    IN_FLIGHT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn register_upload(client: &Client, bucket: &str, key: &str, upload_id: &str) -> u64 {
+    let mut state = in_flight();
+    state.next += 1;
+    let id = state.next;
+    state.uploads.push((
+        id,
+        client.clone(),
+        bucket.to_string(),
+        key.to_string(),
+        upload_id.to_string(),
+    ));
+    id
+}
+
+fn unregister_upload(id: u64) {
+    in_flight().uploads.retain(|(i, ..)| *i != id);
+}
+
+/// Note a temporary file that must not outlive an interrupted transfer.
+pub fn register_temp_file(path: &Path) {
+    in_flight().temp_files.push(path.to_path_buf());
+}
+
+/// The temporary file was renamed into place or removed.
+pub fn unregister_temp_file(path: &Path) {
+    in_flight().temp_files.retain(|p| p != path);
+}
+
+/// Abort every multipart upload in flight and delete every temporary download file. Returns how
+/// many uploads were aborted. Call after cancelling the transfers (dropping their futures).
+pub async fn abort_in_flight() -> usize {
+    let (uploads, files) = {
+        let mut state = in_flight();
+        (
+            std::mem::take(&mut state.uploads),
+            std::mem::take(&mut state.temp_files),
+        )
+    };
+    for path in files {
+        let _ = tokio::fs::remove_file(&path).await;
+    }
+    let count = uploads.len();
+    let aborts = uploads
+        .into_iter()
+        .map(|(_, client, bucket, key, upload_id)| async move {
+            client.abort_upload(&bucket, &key, &upload_id).await;
+        });
+    futures_util::future::join_all(aborts).await;
+    count
+}
+
 /// S3's multipart limits.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -207,6 +281,26 @@ impl Client {
                 "CreateMultipartUpload answered without an UploadId".into(),
             ));
         };
+        let registration = register_upload(self, bucket, key, &upload_id);
+        let result = self
+            .finish_multipart(source, size, part_size, bucket, key, &upload_id, config)
+            .await;
+        unregister_upload(registration);
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_multipart(
+        &self,
+        source: Source<'_>,
+        size: Option<u64>,
+        part_size: u64,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let upload_id = upload_id.to_string();
         let uploaded = match source {
             Source::File(path) => {
                 let size = size.unwrap_or(0);
@@ -385,7 +479,20 @@ impl Client {
     ) -> Result<Envelope, Error> {
         let path = path.as_ref();
         let temp = temp_path_for(path);
+        register_temp_file(&temp);
         let result = self.download_into(bucket, key, &temp, config).await;
+        let result = self.place_download(result, &temp, path).await;
+        unregister_temp_file(&temp);
+        result
+    }
+
+    async fn place_download(
+        &self,
+        result: Result<Envelope, Error>,
+        temp: &Path,
+        path: &Path,
+    ) -> Result<Envelope, Error> {
+        let temp = temp.to_path_buf();
         match result {
             Ok(envelope) => match tokio::fs::rename(&temp, path).await {
                 Ok(()) => Ok(envelope),
@@ -578,6 +685,7 @@ impl Client {
                 "CreateMultipartUpload answered without an UploadId".into(),
             ));
         };
+        let registration = register_upload(self, bucket, key, &upload_id);
         let count = size.div_ceil(part_size);
         let copied = futures_util::stream::iter(1..=count)
             .map(|number| {
@@ -615,6 +723,7 @@ impl Client {
             Ok(parts) => parts,
             Err(e) => {
                 self.abort_upload(bucket, key, &upload_id).await;
+                unregister_upload(registration);
                 return Err(e);
             }
         };
@@ -634,6 +743,7 @@ impl Client {
         if completed.is_err() {
             self.abort_upload(bucket, key, &upload_id).await;
         }
+        unregister_upload(registration);
         completed
     }
 }

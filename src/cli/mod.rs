@@ -34,9 +34,43 @@ pub async fn run(args: Vec<OsString>) -> i32 {
             };
         }
     };
-    match dispatch(&matches).await {
-        Ok(code) => code,
-        Err(failure) => failure.report(),
+    let work = dispatch(&matches);
+    tokio::select! {
+        result = work => match result {
+            Ok(code) => code,
+            Err(failure) => failure.report(),
+        },
+        code = interrupted() => {
+            // The command's futures are dropped here; finish what they leave behind.
+            let aborted = s3op::transfer::abort_in_flight().await;
+            eprintln!("s3op: interrupted; aborted {aborted} multipart upload(s) in flight and removed temporary files");
+            code
+        }
+    }
+}
+
+/// Resolves on Ctrl-C (exit code 130) or SIGTERM (143), the shell's conventions.
+async fn interrupted() -> i32 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => 130,
+            _ = term.recv() => 143,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => 130,
+            Err(_) => std::future::pending().await,
+        }
     }
 }
 
@@ -523,21 +557,39 @@ fn build_request<'c>(
 
 fn basic_data(sub: &ArgMatches) -> Result<i32, Failure> {
     let get = |name: &str| sub.get_one::<String>(name).cloned().unwrap_or_default();
-    let mut data = BasicData::new(get("url"), get("access"), get("secret"), get("region"), get("service"));
+    let mut data = BasicData::new(
+        get("url"),
+        get("access"),
+        get("secret"),
+        get("region"),
+        get("service"),
+    );
     if let Some(text) = sub.get_one::<String>("chunk-size") {
         match s3op::config::parse_size(text) {
             Some(bytes) if bytes >= 5 * 1024 * 1024 => data = data.with_chunk_size(bytes),
-            Some(_) => return Err(Failure::Usage(format!("--chunk-size {text}: S3 parts are at least 5 MiB (5242880 bytes)"))),
-            None => return Err(Failure::Usage(format!("--chunk-size {text}: expected bytes or a size such as 8MiB or 16M"))),
+            Some(_) => {
+                return Err(Failure::Usage(format!(
+                    "--chunk-size {text}: S3 parts are at least 5 MiB (5242880 bytes)"
+                )))
+            }
+            None => {
+                return Err(Failure::Usage(format!(
+                    "--chunk-size {text}: expected bytes or a size such as 8MiB or 16M"
+                )))
+            }
         }
     }
     // The URL must make an endpoint: check it the way --data will read it.
-    let inputs = s3op::config::ConfigInputs { basic_data: Some(data.clone()), ..Default::default() };
+    let inputs = s3op::config::ConfigInputs {
+        basic_data: Some(data.clone()),
+        ..Default::default()
+    };
     let empty = s3op::config::Environment::from_vars(Vec::<(String, String)>::new(), None);
     s3op::config::resolve(&inputs, &empty).map_err(|e| Failure::Usage(format!("--url: {e}")))?;
     let json = data.to_json();
     match sub.get_one::<String>("output") {
-        Some(path) => write_private(path, &json).map_err(|e| Failure::Usage(format!("--output {path}: {e}")))?,
+        Some(path) => write_private(path, &json)
+            .map_err(|e| Failure::Usage(format!("--output {path}: {e}")))?,
         None => println!("{json}"),
     }
     Ok(EXIT_OK)
