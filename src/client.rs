@@ -710,7 +710,9 @@ impl<'a> Request<'a> {
             match result {
                 Ok(mut envelope) => {
                     self.client.quota.release(spent);
-                    if self.asked_for_url_encoding() {
+                    // Decode only what the user asked to be encoded and the server says it encoded
+                    // (some servers ignore encoding-type, and decoding raw keys would corrupt them).
+                    if self.asked_for_url_encoding() && envelope.response["EncodingType"] == "url" {
                         crate::listing::decode_url_encoded(
                             &mut envelope.response,
                             self.op.url_encoded,
@@ -812,6 +814,10 @@ async fn execute(
         builder = builder.header(name.as_str(), header_value);
     }
     builder = match prepared.body {
+        // S3 answers 411 to a PUT or POST without Content-Length: send an explicit empty body.
+        PreparedBody::Empty if matches!(prepared.method, "PUT" | "POST" | "PATCH") => builder
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .body(Vec::new()),
         PreparedBody::Empty => builder,
         PreparedBody::Bytes(b) => builder.body(b),
         PreparedBody::File { path, offset, len } => {
@@ -989,7 +995,7 @@ async fn read_response(
         match op.output {
             Output::Xml(shape) => {
                 let mut json = crate::xml::xml_to_json(&bytes, Some(shape));
-                crate::xml::fill_absent_lists(&mut json, shape);
+                crate::xml::normalize_response(&mut json, shape, op.listing);
                 json
             }
             Output::Text => text_body(&bytes),

@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod checksum;
 pub mod client;
 pub mod config;
 pub mod envelope;

@@ -27,6 +27,8 @@ pub struct Operation {
     pub url_encoded: &'static [&'static str],
     /// How the listing continues, for operations that page.
     pub pagination: Option<&'static Pagination>,
+    /// The answer is a listing (a `List…` operation): absent top-level lists come back as `[]`.
+    pub listing: bool,
     /// S3 refuses the request without Content-MD5 or a flexible checksum header.
     pub checksum_required: bool,
     /// Host prefix template (`{RequestRoute}.`), if the operation has one.
@@ -147,6 +149,7 @@ pub static RAW_REQUEST: Operation = Operation {
     output: Output::Any,
     url_encoded: &[],
     pagination: None,
+    listing: false,
     checksum_required: false,
     host_prefix: None,
     deprecated: false,

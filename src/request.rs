@@ -361,6 +361,24 @@ pub fn prepare(
         headers.retain(|(k, _)| k != "content-length");
     }
 
+    // A checksum algorithm asked for (`--checksum-algorithm CRC32`) without its value: compute it, as
+    // botocore does; S3 refuses the algorithm header alone.
+    let algorithm = headers
+        .iter()
+        .find(|(k, _)| k == "x-amz-sdk-checksum-algorithm")
+        .map(|(_, v)| v.to_ascii_uppercase());
+    if let Some(algorithm) = algorithm {
+        let header = format!("x-amz-checksum-{}", algorithm.to_ascii_lowercase());
+        if !headers.iter().any(|(k, _)| *k == header) {
+            let Some(member) = op.members.iter().find(|m| matches!(m.location, Location::Header(h) if h.eq_ignore_ascii_case("x-amz-sdk-checksum-algorithm"))) else {
+                return Err(Error::InvalidInput("x-amz-sdk-checksum-algorithm set without a member".into()));
+            };
+            let value = crate::checksum::of_body(&algorithm, &body)
+                .map_err(|message| invalid(member, message))?;
+            headers.push((header, value));
+        }
+    }
+
     // S3 refuses these requests without an integrity header: add Content-MD5 unless one is given.
     if op.checksum_required {
         let has_integrity = headers
@@ -503,7 +521,11 @@ pub fn static_method(method: &str) -> Result<&'static str, Error> {
         .iter()
         .copied()
         .find(|m| *m == upper)
-        .ok_or_else(|| Error::InvalidInput(format!("{method:?} is not an HTTP method (GET, PUT, POST, DELETE, HEAD, PATCH, OPTIONS)")))
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "{method:?} is not an HTTP method (GET, PUT, POST, DELETE, HEAD, PATCH, OPTIONS)"
+            ))
+        })
 }
 
 /// A request to any target (`s3op request`): an absolute http(s) URL, or a path and query relative
@@ -517,17 +539,23 @@ pub fn prepare_raw(
 ) -> Result<Prepared, Error> {
     let method = static_method(method)?;
     let url = if target.starts_with("http://") || target.starts_with("https://") {
-        Url::parse(target).map_err(|e| Error::InvalidInput(format!("{target:?} is not a URL: {e}")))?
+        Url::parse(target)
+            .map_err(|e| Error::InvalidInput(format!("{target:?} is not a URL: {e}")))?
     } else if target.starts_with('/') {
         let endpoint = &config.endpoint;
         let base = endpoint.path().trim_end_matches('/');
-        let mut text = format!("{}://{}", endpoint.scheme(), endpoint.host_str().unwrap_or_default());
+        let mut text = format!(
+            "{}://{}",
+            endpoint.scheme(),
+            endpoint.host_str().unwrap_or_default()
+        );
         if let Some(port) = endpoint.port() {
             text.push_str(&format!(":{port}"));
         }
         text.push_str(base);
         text.push_str(target);
-        Url::parse(&text).map_err(|e| Error::InvalidInput(format!("cannot make a URL of {target:?}: {e}")))?
+        Url::parse(&text)
+            .map_err(|e| Error::InvalidInput(format!("cannot make a URL of {target:?}: {e}")))?
     } else {
         return Err(Error::InvalidInput(format!(
             "{target:?}: give an absolute http(s) URL or a path from the endpoint starting with /"
@@ -537,7 +565,9 @@ pub fn prepare_raw(
     for (name, value) in extra_headers {
         let lower = name.to_ascii_lowercase();
         if SIGNER_HEADERS.contains(&lower.as_str()) {
-            return Err(Error::InvalidInput(format!("the header {name} is set by the signer and cannot be given")));
+            return Err(Error::InvalidInput(format!(
+                "the header {name} is set by the signer and cannot be given"
+            )));
         }
         headers.push((lower, value.clone()));
     }
@@ -545,14 +575,44 @@ pub fn prepare_raw(
         None => PreparedBody::Empty,
         Some(Body::Bytes(b)) => PreparedBody::Bytes(b.clone()),
         Some(Body::File(path)) => match std::fs::metadata(path) {
-            Ok(meta) if meta.is_file() => PreparedBody::File { path: path.clone(), offset: 0, len: meta.len() },
-            Ok(_) => return Err(Error::InvalidInput(format!("{} is not a regular file", path.display()))),
-            Err(source) => return Err(Error::File { path: path.clone(), source }),
+            Ok(meta) if meta.is_file() => PreparedBody::File {
+                path: path.clone(),
+                offset: 0,
+                len: meta.len(),
+            },
+            Ok(_) => {
+                return Err(Error::InvalidInput(format!(
+                    "{} is not a regular file",
+                    path.display()
+                )))
+            }
+            Err(source) => {
+                return Err(Error::File {
+                    path: path.clone(),
+                    source,
+                })
+            }
         },
-        Some(Body::FileRange { path, offset, len }) => PreparedBody::File { path: path.clone(), offset: *offset, len: *len },
-        Some(Body::Stdin) => return Err(Error::InvalidInput("standard input must be read before the request is prepared".into())),
+        Some(Body::FileRange { path, offset, len }) => PreparedBody::File {
+            path: path.clone(),
+            offset: *offset,
+            len: *len,
+        },
+        Some(Body::Stdin) => {
+            return Err(Error::InvalidInput(
+                "standard input must be read before the request is prepared".into(),
+            ))
+        }
     };
-    Ok(Prepared { method, url, headers, body, unsigned_payload: false, payload_sha256: None, service: None })
+    Ok(Prepared {
+        method,
+        url,
+        headers,
+        body,
+        unsigned_payload: false,
+        payload_sha256: None,
+        service: None,
+    })
 }
 
 /// The `Host` header value the HTTP client will send for `url`.
@@ -603,7 +663,11 @@ pub fn sign(
             prepared.body.len().to_string(),
         ));
     }
-    let payload = payload_hash(&prepared.body, prepared.unsigned_payload, prepared.payload_sha256.as_deref());
+    let payload = payload_hash(
+        &prepared.body,
+        prepared.unsigned_payload,
+        prepared.payload_sha256.as_deref(),
+    );
     let query = query_pairs(&prepared.url);
     let request = SignableRequest {
         method: prepared.method,

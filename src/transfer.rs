@@ -255,6 +255,58 @@ impl Client {
         .await
     }
 
+    /// Upload what an http(s) URL serves (OPI's upload from a link), streamed: one PUT up to the
+    /// threshold, multipart above it, holding at most part size × concurrency bytes. A source that
+    /// answers with an HTTP error or breaks off leaves nothing in the bucket: no object, and the
+    /// multipart upload, if one was started, aborted.
+    pub async fn upload_from_url(
+        &self,
+        url: &str,
+        bucket: &str,
+        key: &str,
+        options: &UploadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let parsed = url::Url::parse(url).map_err(|e| Error::InvalidInput(format!("{url}: not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidInput(format!("{url}: only http and https sources can be copied")));
+        }
+        let source_error = |message: String| Error::Transport { method: "GET".into(), url: strip_secrets(&parsed), message, timeout: false };
+        let response = reqwest::Client::new()
+            .get(parsed.clone())
+            .send()
+            .await
+            .map_err(|e| source_error(format!("the source did not answer: {e}")))?;
+        if !response.status().is_success() {
+            return Err(source_error(format!("the source answered {}", response.status())));
+        }
+        let mut values = options.values.clone();
+        if let Some(ct) = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+            if !values.iter().any(|(n, _)| *n == "ContentType") {
+                values.push(("ContentType", crate::value::Value::String(ct.to_string())));
+            }
+        }
+        let expected = response.content_length();
+        let stream = response
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(|e| std::io::Error::other(format!("the source broke off: {e}"))));
+        let mut reader = tokio_util::io::StreamReader::new(stream);
+        let mut counted = CountingReader { inner: &mut reader, count: 0 };
+        let options = UploadOptions { values };
+        let result = self.upload_reader(&mut counted, bucket, key, &options, config).await;
+        if let (Ok(_), Some(expected)) = (&result, expected) {
+            if counted.count != expected {
+                // The object went up short: remove it rather than leave a truncated copy.
+                let _ = self.delete_object().bucket(bucket).key(key).send().await;
+                return Err(source_error(format!("the source sent {} of {expected} bytes", counted.count)));
+            }
+        }
+        result.map_err(|e| match e {
+            Error::File { path, source } if path.as_os_str() == "-" => source_error(source.to_string()),
+            other => other,
+        })
+    }
+
     async fn multipart_upload(
         &self,
         source: Source<'_>,
@@ -883,6 +935,36 @@ async fn read_up_to(
         }
     }
     Ok(buf.freeze())
+}
+
+/// A URL for messages: no user info, no query (either may carry a credential).
+fn strip_secrets(url: &url::Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.to_string()
+}
+
+/// Counts the bytes read through it.
+struct CountingReader<'r, R: AsyncRead + Unpin + Send> {
+    inner: &'r mut R,
+    count: u64,
+}
+
+impl<R: AsyncRead + Unpin + Send> AsyncRead for CountingReader<'_, R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = std::pin::Pin::new(&mut *self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = &poll {
+            self.count += (buf.filled().len() - before) as u64;
+        }
+        poll
+    }
 }
 
 /// A reader that yields `prefix` first, then the rest of `reader`.

@@ -65,14 +65,39 @@ pub fn xml_to_json(body: &[u8], shape: Option<&'static Shape>) -> Value {
     }
 }
 
-/// Give every list field of a top-level response structure that the body left out an empty array, so
-/// `.response.Contents[]` works on an empty bucket as on a full one. Only the top level: nested
-/// structures keep what the server sent, so a configuration read with `get-…` goes back unchanged.
-pub fn fill_absent_lists(value: &mut Value, shape: &'static Shape) {
-    let (Value::Object(map), Shape::Structure(fields)) = (value, shape) else {
+/// Shape the top level of a successful response for scripts:
+/// - a structure whose body is its one member's text (GetBucketLocation answers
+///   `<LocationConstraint>eu-west-1</LocationConstraint>`, or an empty element for us-east-1) becomes
+///   `{"LocationConstraint": "eu-west-1"}` (or `""`), one JSON type either way;
+/// - in a listing's answer (`listing`: ListObjectsV2, ListParts, ListBucketInventoryConfigurations,
+///   ...), each top-level list the body left out is an empty array, so `.response.Contents[]` works
+///   on an empty bucket. Other answers (configurations) are left as the server sent them, so what
+///   `get-…` prints goes back to `put-…` unchanged.
+pub fn normalize_response(value: &mut Value, shape: &'static Shape, listing: bool) {
+    let Shape::Structure(fields) = shape else {
         return;
     };
+    if let [only] = fields {
+        if matches!(only.shape, Shape::String) {
+            let text = match value {
+                Value::String(s) => Some(std::mem::take(s)),
+                Value::Object(map) if map.is_empty() => Some(String::new()),
+                Value::Null => Some(String::new()),
+                _ => None,
+            };
+            if let Some(text) = text {
+                let mut map = serde_json::Map::new();
+                map.insert(only.name.to_string(), Value::String(text));
+                *value = Value::Object(map);
+                return;
+            }
+        }
+    }
+    let Value::Object(map) = value else { return };
     if map.contains_key("Error") {
+        return;
+    }
+    if !listing {
         return;
     }
     for field in fields.iter() {
@@ -430,15 +455,26 @@ fn read_attributes(
 }
 
 /// The element member of `fields` whose wire name is `local`, searching from `hint` onwards.
+/// When two members share a wire name (the legacy notification shapes have a list `Events` and a
+/// deprecated string `Event`, both `<Event>`), the list wins, so one element is still a list.
 fn find_field(fields: &'static [Field], local: &[u8], hint: &mut usize) -> Option<&'static Field> {
     let n = fields.len();
-    (0..n)
+    let found = (0..n)
         .map(|i| (*hint + i) % n)
-        .find(|&i| !fields[i].attribute && wire_matches(fields[i].wire, local))
-        .map(|i| {
-            *hint = i;
-            &fields[i]
-        })
+        .find(|&i| !fields[i].attribute && wire_matches(fields[i].wire, local))?;
+    let chosen = if matches!(fields[found].shape, Shape::List(_)) {
+        found
+    } else {
+        (0..n)
+            .find(|&i| {
+                !fields[i].attribute
+                    && matches!(fields[i].shape, Shape::List(_))
+                    && wire_matches(fields[i].wire, local)
+            })
+            .unwrap_or(found)
+    };
+    *hint = chosen;
+    Some(&fields[chosen])
 }
 
 /// Whether an element's local name is the wire name `wire` (or, should `wire` carry a prefix, its
@@ -1113,7 +1149,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
-mod fill_tests {
+mod normalize_tests {
     use super::*;
     use crate::shape::{Field, ListShape};
 
@@ -1137,16 +1173,53 @@ mod fill_tests {
             attribute: false,
             namespace: None,
         },
+        Field {
+            name: "Other",
+            wire: "Other",
+            shape: &ITEMS,
+            attribute: false,
+            namespace: None,
+        },
     ]);
+    static LOCATION: Shape = Shape::Structure(&[Field {
+        name: "LocationConstraint",
+        wire: "LocationConstraint",
+        shape: &Shape::String,
+        attribute: false,
+        namespace: None,
+    }]);
 
     #[test]
-    fn absent_top_level_lists_become_empty_arrays() {
+    fn absent_result_lists_become_empty_arrays_and_nothing_else_is_added() {
         let mut v = xml_to_json(b"<R><Name>n</Name></R>", Some(&OUT));
-        fill_absent_lists(&mut v, &OUT);
-        assert_eq!(v, serde_json::json!({"Name": "n", "Items": []}));
+        normalize_response(&mut v, &OUT, true);
+        assert_eq!(
+            v,
+            serde_json::json!({"Name": "n", "Items": [], "Other": []})
+        );
+        let mut config = xml_to_json(b"<R><Name>n</Name></R>", Some(&OUT));
+        normalize_response(&mut config, &OUT, false);
+        assert_eq!(
+            config,
+            serde_json::json!({"Name": "n"}),
+            "not a listing: as sent"
+        );
         let mut err = xml_to_json(b"<Error><Code>X</Code></Error>", Some(&OUT));
-        fill_absent_lists(&mut err, &OUT);
+        normalize_response(&mut err, &OUT, true);
         assert_eq!(err, serde_json::json!({"Error": {"Code": "X"}}));
+    }
+
+    #[test]
+    fn a_body_that_is_its_one_member_gets_the_member_name() {
+        for (xml, expected) in [
+            (&b"<LocationConstraint>eu-west-1</LocationConstraint>"[..], "eu-west-1"),
+            (&b"<LocationConstraint/>"[..], ""),
+            (&b"<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></LocationConstraint>"[..], ""),
+        ] {
+            let mut v = xml_to_json(xml, Some(&LOCATION));
+            normalize_response(&mut v, &LOCATION, false);
+            assert_eq!(v, serde_json::json!({"LocationConstraint": expected}));
+        }
     }
 }
 

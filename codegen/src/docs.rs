@@ -199,9 +199,6 @@ fn example(spec: &Spec, op: &Operation) -> String {
 }
 
 fn example_json(spec: &Spec, shape: &str, depth: usize) -> String {
-    if depth > 3 {
-        return "{}".into();
-    }
     match shape {
         "string" | "timestamp" | "blob" => "\"VALUE\"".into(),
         "integer" | "long" | "float" | "double" => "1".into(),
@@ -211,6 +208,7 @@ fn example_json(spec: &Spec, shape: &str, depth: usize) -> String {
                 format!("[{}]", example_json(spec, member, depth + 1))
             }
             Some(ShapeDef::Map { .. }) => "{\"key\":\"value\"}".into(),
+            Some(ShapeDef::Structure { .. }) if depth > 3 => "{}".into(),
             Some(ShapeDef::Structure { members, .. }) => {
                 let first: Vec<String> = members
                     .iter()

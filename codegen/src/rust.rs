@@ -316,6 +316,8 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
         }
     };
     let url_encoded = &op.output.url_encoded;
+    // A `List…` operation answers with a listing, never a configuration to send back.
+    let listing = op.name.starts_with("List");
     let static_doc = doc(&format!("`{name}`: {summary}"));
     let builder_doc = format!(
         "Request builder for `{name}`: {summary}\n\nMade by [`Client::{method_ident}`]; set members with its methods, then \
@@ -362,6 +364,7 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
             output: #output,
             url_encoded: &[#(#url_encoded),*],
             pagination: #pagination,
+            listing: #listing,
             checksum_required: #checksum_required,
             host_prefix: #host_prefix,
             deprecated: #deprecated,
