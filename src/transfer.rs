@@ -267,42 +267,67 @@ impl Client {
         options: &UploadOptions,
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
-        let parsed = url::Url::parse(url).map_err(|e| Error::InvalidInput(format!("{url}: not a URL: {e}")))?;
+        let parsed = url::Url::parse(url)
+            .map_err(|e| Error::InvalidInput(format!("{url}: not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::InvalidInput(format!("{url}: only http and https sources can be copied")));
+            return Err(Error::InvalidInput(format!(
+                "{url}: only http and https sources can be copied"
+            )));
         }
-        let source_error = |message: String| Error::Transport { method: "GET".into(), url: strip_secrets(&parsed), message, timeout: false };
+        let source_error = |message: String| Error::Transport {
+            method: "GET".into(),
+            url: strip_secrets(&parsed),
+            message,
+            timeout: false,
+        };
         let response = reqwest::Client::new()
             .get(parsed.clone())
             .send()
             .await
             .map_err(|e| source_error(format!("the source did not answer: {e}")))?;
         if !response.status().is_success() {
-            return Err(source_error(format!("the source answered {}", response.status())));
+            return Err(source_error(format!(
+                "the source answered {}",
+                response.status()
+            )));
         }
         let mut values = options.values.clone();
-        if let Some(ct) = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        if let Some(ct) = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        {
             if !values.iter().any(|(n, _)| *n == "ContentType") {
                 values.push(("ContentType", crate::value::Value::String(ct.to_string())));
             }
         }
         let expected = response.content_length();
-        let stream = response
-            .bytes_stream()
-            .map(|chunk| chunk.map_err(|e| std::io::Error::other(format!("the source broke off: {e}"))));
+        let stream = response.bytes_stream().map(|chunk| {
+            chunk.map_err(|e| std::io::Error::other(format!("the source broke off: {e}")))
+        });
         let mut reader = tokio_util::io::StreamReader::new(stream);
-        let mut counted = CountingReader { inner: &mut reader, count: 0 };
+        let mut counted = CountingReader {
+            inner: &mut reader,
+            count: 0,
+        };
         let options = UploadOptions { values };
-        let result = self.upload_reader(&mut counted, bucket, key, &options, config).await;
+        let result = self
+            .upload_reader(&mut counted, bucket, key, &options, config)
+            .await;
         if let (Ok(_), Some(expected)) = (&result, expected) {
             if counted.count != expected {
                 // The object went up short: remove it rather than leave a truncated copy.
                 let _ = self.delete_object().bucket(bucket).key(key).send().await;
-                return Err(source_error(format!("the source sent {} of {expected} bytes", counted.count)));
+                return Err(source_error(format!(
+                    "the source sent {} of {expected} bytes",
+                    counted.count
+                )));
             }
         }
         result.map_err(|e| match e {
-            Error::File { path, source } if path.as_os_str() == "-" => source_error(source.to_string()),
+            Error::File { path, source } if path.as_os_str() == "-" => {
+                source_error(source.to_string())
+            }
             other => other,
         })
     }
@@ -726,12 +751,31 @@ impl Client {
                 .await;
         }
         let part_size = part_size_for(size, config.part_size)?;
-        let created = self
-            .create_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .await?;
+        // UploadPartCopy starts a new object: carry the source's type and metadata over, as
+        // CopyObject's default (MetadataDirective COPY) would.
+        let mut create = self.create_multipart_upload().bucket(bucket).key(key);
+        for (header, value) in &head.headers {
+            create = match header.as_str() {
+                "content-type" => create.content_type(value),
+                "content-encoding" => create.content_encoding(value),
+                "content-language" => create.content_language(value),
+                "content-disposition" => create.content_disposition(value),
+                "cache-control" => create.cache_control(value),
+                _ => create,
+            };
+        }
+        let metadata: Vec<(String, String)> = head
+            .headers
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("x-amz-meta-")
+                    .map(|name| (name.to_string(), v.clone()))
+            })
+            .collect();
+        if !metadata.is_empty() {
+            create = create.metadata(metadata);
+        }
+        let created = create.send().await?;
         let Some(upload_id) = created.response["UploadId"].as_str().map(str::to_string) else {
             return Err(Error::InvalidResponse(
                 "CreateMultipartUpload answered without an UploadId".into(),
@@ -882,7 +926,8 @@ async fn write_range(
     file.seek(std::io::SeekFrom::Start(offset))
         .await
         .map_err(file_error)?;
-    let mut file = tokio::io::BufWriter::with_capacity(1024 * 1024, file);
+    let mut file =
+        tokio::io::BufWriter::with_capacity(len.clamp(8 * 1024, 1024 * 1024) as usize, file);
     let mut written = 0u64;
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {

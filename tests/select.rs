@@ -45,7 +45,10 @@ fn client(server: &MockServer) -> Client {
         .endpoint_url(server.uri())
         .credentials("AK", "SK", None)
         .max_attempts(1)
-        .environment(s3op::config::Environment::from_vars(Vec::<(String, String)>::new(), None))
+        .environment(s3op::config::Environment::from_vars(
+            Vec::<(String, String)>::new(),
+            None,
+        ))
         .build()
         .expect("client")
 }
@@ -72,7 +75,10 @@ async fn records_come_back_decoded() {
     let client = client(&server);
     let envelope = select(&client).send().await.expect("select");
     assert_eq!(envelope.response["Records"], "a,1\nb,2\n");
-    assert_eq!(envelope.response["Payload"][1]["Stats"]["Details"]["BytesReturned"], 8);
+    assert_eq!(
+        envelope.response["Payload"][1]["Stats"]["Details"]["BytesReturned"],
+        8
+    );
     assert!(envelope.response["Payload"][2]["End"].is_object());
 }
 
@@ -82,7 +88,10 @@ async fn a_bad_crc_is_an_error() {
     let mut body = select_stream();
     let last = body.len() - 1;
     body[last] ^= 0x01; // the End message's CRC
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_bytes(body)).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(body))
+        .mount(&server)
+        .await;
     let client = client(&server);
     let err = select(&client).send().await.expect_err("bad CRC");
     assert!(err.to_string().to_lowercase().contains("crc"), "{err}");

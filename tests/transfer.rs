@@ -401,43 +401,120 @@ fn moto_client() -> Client {
 async fn uploads_from_a_url_stream_into_s3() {
     let client = s3s();
     let bucket = support::unique_bucket("fromurl");
-    client.create_bucket().bucket(&bucket).send().await.expect("bucket");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
     let source = MockServer::start().await;
     let data = pattern(12 * MIB + 3);
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).insert_header("content-type", "image/png").set_body_bytes(data.clone()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "image/png")
+                .set_body_bytes(data.clone()),
+        )
         .mount(&source)
         .await;
     let url = format!("{}/pictures/cat.png", source.uri());
-    let done = client.upload_from_url(&url, &bucket, "cat.png", &UploadOptions::default(), &small_parts()).await.expect("upload");
-    assert!(done.response["ETag"].as_str().unwrap_or_default().trim_matches('"').ends_with("-3"));
+    let done = client
+        .upload_from_url(
+            &url,
+            &bucket,
+            "cat.png",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
+        .await
+        .expect("upload");
+    assert!(done.response["ETag"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .ends_with("-3"));
     let mut back = Vec::new();
-    let got = client.get_object().bucket(&bucket).key("cat.png").send_to_writer(&mut back).await.expect("get");
+    let got = client
+        .get_object()
+        .bucket(&bucket)
+        .key("cat.png")
+        .send_to_writer(&mut back)
+        .await
+        .expect("get");
     assert!(back == data);
-    assert_eq!(got.headers.get("content-type").map(String::as_str), Some("image/png"), "the source's type is kept");
+    assert_eq!(
+        got.headers.get("content-type").map(String::as_str),
+        Some("image/png"),
+        "the source's type is kept"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_source_leaves_nothing_in_the_bucket() {
     let client = moto_client();
     let bucket = support::unique_bucket("badsrc");
-    client.create_bucket().bucket(&bucket).send().await.expect("bucket");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
 
     let source = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(404)).mount(&source).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&source)
+        .await;
     let err = client
-        .upload_from_url(&format!("{}/missing", source.uri()), &bucket, "k", &UploadOptions::default(), &small_parts())
+        .upload_from_url(
+            &format!("{}/missing", source.uri()),
+            &bucket,
+            "k",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
         .await
         .expect_err("404 source");
     assert!(err.to_string().contains("404"), "{err}");
 
     // Promises 20 MiB, sends 7: the first part went up, then the source broke off.
     let url = breaking_source(20 * MIB as usize, 7 * MIB as usize);
-    let err = client.upload_from_url(&url, &bucket, "big", &UploadOptions::default(), &small_parts()).await.expect_err("broken source");
-    assert!(err.to_string().contains("broke off") || err.to_string().contains("source"), "{err}");
+    let err = client
+        .upload_from_url(
+            &url,
+            &bucket,
+            "big",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
+        .await
+        .expect_err("broken source");
+    assert!(
+        err.to_string().contains("broke off") || err.to_string().contains("source"),
+        "{err}"
+    );
 
-    let listing = client.list_objects_v2().bucket(&bucket).send().await.expect("list");
-    assert_eq!(listing.response["Contents"], serde_json::json!([]), "no object");
-    let uploads = client.list_multipart_uploads().bucket(&bucket).send().await.expect("uploads");
-    assert_eq!(uploads.response["Uploads"], serde_json::json!([]), "no multipart upload left: {}", uploads.to_json_pretty());
+    let listing = client
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        listing.response["Contents"],
+        serde_json::json!([]),
+        "no object"
+    );
+    let uploads = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("uploads");
+    assert_eq!(
+        uploads.response["Uploads"],
+        serde_json::json!([]),
+        "no multipart upload left: {}",
+        uploads.to_json_pretty()
+    );
 }

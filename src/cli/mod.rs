@@ -14,6 +14,8 @@ use s3op::operation::{Location, Operation, Output, Payload};
 use s3op::shape::Shape;
 use s3op::{Client, Envelope, Error, Value, OPERATIONS};
 
+// High-level commands (cp, ls, rm, mb, rb, sync): src/cli/high.
+mod high;
 
 const EXIT_OK: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -107,6 +109,13 @@ impl Failure {
             }
         }
     }
+}
+
+/// A line on stdout. A closed pipe (`s3op … | head`) is not an error worth a panic: the reader has
+/// what it wanted.
+pub(crate) fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|_| out.flush());
 }
 
 fn print_envelope(envelope: &Envelope, to_stderr: bool) {
@@ -227,6 +236,8 @@ fn command() -> Command {
     for op in OPERATIONS {
         presign = presign.subcommand(operation_command(op, true));
     }
+    // High-level commands (src/cli/high).
+    root = root.subcommands(high::commands());
     root.subcommand(presign)
         .subcommand(basic_data_command())
         .subcommand(request_command())
@@ -318,7 +329,7 @@ async fn raw_request(client: &Client, sub: &ArgMatches, dry_run: bool) -> Result
     request.prepare()?;
     if dry_run {
         let dry = request.dry_run().await?;
-        println!("{}", serde_json::to_string_pretty(&dry).unwrap_or_default());
+        say(&serde_json::to_string_pretty(&dry).unwrap_or_default());
         return Ok(EXIT_OK);
     }
     let out = sub.get_one::<String>("out").cloned();
@@ -400,6 +411,8 @@ async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
         return Err(Failure::Usage("no command given; see s3op --help".into()));
     };
     match name {
+        // High-level commands (src/cli/high).
+        name if high::handles(name) => high::dispatch(name, sub, matches).await,
         "basic-data" => basic_data(sub),
         "request" => {
             let client = client(matches)?;
@@ -416,7 +429,7 @@ async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
             let request = build_request(&client, op, op_matches, matches)?;
             let expires = sub.get_one::<u64>("expires-in").copied().unwrap_or(3600);
             let url = request.presign(Duration::from_secs(expires))?;
-            println!("{url}");
+            say(&url);
             Ok(EXIT_OK)
         }
         op_name => {
@@ -425,7 +438,7 @@ async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
             let request = build_request(&client, op, sub, matches)?;
             if matches.get_flag("dry-run") {
                 let dry = request.dry_run().await?;
-                println!("{}", serde_json::to_string_pretty(&dry).unwrap_or_default());
+                say(&serde_json::to_string_pretty(&dry).unwrap_or_default());
                 return Ok(EXIT_OK);
             }
             if sub
@@ -590,7 +603,7 @@ fn basic_data(sub: &ArgMatches) -> Result<i32, Failure> {
     match sub.get_one::<String>("output") {
         Some(path) => write_private(path, &json)
             .map_err(|e| Failure::Usage(format!("--output {path}: {e}")))?,
-        None => println!("{json}"),
+        None => say(&json),
     }
     Ok(EXIT_OK)
 }

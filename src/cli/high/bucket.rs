@@ -1,0 +1,81 @@
+//! `s3op mb s3://bucket` and `s3op rb s3://bucket [--force]`: make a bucket (in the client's region:
+//! a LocationConstraint is sent for any region but us-east-1) and remove one, `--force` first
+//! deleting every object in it as `rm --recursive` does.
+
+use clap::ArgMatches;
+use serde_json::json;
+
+use super::paths::{self, S3Url};
+use super::progress::{Problem, Reporter};
+use super::rm;
+use super::usage;
+use crate::cli::Failure;
+
+fn bucket_arg(sub: &ArgMatches) -> Result<S3Url, Failure> {
+    let arg = sub.get_one::<String>("url").cloned().unwrap_or_default();
+    let url = paths::parse_s3_url(&arg).map_err(usage)?;
+    if !url.key.is_empty() {
+        return Err(usage(format!(
+            "{arg}: give a bucket only, like s3://bucket"
+        )));
+    }
+    Ok(url)
+}
+
+pub(super) async fn make(
+    sub: &ArgMatches,
+    global: &ArgMatches,
+    dry_run: bool,
+) -> Result<i32, Failure> {
+    let url = bucket_arg(sub)?;
+    let report = Reporter::new(sub.get_flag("quiet"), sub.get_flag("json"), dry_run);
+    let client = crate::cli::client(global)?;
+    let source = url.bucket.clone();
+    if dry_run {
+        report.done("make_bucket", &source, None, None);
+        return Ok(report.finish());
+    }
+    let mut create = client.create_bucket().bucket(&url.bucket);
+    let region = client.config().region.clone();
+    if region != "us-east-1" {
+        create = create.create_bucket_configuration(json!({ "LocationConstraint": region }));
+    }
+    match create.send().await {
+        Ok(_) => report.done("make_bucket", &source, None, None),
+        Err(e) => report.failed("make_bucket", &source, None, &Problem::from(&e)),
+    }
+    Ok(report.finish())
+}
+
+pub(super) async fn remove(
+    sub: &ArgMatches,
+    global: &ArgMatches,
+    dry_run: bool,
+) -> Result<i32, Failure> {
+    let url = bucket_arg(sub)?;
+    let report = Reporter::new(sub.get_flag("quiet"), sub.get_flag("json"), dry_run);
+    let client = crate::cli::client(global)?;
+    let source = url.bucket.clone();
+    if sub.get_flag("force") {
+        let keys = rm::listed_keys(&client, &url.bucket, "", None);
+        rm::delete_keys(&client, &report, &url.bucket, keys, 8).await;
+        if report.failures() > 0 {
+            report.failed(
+                "remove_bucket",
+                &source,
+                None,
+                &Problem::text("not removed: some of its objects could not be deleted"),
+            );
+            return Ok(report.finish());
+        }
+    }
+    if dry_run {
+        report.done("remove_bucket", &source, None, None);
+        return Ok(report.finish());
+    }
+    match client.delete_bucket().bucket(&url.bucket).send().await {
+        Ok(_) => report.done("remove_bucket", &source, None, None),
+        Err(e) => report.failed("remove_bucket", &source, None, &Problem::from(&e)),
+    }
+    Ok(report.finish())
+}
