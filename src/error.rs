@@ -69,14 +69,21 @@ fn service_message(envelope: &Envelope) -> String {
         .pointer("/Error/Message")
         .and_then(|m| m.as_str())
         .unwrap_or("");
-    let mut text = format!("S3 answered {}", envelope.status);
+    let mut text = match envelope.headers.get("x-s3op-part") {
+        Some(part) => format!("part {part}: S3 answered {}", envelope.status),
+        None => format!("S3 answered {}", envelope.status),
+    };
     if !code.is_empty() {
         text.push_str(&format!(" {code}"));
     }
     if !message.is_empty() {
         text.push_str(&format!(": {message}"));
     }
-    if let Some(id) = envelope.headers.get("x-amz-request-id") {
+    if let Some(id) = envelope
+        .headers
+        .get("x-amz-request-id")
+        .or_else(|| envelope.headers.get("x-amzn-requestid"))
+    {
         text.push_str(&format!(" (request id {id})"));
     }
     text

@@ -296,6 +296,11 @@ async fn an_upload_whose_part_keeps_failing_is_aborted() {
         Error::Service(envelope) => assert_eq!(envelope.error_code(), Some("InternalError")),
         other => panic!("expected the S3 error, got {other:?}"),
     }
+    let message = err.to_string();
+    assert!(
+        message.starts_with("part ") && message.contains("InternalError"),
+        "the message names the part and the S3 error: {message}"
+    );
     let requests = server.received_requests().await.unwrap_or_default();
     let puts = requests
         .iter()
