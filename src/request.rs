@@ -320,36 +320,7 @@ pub fn prepare(
         Payload::Blob { member } | Payload::Text { member } => match get(member) {
             None => PreparedBody::Empty,
             Some(Value::String(s)) => PreparedBody::Bytes(Bytes::from(s.clone())),
-            Some(Value::Body(Body::Bytes(b))) => PreparedBody::Bytes(b.clone()),
-            Some(Value::Body(Body::FileRange { path, offset, len })) => PreparedBody::File {
-                path: path.clone(),
-                offset: *offset,
-                len: *len,
-            },
-            Some(Value::Body(Body::File(path))) => match std::fs::metadata(path) {
-                Ok(meta) if meta.is_file() => PreparedBody::File {
-                    path: path.clone(),
-                    offset: 0,
-                    len: meta.len(),
-                },
-                Ok(_) => {
-                    return Err(Error::InvalidInput(format!(
-                        "{} is not a regular file",
-                        path.display()
-                    )))
-                }
-                Err(source) => {
-                    return Err(Error::File {
-                        path: path.clone(),
-                        source,
-                    })
-                }
-            },
-            Some(Value::Body(Body::Stdin)) => {
-                return Err(Error::InvalidInput(
-                    "standard input must be read before the request is prepared".into(),
-                ))
-            }
+            Some(Value::Body(body)) => body_of(body)?,
             Some(_) => return Err(Error::InvalidInput(format!("{member}: expected a body"))),
         },
     };
@@ -513,6 +484,42 @@ fn build_url(
         .map_err(|e| Error::InvalidInput(format!("cannot build a URL from {text:?}: {e}")))
 }
 
+/// A body as the request will carry it: bytes, or a file (range) streamed from disk.
+fn body_of(body: &Body) -> Result<PreparedBody, Error> {
+    Ok(match body {
+        Body::Bytes(b) => PreparedBody::Bytes(b.clone()),
+        Body::FileRange { path, offset, len } => PreparedBody::File {
+            path: path.clone(),
+            offset: *offset,
+            len: *len,
+        },
+        Body::File(path) => match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => PreparedBody::File {
+                path: path.clone(),
+                offset: 0,
+                len: meta.len(),
+            },
+            Ok(_) => {
+                return Err(Error::InvalidInput(format!(
+                    "{} is not a regular file",
+                    path.display()
+                )))
+            }
+            Err(source) => {
+                return Err(Error::File {
+                    path: path.clone(),
+                    source,
+                })
+            }
+        },
+        Body::Stdin => {
+            return Err(Error::InvalidInput(
+                "standard input must be read before the request is prepared".into(),
+            ))
+        }
+    })
+}
+
 /// An HTTP method as the `'static` name the request carries; only the methods HTTP defines.
 pub fn static_method(method: &str) -> Result<&'static str, Error> {
     const METHODS: &[&str] = &["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"];
@@ -573,36 +580,7 @@ pub fn prepare_raw(
     }
     let body = match body {
         None => PreparedBody::Empty,
-        Some(Body::Bytes(b)) => PreparedBody::Bytes(b.clone()),
-        Some(Body::File(path)) => match std::fs::metadata(path) {
-            Ok(meta) if meta.is_file() => PreparedBody::File {
-                path: path.clone(),
-                offset: 0,
-                len: meta.len(),
-            },
-            Ok(_) => {
-                return Err(Error::InvalidInput(format!(
-                    "{} is not a regular file",
-                    path.display()
-                )))
-            }
-            Err(source) => {
-                return Err(Error::File {
-                    path: path.clone(),
-                    source,
-                })
-            }
-        },
-        Some(Body::FileRange { path, offset, len }) => PreparedBody::File {
-            path: path.clone(),
-            offset: *offset,
-            len: *len,
-        },
-        Some(Body::Stdin) => {
-            return Err(Error::InvalidInput(
-                "standard input must be read before the request is prepared".into(),
-            ))
-        }
+        Some(body) => body_of(body)?,
     };
     Ok(Prepared {
         method,

@@ -396,6 +396,18 @@ impl Client {
                 return Err(e);
             }
         };
+        self.complete_or_abort(bucket, key, &upload_id, &parts)
+            .await
+    }
+
+    /// Complete a multipart upload from its parts (sorted by number), or abort it if S3 will not.
+    async fn complete_or_abort(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u64, String)],
+    ) -> Result<Envelope, Error> {
         let parts_json: Vec<serde_json::Value> = parts
             .iter()
             .map(|(n, etag)| json!({"ETag": etag, "PartNumber": n}))
@@ -404,12 +416,12 @@ impl Client {
             .complete_multipart_upload()
             .bucket(bucket)
             .key(key)
-            .upload_id(&upload_id)
+            .upload_id(upload_id)
             .multipart_upload(json!({ "Parts": parts_json }))
             .send()
             .await;
         if completed.is_err() {
-            self.abort_upload(bucket, key, &upload_id).await;
+            self.abort_upload(bucket, key, upload_id).await;
         }
         completed
     }
@@ -824,21 +836,9 @@ impl Client {
             }
         };
         parts.sort_by_key(|(n, _)| *n);
-        let parts_json: Vec<serde_json::Value> = parts
-            .iter()
-            .map(|(n, e)| json!({"ETag": e, "PartNumber": n}))
-            .collect();
         let completed = self
-            .complete_multipart_upload()
-            .bucket(bucket)
-            .key(key)
-            .upload_id(&upload_id)
-            .multipart_upload(json!({ "Parts": parts_json }))
-            .send()
+            .complete_or_abort(bucket, key, &upload_id, &parts)
             .await;
-        if completed.is_err() {
-            self.abort_upload(bucket, key, &upload_id).await;
-        }
         unregister_upload(registration);
         completed
     }

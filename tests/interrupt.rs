@@ -28,7 +28,7 @@ fn s3op(server: &support::TestServer, args: &[&str]) -> std::process::Command {
 
 /// Start `cmd`, wait until `ready` holds (or a few seconds), send `signal`, return the exit code.
 fn interrupt(mut cmd: std::process::Command, signal: &str, ready: impl Fn() -> bool) -> i32 {
-    let mut child = cmd
+    let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
