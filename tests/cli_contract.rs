@@ -397,3 +397,136 @@ fn environment_and_profiles_configure_the_client() {
     .json();
     assert_eq!(req["url"], "https://s3.eu-north-1.amazonaws.com/my-bucket");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn extra_headers_are_signed_and_conflicts_are_refused() {
+    let server = MockServer::start().await;
+    let r = s3(
+        &server,
+        &["--header", "X-Custom: one", "--dry-run", "list-buckets"],
+    );
+    r.expect_code(0);
+    let req = r.json();
+    assert_eq!(req["headers"]["x-custom"], "one");
+    let auth = req["headers"]["authorization"].as_str().unwrap_or_default();
+    assert!(
+        auth.contains("x-custom"),
+        "the extra header is signed: {auth}"
+    );
+    // A header that a member also sets is an error naming both.
+    let r = s3(
+        &server,
+        &[
+            "--header",
+            "Content-Type: text/plain",
+            "put-object",
+            "--bucket",
+            "bbb",
+            "--key",
+            "k",
+            "--content-type",
+            "image/png",
+        ],
+    );
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("Content-Type") && r.stderr.contains("--content-type"),
+        "{r}"
+    );
+    // On presign, the header is signed into the URL.
+    let r = s3(
+        &server,
+        &[
+            "--header",
+            "Content-Type: text/plain",
+            "presign",
+            "put-object",
+            "--bucket",
+            "bbb",
+            "--key",
+            "k",
+        ],
+    );
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains("X-Amz-SignedHeaders=content-type%3Bhost"),
+        "{r}"
+    );
+    assert_eq!(sent(&server).await, 0);
+}
+
+#[test]
+fn basic_data_as_oint_users_write_it() {
+    // No scheme means https; --output writes a file only its owner can read.
+    let file = std::env::temp_dir().join(format!("s3op-bd-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let r = run(
+        &[],
+        &[
+            "basic-data",
+            "--url",
+            "storage.example.com/base",
+            "--access",
+            "AK",
+            "--secret",
+            "SK",
+            "--region",
+            "r1",
+            "--chunk-size",
+            "8MiB",
+            "--output",
+            file.to_str().unwrap_or_default(),
+        ],
+    );
+    r.expect_code(0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).expect("file").permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert_eq!(data["ChunkSize"], 8 * 1024 * 1024);
+    let dry = run(
+        &[],
+        &[
+            "--data",
+            file.to_str().unwrap_or_default(),
+            "--dry-run",
+            "head-bucket",
+            "--bucket",
+            "bbb",
+        ],
+    )
+    .json();
+    assert_eq!(dry["url"], "https://storage.example.com/base/bbb");
+    // The single-quoted form oint's documentation prints, inline.
+    let inline =
+        "{'URL':'http://127.0.0.1:9000','AccessKey':'AK2','SecretKey':'SK2','Region':'r2'}";
+    let dry = run(&[], &["--data", inline, "--dry-run", "list-buckets"]).json();
+    assert_eq!(dry["url"], "http://127.0.0.1:9000/");
+    assert!(dry["headers"]["authorization"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("AK2/"));
+    // Flags win over the basic data.
+    let dry = run(
+        &[],
+        &[
+            "--data",
+            inline,
+            "--region",
+            "flag-region",
+            "--dry-run",
+            "list-buckets",
+        ],
+    )
+    .json();
+    assert!(dry["headers"]["authorization"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("/flag-region/"));
+}
