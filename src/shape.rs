@@ -1,7 +1,7 @@
 //! The runtime form of the spec's shapes: what the envelope converter, the request builder and the CLI
 //! need to know about a value's structure (which elements are lists, which are numbers, booleans or
 //! timestamps, what each member is called on the wire). build.rs emits one `static` per spec shape and
-//! one [`Operation`] per spec operation; nothing here knows about HTTP or XML parsing itself.
+//! one [`Operation`](crate::operation::Operation) per spec operation; nothing here knows about HTTP or XML parsing itself.
 
 /// How a timestamp is written on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
