@@ -10,7 +10,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::json;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::client::{Client, Progress};
 use crate::envelope::Envelope;
@@ -906,7 +906,11 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
     dir.join(format!(".{name}.s3op-{}-{n}.part", std::process::id()))
 }
 
-/// Stream a response body into `path` at `offset`, checking it is exactly `len` bytes.
+/// Stream a response body into `path` at `offset`, checking it is exactly `len` bytes. The chunks
+/// hyper hands over are kept as they are (no copy) until about 1 MiB has gathered, then written with
+/// one vectored write on a blocking thread, through this range's own file handle positioned once:
+/// fewer system calls and copies than an async file, which copies every chunk into a buffer of its
+/// own.
 async fn write_range(
     response: reqwest::Response,
     path: &Path,
@@ -914,20 +918,19 @@ async fn write_range(
     len: u64,
     progress: Option<&Progress>,
 ) -> Result<(), Error> {
+    const BLOCK: usize = 1024 * 1024;
     let file_error = |source| Error::File {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = tokio::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
         .open(path)
-        .await
         .map_err(file_error)?;
-    file.seek(std::io::SeekFrom::Start(offset))
-        .await
-        .map_err(file_error)?;
-    let mut file =
-        tokio::io::BufWriter::with_capacity(len.clamp(8 * 1024, 1024 * 1024) as usize, file);
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)).map_err(file_error)?;
+    let mut file = Some(file);
+    let mut pending: Vec<Bytes> = Vec::new();
+    let mut pending_len = 0usize;
     let mut written = 0u64;
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
@@ -943,12 +946,25 @@ async fn write_range(
                 "the server sent more than the {len} bytes asked for"
             )));
         }
-        file.write_all(&chunk).await.map_err(file_error)?;
         if let Some(p) = progress {
             p(chunk.len() as u64);
         }
+        pending_len += chunk.len();
+        pending.push(chunk);
+        if pending_len >= BLOCK {
+            file = Some(
+                write_chunks(file.take(), std::mem::take(&mut pending))
+                    .await
+                    .map_err(file_error)?,
+            );
+            pending_len = 0;
+        }
     }
-    file.flush().await.map_err(file_error)?;
+    if !pending.is_empty() {
+        write_chunks(file.take(), pending)
+            .await
+            .map_err(file_error)?;
+    }
     if written != len {
         return Err(Error::Transport {
             method: "GET".into(),
@@ -958,6 +974,50 @@ async fn write_range(
         });
     }
     Ok(())
+}
+
+/// Write `chunks` in order at the file's position, on a blocking thread; gives the file back.
+async fn write_chunks(
+    file: Option<std::fs::File>,
+    chunks: Vec<Bytes>,
+) -> std::io::Result<std::fs::File> {
+    let Some(mut file) = file else {
+        return Err(std::io::Error::other(
+            "the range's file was lost after a failed write",
+        ));
+    };
+    let task = tokio::task::spawn_blocking(move || {
+        use std::io::{IoSlice, Write};
+        let mut index = 0;
+        let mut skip = 0;
+        while index < chunks.len() {
+            let slices: Vec<IoSlice<'_>> = std::iter::once(IoSlice::new(&chunks[index][skip..]))
+                .chain(chunks[index + 1..].iter().map(|c| IoSlice::new(c)))
+                .collect();
+            let mut n = file.write_vectored(&slices)?;
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::WriteZero,
+                    "the disk took no bytes",
+                ));
+            }
+            // Advance past what was written.
+            while n > 0 && index < chunks.len() {
+                let left = chunks[index].len() - skip;
+                if n >= left {
+                    n -= left;
+                    index += 1;
+                    skip = 0;
+                } else {
+                    skip += n;
+                    n = 0;
+                }
+            }
+        }
+        Ok(file)
+    });
+    task.await
+        .map_err(|e| std::io::Error::other(format!("the writer thread failed: {e}")))?
 }
 
 /// Read until `limit` bytes or the end of the stream.
