@@ -96,18 +96,29 @@ fn classify(
     match src {
         Location::Http(url) => {
             let Location::S3(dst) = dst else {
-                return Err(usage("an http(s) source can only be copied to an s3:// URL"));
+                return Err(usage(
+                    "an http(s) source can only be copied to an s3:// URL",
+                ));
             };
             if recursive || wild(&dst.key) {
-                return Err(usage(format!("SRC {src_arg}: a URL is one object; drop --recursive and wildcards")));
+                return Err(usage(format!(
+                    "SRC {src_arg}: a URL is one object; drop --recursive and wildcards"
+                )));
             }
             // To a prefix, the object keeps the URL's last path segment as its name.
             let dst = if dst.is_prefix() {
                 let name = url::Url::parse(&url)
                     .ok()
-                    .and_then(|u| u.path_segments().and_then(|mut s| s.next_back().map(str::to_string)))
+                    .and_then(|u| {
+                        u.path_segments()
+                            .and_then(|mut s| s.next_back().map(str::to_string))
+                    })
                     .filter(|n| !n.is_empty())
-                    .ok_or_else(|| usage(format!("DST {dst_arg}: the URL has no file name to use; give a full key")))?;
+                    .ok_or_else(|| {
+                        usage(format!(
+                            "DST {dst_arg}: the URL has no file name to use; give a full key"
+                        ))
+                    })?;
                 S3Url::new(dst.bucket.clone(), format!("{}{}", dst.dir_prefix(), name))
             } else {
                 dst
@@ -224,7 +235,9 @@ fn classify(
             let name = paths::key_basename(&src.key);
             match dst {
                 Location::Stdio => Ok(Plan::ToStdout(src)),
-                Location::Http(_) => Err(usage(format!("DST {dst_arg}: cp cannot write to an http(s) URL"))),
+                Location::Http(_) => Err(usage(format!(
+                    "DST {dst_arg}: cp cannot write to an http(s) URL"
+                ))),
                 Location::Local(path) => {
                     let into_dir = path.is_dir()
                         || dst_arg.ends_with('/')
@@ -291,11 +304,19 @@ async fn from_url(ctx: &Ctx, url: &str, dst: S3Url) {
     }
     match ctx
         .client
-        .upload_from_url(url, &dst.bucket, &dst.key, &ctx.upload_options(None), &ctx.config)
+        .upload_from_url(
+            url,
+            &dst.bucket,
+            &dst.key,
+            &ctx.upload_options(None),
+            &ctx.config,
+        )
         .await
     {
         Ok(_) => ctx.report.done("upload", url, Some(&destination), None),
-        Err(e) => ctx.report.failed("upload", url, Some(&destination), &Problem::from(&e)),
+        Err(e) => ctx
+            .report
+            .failed("upload", url, Some(&destination), &Problem::from(&e)),
     }
 }
 
