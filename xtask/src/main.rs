@@ -2,8 +2,10 @@
 //! alias lives in `.cargo/config.toml`). Each task is one module with a `run(args)` function; this
 //! file only dispatches to them and renders their errors once, at the edge.
 
+mod bench;
 mod demo;
 mod docs;
+mod fuzz;
 mod servers;
 mod spec_audit;
 mod test;
@@ -47,7 +49,16 @@ const TASKS: &[Task] = &[
         summary: "compare spec/ with botocore's S3 model, list every difference [PATH/TO/service-2.json]",
         run: spec_audit::run,
     },
-    // Task { name: "bench", summary: "...", run: bench::run },
+    Task {
+        name: "bench",
+        summary: "time s3op's CLI against s5cmd, the AWS CLI, rclone and aws-sdk-s3 on s3s-fs, write BENCHMARKS.md [--quick] [--garage]",
+        run: bench::run,
+    },
+    Task {
+        name: "fuzz",
+        summary: "build the fuzz targets (libFuzzer on stable) and run each, 60 s by default [--seconds N] [--runs N] [--target NAME]",
+        run: fuzz::run,
+    },
 ];
 
 fn main() -> ExitCode {

