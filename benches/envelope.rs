@@ -122,10 +122,10 @@ fn envelope(c: &mut Criterion) {
         "sizes are numbers"
     );
 
-    let mut group = c.benchmark_group("ListObjectsV2 page to JSON");
+    let mut group = c.benchmark_group("envelope");
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function(
-        format!("{KEYS} keys, {} KiB of XML", body.len() / 1024),
+        format!("ListObjectsV2 page, {KEYS} keys, {} KiB", body.len() / 1024),
         |b| b.iter(|| xml_to_json(black_box(&body), Some(shape))),
     );
     group.finish();

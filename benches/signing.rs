@@ -134,7 +134,7 @@ fn signing(c: &mut Criterion) {
         "s3op and aws-sigv4 must sign the benchmark request identically"
     );
 
-    let mut group = c.benchmark_group("sign PUT object (session token, UNSIGNED-PAYLOAD)");
+    let mut group = c.benchmark_group("signing");
     group.bench_function("s3op", |b| {
         b.iter(|| {
             ours(

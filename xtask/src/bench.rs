@@ -11,14 +11,15 @@
 //! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, 400 × 16 KiB files
 //! uploaded recursively, a 1,000-key listing, and a small PUT then GET as two CLI invocations.
 //!
-//! Each invocation is one child process reaped with `wait4`, which gives its wall time, user and
-//! system CPU time and peak RSS with microsecond resolution (GNU time's `%e %U %S` round to 10 ms,
-//! about what one small s3op call takes). Every run is checked: uploads by listing the bucket with
-//! s5cmd (keys and sizes), downloads byte for byte against the source, the listing by counting
-//! the keys printed, so a fast but wrong tool is reported as failed, never timed. A tool that fails
-//! (s3op before its high-level commands exist, say) is recorded with its error and the run goes on.
-//! The bucket and the download directory are emptied and `sync` is called between runs, so no run
-//! pays for the previous run's writes.
+//! Each invocation is one child process, started by a small helper (this same binary, see
+//! `measure_child`) that reaps it with `wait4`: wall time, user and system CPU time and peak RSS with
+//! microsecond resolution (GNU time's `%e %U %S` round to 10 ms, about what one small s3op call
+//! takes). Every run is checked: uploads by listing the bucket with s5cmd (keys and sizes),
+//! downloads byte for byte against the source, the listing by counting the keys printed, so a fast
+//! but wrong tool is reported as failed, never timed. A tool that fails (s3op before its high-level
+//! commands exist, say) is recorded with its error and the run goes on. Between runs the upload
+//! bucket is made anew, the download directory emptied and `sync` called, so no run pays for the
+//! previous run's writes.
 //!
 //! It is not part of `cargo xtask test`: nothing here runs unless asked for.
 
@@ -235,7 +236,13 @@ fn pick<T: Copy + Ord>(list: &str, all: &[T], name: fn(T) -> &'static str) -> Re
     Ok(picked.into_iter().collect())
 }
 
+/// The hidden first argument that makes `cargo xtask bench` the measuring helper.
+const MEASURE_CHILD: &str = "--measure-child";
+
 pub fn run(args: &[String]) -> Result {
+    if args.first().map(String::as_str) == Some(MEASURE_CHILD) {
+        return measure_child(&args[1..]);
+    }
     if !cfg!(target_os = "linux") {
         return Err(
             "`cargo xtask bench` measures child processes with Linux's wait4: run it on Linux"
@@ -404,8 +411,8 @@ impl Tools {
                         "transfer manager defaults: {} requests in flight (its automatic \
                          setting on this {nproc}-vCPU machine: 5 per vCPU, at least 32), \
                          multipart from 16 MiB; part size pinned at 8 MiB (see \
-                         bench/sdk-peer); listing and PUT+GET with plain aws-sdk-s3 calls, \
-                         PUT+GET in one process",
+                         bench/sdk-peer); the SDK's default checksums (`when_supported`); \
+                         listing and PUT+GET with plain aws-sdk-s3 calls, PUT+GET in one process",
                         (5 * nproc).max(32)
                     ),
                 ),
@@ -1363,7 +1370,13 @@ impl Bench<'_> {
         let _ = std::fs::remove_dir_all(&self.files.out);
         std::fs::create_dir_all(&self.files.out)?;
         if matches!(case, Case::Upload | Case::UploadDir | Case::Small) {
-            self.s5cmd().empty(UP_BUCKET)?;
+            // Emptied, removed and made again: s3s-fs keeps the directories of deleted keys
+            // (`dir/d0/`) on its disk and then answers a HEAD of `dir` as if it were an object,
+            // which makes rclone refuse `bench:bench-up/dir` as "a file, not a directory".
+            let s5cmd = self.s5cmd();
+            s5cmd.empty(UP_BUCKET)?;
+            s5cmd.run(&["rb", &format!("s3://{UP_BUCKET}")])?;
+            self.server.create_bucket(&s5cmd, UP_BUCKET)?;
         }
         let _ = Command::new("sync").status();
         Ok(())
@@ -1388,47 +1401,59 @@ impl Bench<'_> {
                 i + 1
             );
             stdout = self.logs.join(format!("{stem}.out"));
-            let mut command = self.env.command(program, &self.server.endpoint);
-            command.args(args);
-            total.add(self.measure(command, &stem, remaining)?);
+            total.add(self.measure(program, args, &stem, remaining)?);
         }
         self.verify(case, invocations.len(), &stdout)?;
         Ok(total)
     }
 
     /// One timed child process, its output kept under the log directory.
-    fn measure(&self, mut command: Command, stem: &str, limit: Duration) -> Outcome {
+    /// One timed child process, its output kept under the log directory. The xtask does not
+    /// start the tool itself but through a fresh copy of itself (`bench --measure-child`, see
+    /// [`measure_child`]), whose small footprint keeps the tool's peak RSS honest.
+    fn measure(&self, program: &Path, args: &[String], stem: &str, limit: Duration) -> Outcome {
         let out_path = self.logs.join(format!("{stem}.out"));
         let err_path = self.logs.join(format!("{stem}.err"));
+        let usage_path = self.logs.join(format!("{stem}.usage"));
         let file =
             |path: &Path| File::create(path).map_err(|err| format!("{}: {err}", path.display()));
-        command.stdout(file(&out_path)?).stderr(file(&err_path)?);
-        let shown = display_command(&command);
-        let started = Instant::now();
-        let child = command
-            .spawn()
+        let _ = std::fs::remove_file(&usage_path);
+        let helper = std::env::current_exe().map_err(|err| format!("the xtask binary: {err}"))?;
+        let mut command = self.env.command(&helper, &self.server.endpoint);
+        command
+            .args(["bench", MEASURE_CHILD])
+            .arg(&usage_path)
+            .arg(limit.as_secs().max(1).to_string())
+            .arg(program)
+            .args(args)
+            .stdout(file(&out_path)?)
+            .stderr(file(&err_path)?);
+        let mut shown = Command::new(program);
+        shown.args(args);
+        let shown = display_command(&shown);
+        let status = command
+            .status()
             .map_err(|err| format!("cannot start `{shown}`: {err}"))?;
-        let (status, usage, timed_out) = wait_with_usage(child, limit)?;
-        let wall = started.elapsed().as_secs_f64();
-        if timed_out {
+        let usage = std::fs::read_to_string(&usage_path).unwrap_or_default();
+        let fields: Vec<&str> = usage.split_whitespace().collect();
+        let [code, killed, wall, user, sys, max_rss_kib] = fields[..] else {
+            return Err(format!(
+                "measuring `{shown}` failed ({status}): {}",
+                last_line(&err_path)
+            ));
+        };
+        let number = |text: &str| text.parse::<f64>().unwrap_or(f64::NAN);
+        if killed == "killed" {
             return Err(format!("killed after {} s: `{shown}`", limit.as_secs()));
         }
-        if !status.success() {
-            let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
-            let last = stderr
-                .lines()
-                .rev()
-                .map(str::trim)
-                .find(|line| !line.is_empty())
-                .unwrap_or("(no output on stderr)");
-            let last: String = last.chars().take(200).collect();
-            return Err(format!("{status}: {last}"));
+        if code != "0" {
+            return Err(format!("exit status {code}: {}", last_line(&err_path)));
         }
         Ok(Sample {
-            wall,
-            user: usage.user,
-            sys: usage.sys,
-            max_rss_kib: usage.max_rss_kib,
+            wall: number(wall),
+            user: number(user),
+            sys: number(sys),
+            max_rss_kib: max_rss_kib.parse().unwrap_or(0),
         })
     }
 
@@ -1621,6 +1646,61 @@ fn describe(objects: &[(String, u64)]) -> String {
             objects.iter().map(|(_, size)| size).sum::<u64>()
         ),
     }
+}
+
+/// The last non-empty line of a log, shortened, for a failure message.
+fn last_line(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let line = text
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("(no output on stderr)");
+    line.chars().take(200).collect()
+}
+
+/// `xtask bench --measure-child USAGE_FILE LIMIT_SECS PROGRAM [ARGS...]`: runs PROGRAM with this
+/// process's standard streams, waits for it with `wait4`, and writes `EXIT KILLED WALL USER SYS
+/// MAXRSS_KIB` to USAGE_FILE.
+///
+/// Why a helper: Linux charges a new process, at its first `exec`, with the peak RSS of the address
+/// space it was started from, and `ru_maxrss` is the larger of that and the program's own peak. The
+/// bench process reads and compares 1 GiB files and grows past many tools' footprint; a fresh
+/// helper is about 5 MiB, below every tool measured (GNU time plays the same role, but rounds CPU
+/// times to 10 ms, about one small s3op call). The helper's wall clock starts at the spawn, so its
+/// own start-up is not counted.
+fn measure_child(args: &[String]) -> Result {
+    let [usage_file, limit, program, rest @ ..] = args else {
+        return Err(format!(
+            "usage: xtask bench {MEASURE_CHILD} USAGE_FILE LIMIT_SECS PROGRAM [ARGS...]"
+        )
+        .into());
+    };
+    let limit = Duration::from_secs(limit.parse()?);
+    let started = Instant::now();
+    let child = Command::new(program)
+        .args(rest)
+        .spawn()
+        .map_err(|err| format!("cannot start {program}: {err}"))?;
+    let (status, usage, killed) = wait_with_usage(child, limit)?;
+    let wall = started.elapsed().as_secs_f64();
+    let code = match (status.code(), status.success()) {
+        (_, true) => "0".to_owned(),
+        (Some(code), false) => code.to_string(),
+        (None, false) => format!("{status}").replace(' ', "_"),
+    };
+    std::fs::write(
+        usage_file,
+        format!(
+            "{code} {} {wall:.6} {:.6} {:.6} {}\n",
+            if killed { "killed" } else { "finished" },
+            usage.user,
+            usage.sys,
+            usage.max_rss_kib
+        ),
+    )?;
+    Ok(())
 }
 
 /// CPU time and peak RSS of one reaped child.
@@ -2001,14 +2081,16 @@ impl Report<'_> {
             "How it measures:\n\n\
              - Cases run one after the other; within a case the tools alternate, one run each per \
                round, the first tool of each round rotating.\n\
-             - Each invocation is a child process reaped with `wait4`, which gives its wall time \
-               (from spawn to exit), user and system CPU time and peak RSS (`ru_maxrss`). The small \
-               case adds up its two invocations (the largest RSS); sdk-peer does both requests in \
-               one process.\n\
+             - Each invocation is a child process reaped with `wait4` by a small helper process, \
+               which gives its wall time (from spawn to exit), user and system CPU time and peak \
+               RSS (`ru_maxrss`; Linux counts the starting process's footprint in it, so figures \
+               have a floor of about 5 MiB, the helper's). The small case adds up its two \
+               invocations (the largest RSS); sdk-peer does both requests in one process.\n\
              - Every run is checked outside the timing: uploads by listing the bucket with s5cmd \
-               (every key and size), downloads byte for byte against the source, the listing by counting the \
-               {LIST_KEYS} keys printed. A run that fails or is wrong is reported, not timed.\n\
-             - Between runs the upload bucket and the download directory are emptied and `sync` \
+               (every key and size), downloads byte for byte against the source, the listing by \
+               counting the {LIST_KEYS} keys printed. A run that fails or is wrong is reported, not timed.\n\
+             - Between runs the upload bucket is emptied, removed and made again, the download \
+               directory emptied, and `sync` \
                flushes the page cache's dirty pages; the source files are read from the page cache \
                (the machine has room for them).\n\
              - Files: `{}` (created once), {DIR_FILES} files of 16 KiB in {DIR_SUBDIRS} \
