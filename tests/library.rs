@@ -7,17 +7,7 @@ mod support;
 use s3op::{Body, Client, Error};
 
 fn client() -> Client {
-    let server = support::s3s_fs();
-    Client::builder()
-        .endpoint_url(&server.endpoint)
-        .region(&server.region)
-        .credentials(&server.access_key, &server.secret_key, None)
-        .environment(s3op::config::Environment::from_vars(
-            Vec::<(String, String)>::new(),
-            None,
-        ))
-        .build()
-        .expect("client")
+    support::s3s_fs().client()
 }
 
 #[tokio::test]

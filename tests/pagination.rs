@@ -9,16 +9,7 @@ use futures_util::StreamExt;
 use s3op::Client;
 
 fn client(server: &support::TestServer) -> Client {
-    Client::builder()
-        .endpoint_url(&server.endpoint)
-        .region(&server.region)
-        .credentials(&server.access_key, &server.secret_key, None)
-        .environment(s3op::config::Environment::from_vars(
-            Vec::<(String, String)>::new(),
-            None,
-        ))
-        .build()
-        .expect("client")
+    server.client()
 }
 
 /// A bucket on `server` holding `count` small objects `key-0000`…, uploaded 32 at a time.

@@ -487,3 +487,19 @@ fn indent(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+impl TestServer {
+    /// A library client for this server with its keys, isolated from the machine's AWS settings.
+    pub fn client(&self) -> s3op::Client {
+        s3op::Client::builder()
+            .endpoint_url(&self.endpoint)
+            .region(&self.region)
+            .credentials(&self.access_key, &self.secret_key, None)
+            .environment(s3op::config::Environment::from_vars(
+                Vec::<(String, String)>::new(),
+                None,
+            ))
+            .build()
+            .expect("a client for a test server")
+    }
+}
