@@ -39,6 +39,9 @@ pub enum Error {
     /// The server's answer made no sense for the operation (a listing that does not advance).
     #[error("{0}")]
     InvalidResponse(String),
+    /// One part of a multipart transfer failed (after its retries); the transfer was aborted.
+    #[error("part {number}: {source}")]
+    Part { number: u64, source: Box<Error> },
     /// S3 answered with an error: status 300 or above, or a 200 whose body is an `<Error>`.
     #[error("{}", service_message(.0))]
     Service(Box<Envelope>),
@@ -53,10 +56,11 @@ impl Error {
         )
     }
 
-    /// The envelope of an S3 error.
+    /// The envelope of an S3 error (also inside a failed part).
     pub fn envelope(&self) -> Option<&Envelope> {
         match self {
             Error::Service(e) => Some(e),
+            Error::Part { source, .. } => source.envelope(),
             _ => None,
         }
     }
@@ -69,10 +73,7 @@ fn service_message(envelope: &Envelope) -> String {
         .pointer("/Error/Message")
         .and_then(|m| m.as_str())
         .unwrap_or("");
-    let mut text = match envelope.headers.get("x-s3op-part") {
-        Some(part) => format!("part {part}: S3 answered {}", envelope.status),
-        None => format!("S3 answered {}", envelope.status),
-    };
+    let mut text = format!("S3 answered {}", envelope.status);
     if !code.is_empty() {
         text.push_str(&format!(" {code}"));
     }

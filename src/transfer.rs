@@ -860,17 +860,11 @@ fn is_retryable(e: &Error) -> bool {
     }
 }
 
-/// Name the part in a failure. An S3 error keeps its envelope (the CLI prints it); its message gets
-/// the part number through the `x-s3op-part` header the envelope carries.
+/// Name the part in a failure; the S3 error (and its envelope) stays inside.
 fn part_error(number: u64, e: Error) -> Error {
-    match e {
-        Error::Service(mut envelope) => {
-            envelope
-                .headers
-                .insert("x-s3op-part".into(), number.to_string());
-            Error::Service(envelope)
-        }
-        other => Error::InvalidResponse(format!("part {number}: {other}")),
+    Error::Part {
+        number,
+        source: Box::new(e),
     }
 }
 

@@ -293,8 +293,14 @@ async fn an_upload_whose_part_keeps_failing_is_aborted() {
         .await
         .expect_err("must fail");
     match &err {
-        Error::Service(envelope) => assert_eq!(envelope.error_code(), Some("InternalError")),
-        other => panic!("expected the S3 error, got {other:?}"),
+        Error::Part { number, source } => {
+            assert!(*number >= 1);
+            assert_eq!(
+                source.envelope().and_then(|e| e.error_code()),
+                Some("InternalError")
+            );
+        }
+        other => panic!("expected a failed part carrying the S3 error, got {other:?}"),
     }
     let message = err.to_string();
     assert!(
