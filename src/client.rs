@@ -255,7 +255,7 @@ impl Client {
     /// endpoint (`/bucket/key?tagging`). It goes through the same signer, retry policy and envelope as
     /// every operation; the answer is read by the plain rules (XML without a shape, JSON as JSON,
     /// other text as a string). Add `.header()`, `.body_file()`, `.body_bytes()`, `.service()`.
-    pub fn request(&self, method: &str, target: &str) -> Request<'_> {
+    pub fn request(&self, method: &str, target: &str) -> Request {
         let mut request = Request::new(self, &crate::operation::RAW_REQUEST);
         request.raw = Some(RawTarget {
             method: method.to_string(),
@@ -268,7 +268,7 @@ impl Client {
     }
 
     /// A request for any operation of the spec, by its table entry (the generated builders wrap this).
-    pub fn operation(&self, op: &'static Operation) -> Request<'_> {
+    pub fn operation(&self, op: &'static Operation) -> Request {
         Request::new(self, op)
     }
 }
@@ -285,8 +285,8 @@ fn http_client(timeouts: Timeouts) -> Result<reqwest::Client, Error> {
 /// One operation's request: the operation, its member values and extra headers. Made by the generated
 /// builders (`client.put_object()…request()`) or [`Client::operation`].
 #[derive(Clone)]
-pub struct Request<'a> {
-    client: &'a Client,
+pub struct Request {
+    client: Client,
     op: &'static Operation,
     values: Vec<(&'static str, Value)>,
     headers: Vec<(String, String)>,
@@ -306,7 +306,7 @@ struct RawTarget {
     payload_sha256: Option<String>,
 }
 
-impl std::fmt::Debug for Request<'_> {
+impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // SSE-C keys are secrets: show that they are set, never what they are.
         let values: Vec<(&str, String)> = self
@@ -351,10 +351,10 @@ pub struct DryRun {
     pub body: serde_json::Value,
 }
 
-impl<'a> Request<'a> {
-    pub fn new(client: &'a Client, op: &'static Operation) -> Self {
+impl Request {
+    pub fn new(client: &Client, op: &'static Operation) -> Self {
         Request {
-            client,
+            client: client.clone(),
             op,
             values: Vec::new(),
             headers: client.extra_headers.as_ref().clone(),
@@ -561,7 +561,9 @@ impl<'a> Request<'a> {
     /// Every page of a listing, in order: the first request as given, then one per continuation
     /// (`ContinuationToken`, `Marker`, `KeyMarker` + `VersionIdMarker`, …) until the listing ends. An
     /// operation that does not page yields its one envelope. The stream ends after the first error.
-    pub fn pages(self) -> impl futures_util::Stream<Item = Result<Envelope, Error>> + 'a {
+    pub fn pages(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<Envelope, Error>> + Send + 'static {
         futures_util::stream::unfold(Some(PageState::Next(self)), |state| async move {
             let request = match state? {
                 PageState::Next(request) => request,
@@ -780,8 +782,8 @@ impl<'a> Request<'a> {
 }
 
 /// Where a listing stands between pages.
-enum PageState<'a> {
-    Next(Request<'a>),
+enum PageState {
+    Next(Request),
     Failed(String),
 }
 

@@ -868,7 +868,7 @@ fn part_error(number: u64, e: Error) -> Error {
     }
 }
 
-fn request_len(request: &crate::client::Request<'_>) -> u64 {
+fn request_len(request: &crate::client::Request) -> u64 {
     request
         .prepare()
         .map(|p| match p.body {

@@ -53,7 +53,7 @@ fn client(server: &MockServer) -> Client {
         .expect("client")
 }
 
-fn select(client: &Client) -> s3op::generated::SelectObjectContent<'_> {
+fn select(client: &Client) -> s3op::generated::SelectObjectContent {
     client
         .select_object_content()
         .bucket("bbb")

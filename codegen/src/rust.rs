@@ -374,11 +374,11 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
         #builder_doc
         #[derive(Debug)]
         #[must_use = "a request does nothing until it is sent"]
-        pub struct #builder<'a> {
-            request: Request<'a>,
+        pub struct #builder {
+            request: Request,
         }
 
-        impl<'a> #builder<'a> {
+        impl #builder {
             #(#setters)*
 
             #send_doc
@@ -389,14 +389,14 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
             #download
 
             /// The generic request, for dry runs, presigning, extra headers and body destinations.
-            pub fn request(self) -> Request<'a> {
+            pub fn request(self) -> Request {
                 self.request
             }
         }
 
         impl Client {
             #method_doc
-            pub fn #method_ident(&self) -> #builder<'_> {
+            pub fn #method_ident(&self) -> #builder {
                 #builder { request: Request::new(self, &#static_ident) }
             }
         }

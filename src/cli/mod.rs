@@ -467,7 +467,7 @@ async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
 }
 
 /// `--all`: every page as one compact envelope per line (JSON Lines), flushed as it arrives.
-async fn all_pages(request: s3op::Request<'_>) -> Result<i32, Failure> {
+async fn all_pages(request: s3op::Request) -> Result<i32, Failure> {
     use futures_util::StreamExt;
     let pages = request.pages();
     futures_util::pin_mut!(pages);
@@ -554,7 +554,7 @@ fn build_request<'c>(
     op: &'static Operation,
     sub: &ArgMatches,
     _global: &ArgMatches,
-) -> Result<s3op::Request<'c>, Failure> {
+) -> Result<s3op::Request, Failure> {
     let mut request = client.operation(op);
     for m in op.members {
         let Ok(Some(raw)) = sub.try_get_one::<String>(m.flag) else {

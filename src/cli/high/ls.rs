@@ -201,7 +201,7 @@ fn print(text: &str) -> bool {
 }
 
 /// `--dry-run`: the signed first request, as every other command shows it; nothing is sent.
-async fn dry(request: s3op::Request<'_>) -> Result<i32, Failure> {
+async fn dry(request: s3op::Request) -> Result<i32, Failure> {
     let dry = request.dry_run().await?;
     crate::cli::say(&serde_json::to_string_pretty(&dry).unwrap_or_default());
     Ok(0)
