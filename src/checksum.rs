@@ -2,37 +2,77 @@
 //! `x-amz-checksum-*` headers carry them, computed over a body in memory or streamed from a file.
 
 use std::io::Read;
+use std::path::Path;
 
 use base64::Engine;
 use md5::Digest as _;
 
-use crate::request::PreparedBody;
+use crate::client::prepare::PreparedBody;
 
-/// The checksum `algorithm` (S3's name, any case) of `body`, base64-encoded.
+/// The checksum `algorithm` (S3's name, any case) of a body in memory, base64-encoded. A file body
+/// is hashed by [`of_file`], off the async threads; here it is refused.
 pub fn of_body(algorithm: &str, body: &PreparedBody) -> Result<String, String> {
     let mut hasher = Hasher::new(algorithm)?;
     match body {
         PreparedBody::Empty => {}
         PreparedBody::Bytes(b) => hasher.update(b),
-        PreparedBody::File { path, offset, len } => {
-            let mut file =
-                std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(*offset))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut reader = file.take(*len);
-            let mut buf = vec![0u8; 256 * 1024];
-            loop {
-                let n = reader
-                    .read(&mut buf)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-            }
+        PreparedBody::File { path, .. } => {
+            return Err(format!(
+                "{}: a file body is hashed by checksum::of_file",
+                path.display()
+            ))
         }
     }
     Ok(hasher.finish())
+}
+
+/// What one read of a file body gave.
+#[derive(Debug, Default)]
+pub struct FileDigests {
+    /// SHA-256, hex, for signing the payload.
+    pub sha256_hex: Option<String>,
+    /// The flexible checksum asked for, base64-encoded.
+    pub checksum: Option<String>,
+}
+
+/// Read `len` bytes of `path` from `offset` once (blocking: call it from a blocking thread), computing
+/// the payload's SHA-256 when `sha256` and the checksum `algorithm` when given.
+pub fn of_file(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    sha256: bool,
+    algorithm: Option<&str>,
+) -> Result<FileDigests, crate::error::Error> {
+    let file_error = |source| crate::error::Error::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut checksum = match algorithm {
+        Some(a) => Some(Hasher::new(a).map_err(crate::error::Error::InvalidInput)?),
+        None => None,
+    };
+    let mut payload = sha256.then(sha2::Sha256::new);
+    let mut file = std::fs::File::open(path).map_err(file_error)?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)).map_err(file_error)?;
+    let mut reader = file.take(len);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).map_err(file_error)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(h) = &mut checksum {
+            h.update(&buf[..n]);
+        }
+        if let Some(h) = &mut payload {
+            h.update(&buf[..n]);
+        }
+    }
+    Ok(FileDigests {
+        sha256_hex: payload.map(|h| hex::encode(h.finalize())),
+        checksum: checksum.map(Hasher::finish),
+    })
 }
 
 enum Hasher {

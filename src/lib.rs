@@ -14,6 +14,7 @@
 
 pub mod checksum;
 pub mod client;
+pub mod compat;
 pub mod config;
 pub mod envelope;
 pub mod error;
@@ -21,7 +22,6 @@ pub mod eventstream;
 pub mod generated;
 pub mod listing;
 pub mod operation;
-pub mod request;
 pub mod retry;
 pub mod secret;
 pub mod shape;
@@ -36,7 +36,7 @@ pub mod xml;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-pub use client::{Client, ClientBuilder, DryRun, Request};
+pub use client::{Client, ClientBuilder, DryRun, RawRequest, Request};
 pub use envelope::Envelope;
 pub use error::Error;
 pub use generated::{find_operation, OPERATIONS};

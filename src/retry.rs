@@ -2,10 +2,11 @@
 //! `max_attempts` tries (3 by default); between them a full-jitter exponential backoff capped at 20 s,
 //! with a longer base for throttling than for transient faults; `x-amz-retry-after` honoured; and a
 //! retry quota shared by the client, so a failing server is not hammered. This module decides; the
-//! client's send loop acts.
+//! client's send loop (`client::pipeline`) acts, and is the only place a request is repeated.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
+use std::time::SystemTime;
 
 use crate::error::Error;
 
@@ -136,6 +137,69 @@ pub fn clock_offset(error: &Error) -> Option<i64> {
         Ok(ahead) => ahead.as_secs() as i64,
         Err(behind) => -(behind.duration().as_secs() as i64),
     })
+}
+
+/// A client's retry state: its policy, its quota and the clock offset it has learnt. Shared by the
+/// clones of one client, never between clients.
+#[derive(Debug, Default)]
+pub struct Retrier {
+    pub policy: RetryPolicy,
+    pub quota: RetryQuota,
+    /// The server's clock minus ours, in seconds, learnt from a `RequestTimeTooSkewed` answer.
+    clock_offset: AtomicI64,
+}
+
+impl Retrier {
+    pub fn new(policy: RetryPolicy) -> Self {
+        Retrier {
+            policy,
+            quota: RetryQuota::default(),
+            clock_offset: AtomicI64::new(0),
+        }
+    }
+
+    /// The signing time: now, corrected by what a `RequestTimeTooSkewed` answer taught us.
+    pub fn signing_time(&self) -> SystemTime {
+        let offset = self.clock_offset.load(Ordering::Relaxed);
+        let now = SystemTime::now();
+        if offset >= 0 {
+            now + Duration::from_secs(offset as u64)
+        } else {
+            now - Duration::from_secs(offset.unsigned_abs())
+        }
+    }
+
+    /// Whether to try again after attempt `attempt` (from 1) of at most `max_attempts` failed with
+    /// `error`, and after how long. `spent` adds up the quota the call's retries took.
+    pub fn after_failure(
+        &self,
+        error: &Error,
+        attempt: u32,
+        max_attempts: u32,
+        spent: &mut u32,
+    ) -> Option<Duration> {
+        let failure = classify(error);
+        if failure == Failure::Final || attempt >= max_attempts {
+            return None;
+        }
+        if failure == Failure::ClockSkew {
+            // Only a clock that is really off is worth correcting; a wrong secret stays an error.
+            let offset = clock_offset(error)?;
+            if offset.abs() < 60
+                && error.envelope().and_then(|e| e.error_code()) != Some("RequestTimeTooSkewed")
+            {
+                return None;
+            }
+            self.clock_offset.store(offset, Ordering::Relaxed);
+        }
+        *spent += self.quota.acquire(failure)?;
+        Some(backoff(&self.policy, failure, attempt, error))
+    }
+
+    /// A call succeeded after its retries took `spent`.
+    pub fn succeeded(&self, spent: u32) {
+        self.quota.release(spent);
+    }
 }
 
 /// The retry quota (AWS standard mode): 500 tokens; a retry costs 5 (10 after a timeout); a success

@@ -77,7 +77,7 @@ fn compare(client: &Client, case: &serde_json::Value) -> Vec<String> {
         format!("method {} != {}", prepared.method, case["method"]),
         &mut problems,
     );
-    let host = s3op::request::host_header(&prepared.url);
+    let host = s3op::client::prepare::host_header(&prepared.url);
     let expected_host = case["host"]
         .as_str()
         .unwrap_or_default()
@@ -121,9 +121,9 @@ fn compare(client: &Client, case: &serde_json::Value) -> Vec<String> {
     );
 
     let body: Vec<u8> = match &prepared.body {
-        s3op::request::PreparedBody::Empty => Vec::new(),
-        s3op::request::PreparedBody::Bytes(b) => b.to_vec(),
-        s3op::request::PreparedBody::File { .. } => b"<file>".to_vec(),
+        s3op::client::prepare::PreparedBody::Empty => Vec::new(),
+        s3op::client::prepare::PreparedBody::Bytes(b) => b.to_vec(),
+        s3op::client::prepare::PreparedBody::File { .. } => b"<file>".to_vec(),
     };
     let expected_body = case["body"]
         .as_str()

@@ -36,15 +36,18 @@ pub async fn run(args: Vec<OsString>) -> i32 {
             };
         }
     };
-    let work = dispatch(&matches);
+    // The multipart uploads this run starts, so an interrupt can abort them.
+    let tracker = s3op::transfer::UploadTracker::new();
+    let work = dispatch(&matches, &tracker);
     tokio::select! {
         result = work => match result {
             Ok(code) => code,
             Err(failure) => failure.report(),
         },
         code = interrupted() => {
-            // The command's futures are dropped here; finish what they leave behind.
-            let aborted = s3op::transfer::abort_in_flight().await;
+            // The command's futures are dropped here (their temporary files with them); abort the
+            // multipart uploads they leave open.
+            let aborted = tracker.abort_all().await;
             eprintln!("s3op: interrupted; aborted {aborted} multipart upload(s) in flight and removed temporary files");
             code
         }
@@ -406,13 +409,16 @@ fn basic_data_command() -> Command {
         )
 }
 
-async fn dispatch(matches: &ArgMatches) -> Result<i32, Failure> {
+async fn dispatch(
+    matches: &ArgMatches,
+    tracker: &s3op::transfer::UploadTracker,
+) -> Result<i32, Failure> {
     let Some((name, sub)) = matches.subcommand() else {
         return Err(Failure::Usage("no command given; see s3op --help".into()));
     };
     match name {
         // High-level commands (src/cli/high).
-        name if high::handles(name) => high::dispatch(name, sub, matches).await,
+        name if high::handles(name) => high::dispatch(name, sub, matches, tracker).await,
         "basic-data" => basic_data(sub),
         "request" => {
             let client = client(matches)?;
@@ -549,8 +555,8 @@ fn client(matches: &ArgMatches) -> Result<Client, Failure> {
 }
 
 /// Fill a request from the operation's flags; each value is parsed by its member's shape.
-fn build_request<'c>(
-    client: &'c Client,
+fn build_request(
+    client: &Client,
     op: &'static Operation,
     sub: &ArgMatches,
     _global: &ArgMatches,

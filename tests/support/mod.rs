@@ -1,4 +1,4 @@
-//! Real S3 servers for integration tests (DESIGN.md, "Real servers for tests and benchmarks").
+//! Real S3 servers for integration tests (docs/design.md, "Real servers for tests and benchmarks").
 //! A test file says `mod support;` and calls [`s3s_fs()`] or [`moto()`]: the first call in a test
 //! binary starts that server on a free loopback port with a fresh temporary directory, and every
 //! test in the binary shares it (so each test makes its own bucket with [`unique_bucket`]). A test

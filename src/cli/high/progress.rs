@@ -39,10 +39,8 @@ impl From<&Error> for Problem {
         // it as `x-amz-request-id`; some servers put it only in the body or in `x-amzn-requestid`.
         let mut message = e.to_string();
         let request_id = envelope.and_then(|e| {
-            e.headers
-                .get("x-amz-request-id")
-                .or_else(|| e.headers.get("x-amzn-requestid"))
-                .cloned()
+            s3op::compat::request_id(&e.headers)
+                .map(str::to_string)
                 .or_else(|| {
                     e.response
                         .pointer("/Error/RequestId")

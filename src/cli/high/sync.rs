@@ -49,6 +49,7 @@ pub(super) async fn run(
     sub: &ArgMatches,
     global: &ArgMatches,
     dry_run: bool,
+    tracker: &s3op::transfer::UploadTracker,
 ) -> Result<i32, Failure> {
     let arg = |name: &str| sub.get_one::<String>(name).cloned().unwrap_or_default();
     let (src_arg, dst_arg) = (arg("source"), arg("destination"));
@@ -79,7 +80,7 @@ pub(super) async fn run(
     };
     let delete = sub.get_flag("delete");
     let checksum = sub.get_flag("checksum");
-    let ctx = Arc::new(Ctx::new(sub, global, dry_run)?);
+    let ctx = Arc::new(Ctx::new(sub, global, dry_run, tracker)?);
 
     // Both sides, completely, before anything changes: a listing that breaks off changes nothing.
     let (source, source_complete) = match gather(&ctx, &src).await {
@@ -243,9 +244,13 @@ async fn decide(
     changed.then_some(Planned::Job(job))
 }
 
-/// An S3 entry with its ETag: listings from some servers (s3s-fs) leave it out, so ask HeadObject.
+/// An S3 entry with its ETag: some listings leave it out (`compat::listing_lacks_etag`), so ask
+/// HeadObject.
 async fn with_etag(ctx: &Ctx, side: &Side, mut entry: Entry) -> Entry {
-    if let (Side::S3(url), None, Some(key)) = (side, &entry.etag, &entry.key) {
+    if !s3op::compat::listing_lacks_etag(entry.etag.as_deref()) {
+        return entry;
+    }
+    if let (Side::S3(url), Some(key)) = (side, &entry.key) {
         if let Ok(head) = ctx
             .client
             .head_object()

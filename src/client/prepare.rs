@@ -1,8 +1,10 @@
-//! Turns an operation and its member values into an HTTP request, then signs it: the one place where
-//! the spec's locations (path label, query, header, header map, body) become bytes on the wire. It
-//! applies botocore's conveniences that users rely on (an SSE-C key sent base64 with its MD5, a
-//! percent-encoded copy source, Content-MD5 where S3 requires an integrity header) and refuses bad
-//! input before anything is sent. It does not send; `client` does.
+//! The first phase of every call: turns an operation and its member values (or a raw target) into an
+//! unsigned HTTP request, once, before any attempt; and the signing each attempt then does on a copy.
+//! This is the one place where the spec's locations (path label, query, header, header map, body)
+//! become bytes on the wire. It applies botocore's conveniences that users rely on (an SSE-C key sent
+//! base64 with its MD5, a percent-encoded copy source, Content-MD5 where S3 requires an integrity
+//! header) and refuses bad input before anything is sent. It never sends and never reads a file body
+//! (hashes of file bodies are computed off the async threads by `call`).
 
 use std::time::{Duration, SystemTime};
 
@@ -42,6 +44,9 @@ pub struct Prepared {
     pub payload_sha256: Option<String>,
     /// Sign for this service instead of the configured one (`s3op request --service`).
     pub service: Option<String>,
+    /// A flexible checksum still to compute over a file body: (header, algorithm). Reading the file
+    /// is left to the async preparation step, which does it once on a blocking thread.
+    pub pending_checksum: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,7 +63,13 @@ pub enum PreparedBody {
 }
 
 impl PreparedBody {
-    fn len(&self) -> u64 {
+    /// True for a request without a body.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The body's length in bytes.
+    pub fn len(&self) -> u64 {
         match self {
             PreparedBody::Empty => 0,
             PreparedBody::Bytes(b) => b.len() as u64,
@@ -334,6 +345,7 @@ pub fn prepare(
 
     // A checksum algorithm asked for (`--checksum-algorithm CRC32`) without its value: compute it, as
     // botocore does; S3 refuses the algorithm header alone.
+    let mut pending_checksum = None;
     let algorithm = headers
         .iter()
         .find(|(k, _)| k == "x-amz-sdk-checksum-algorithm")
@@ -344,9 +356,19 @@ pub fn prepare(
             let Some(member) = op.members.iter().find(|m| matches!(m.location, Location::Header(h) if h.eq_ignore_ascii_case("x-amz-sdk-checksum-algorithm"))) else {
                 return Err(Error::InvalidInput("x-amz-sdk-checksum-algorithm set without a member".into()));
             };
-            let value = crate::checksum::of_body(&algorithm, &body)
-                .map_err(|message| invalid(member, message))?;
-            headers.push((header, value));
+            match &body {
+                PreparedBody::File { .. } => {
+                    // Validate the name now; the file is read once, later, off the async threads.
+                    crate::checksum::of_body(&algorithm, &PreparedBody::Empty)
+                        .map_err(|message| invalid(member, message))?;
+                    pending_checksum = Some((header, algorithm));
+                }
+                _ => {
+                    let value = crate::checksum::of_body(&algorithm, &body)
+                        .map_err(|message| invalid(member, message))?;
+                    headers.push((header, value));
+                }
+            }
         }
     }
 
@@ -398,6 +420,7 @@ pub fn prepare(
         unsigned_payload: false,
         payload_sha256: None,
         service: None,
+        pending_checksum,
     })
 }
 
@@ -459,9 +482,9 @@ fn build_url(
     if let Some(prefix) = op.host_prefix {
         let mut p = prefix.to_string();
         for (label, value) in host_labels {
-            if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            if !is_host_label(value) {
                 return Err(Error::InvalidInput(format!(
-                    "{label} must be letters, digits and '-' (it goes into the host name)"
+                    "{label} must be letters, digits, '.' and '-' (it goes into the host name)"
                 )));
             }
             p = p.replace(&format!("{{{label}}}"), value);
@@ -482,6 +505,14 @@ fn build_url(
     }
     Url::parse(&text)
         .map_err(|e| Error::InvalidInput(format!("cannot build a URL from {text:?}: {e}")))
+}
+
+/// What botocore accepts for a host-prefix label (its `HOST_PREFIX_RE`, `^[A-Za-z0-9.-]+$`).
+pub fn is_host_label(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
 /// A body as the request will carry it: bytes, or a file (range) streamed from disk.
@@ -590,6 +621,7 @@ pub fn prepare_raw(
         unsigned_payload: false,
         payload_sha256: None,
         service: None,
+        pending_checksum: None,
     })
 }
 
@@ -635,7 +667,7 @@ pub fn sign(
     let mut headers = Vec::with_capacity(prepared.headers.len() + 2);
     headers.push(("host".to_string(), host_header(&prepared.url)));
     headers.extend(prepared.headers.iter().cloned());
-    if prepared.body.len() > 0 || matches!(prepared.body, PreparedBody::File { .. }) {
+    if !prepared.body.is_empty() || matches!(prepared.body, PreparedBody::File { .. }) {
         headers.push((
             "content-length".to_string(),
             prepared.body.len().to_string(),

@@ -1,0 +1,452 @@
+//! The send pipeline every request goes through, and the only loop that repeats one. A [`Call`] is
+//! prepared once (`prepare`: members placed, XML built; file bodies hashed once on a blocking
+//! thread); then each attempt signs a copy (a fresh date, corrected by the clock offset the client has
+//! learnt), transmits it, and reads the answer: into an envelope (`response`), or, for an object's
+//! bytes, into a [`Sink`]. A failed attempt goes to the client's [`Retrier`](crate::retry::Retrier),
+//! which says whether and when to try again; no call is sent more than its `max_attempts` times.
+//!
+//! A streamed body that breaks off is a failed attempt like any other, and the next attempt resumes
+//! it from the byte reached: `Range` from the first missing byte to the last one wanted, and
+//! `If-Match` on the first answer's ETag, so a replaced object fails (412) instead of mixing two
+//! versions. The first answer's status and headers describe the whole body, whichever attempts
+//! carried it; they are what the call returns, and what `on_headers` is told as soon as they arrive
+//! (downloads start their other ranges then).
+
+use futures_util::StreamExt;
+use tokio::io::AsyncReadExt;
+
+use super::prepare::{self, Prepared, PreparedBody};
+use super::response::{error_chain, headers_map, read_envelope, strip_query, Reading};
+use super::sink::Sink;
+use super::{Client, Progress, Timeouts};
+use crate::envelope::Envelope;
+use crate::error::Error;
+
+/// One call, prepared and ready for its attempts.
+pub(crate) struct Call {
+    pub prepared: Prepared,
+    pub reading: Reading,
+    /// Told of the bytes of a file body as they go out.
+    pub upload_progress: Option<Progress>,
+    /// Told of the bytes of a streamed answer as they come in.
+    pub download_progress: Option<Progress>,
+    /// Sends at most, the first included (the client's policy unless the call sets its own).
+    pub max_attempts: u32,
+}
+
+impl Call {
+    /// The first byte the call's own `Range` asks for (`bytes=N-…`), if it asks for one.
+    fn range_start(&self) -> Option<u64> {
+        let (_, range) = self.prepared.headers.iter().find(|(k, _)| k == "range")?;
+        let (first, _) = range.trim().strip_prefix("bytes=")?.split_once('-')?;
+        first.trim().parse().ok()
+    }
+}
+
+/// Where a streamed body stands across attempts.
+#[derive(Default)]
+struct BodyPosition {
+    /// The first successful answer, without its body: what the call returns.
+    first: Option<Envelope>,
+    /// The offset in the object of the body's first byte.
+    start: u64,
+    /// How many bytes the body has, when known.
+    len: Option<u64>,
+    /// The first answer's ETag, which later attempts are pinned to.
+    etag: Option<String>,
+    /// Bytes given to the sink so far.
+    taken: u64,
+}
+
+impl BodyPosition {
+    /// `Range` (and `If-Match`) for an attempt that continues a body, when there is one to continue.
+    fn resume_headers(&self) -> Option<(String, Option<&str>)> {
+        self.first.as_ref()?;
+        let from = self.start + self.taken;
+        let range = match self.len {
+            Some(len) => format!("bytes={from}-{}", (self.start + len).saturating_sub(1)),
+            None => format!("bytes={from}-"),
+        };
+        Some((range, self.etag.as_deref()))
+    }
+
+    /// Take in an answer's status and headers; returns how many leading bytes of its body to drop
+    /// (a server that ignores the resuming `Range` sends the object from its start).
+    fn answer(
+        &mut self,
+        status: u16,
+        headers: &std::collections::BTreeMap<String, String>,
+        content_length: Option<u64>,
+        asked: Option<u64>,
+    ) -> Result<u64, Error> {
+        let range = headers
+            .get("content-range")
+            .and_then(|r| parse_content_range(r));
+        if self.first.is_none() {
+            match (status, range) {
+                (206, Some((first, last, _))) => {
+                    if asked.is_some_and(|asked| asked != first) {
+                        return Err(Error::InvalidResponse(format!(
+                            "asked for bytes from {}, the server answered bytes {first}-{last}",
+                            asked.unwrap_or(0)
+                        )));
+                    }
+                    self.start = first;
+                    self.len = Some(last + 1 - first);
+                }
+                (206, None) => {
+                    return Err(Error::InvalidResponse(format!(
+                        "a 206 answer of {} bytes without a readable Content-Range",
+                        content_length.map_or("unknown".to_string(), |l| l.to_string())
+                    )))
+                }
+                _ => {
+                    self.start = 0;
+                    self.len = content_length;
+                }
+            }
+            self.etag = headers.get("etag").cloned();
+            self.first = Some(Envelope {
+                status,
+                response: serde_json::Value::Null,
+                headers: headers.clone(),
+            });
+            return Ok(0);
+        }
+        let want = self.start + self.taken;
+        match (status, range) {
+            (206, Some((first, _, _))) if first <= want => Ok(want - first),
+            (206, _) => Err(Error::InvalidResponse(format!(
+                "asked to resume at byte {want}, the server answered {}",
+                headers
+                    .get("content-range")
+                    .map(String::as_str)
+                    .unwrap_or("without a Content-Range")
+            ))),
+            _ => Ok(want),
+        }
+    }
+
+    /// Bytes this attempt still has to deliver, when known.
+    fn remaining(&self) -> Option<u64> {
+        self.len.map(|len| len.saturating_sub(self.taken))
+    }
+}
+
+/// `bytes 0-99/1234` → (0, 99, Some(1234)); `bytes 0-99/*` → (0, 99, None).
+pub(crate) fn parse_content_range(text: &str) -> Option<(u64, u64, Option<u64>)> {
+    let rest = text.trim().strip_prefix("bytes")?.trim_start();
+    let (span, total) = rest.split_once('/')?;
+    let (first, last) = span.split_once('-')?;
+    let first = first.trim().parse().ok()?;
+    let last = last.trim().parse().ok()?;
+    (last >= first).then_some((first, last, total.trim().parse().ok()))
+}
+
+/// Replace (or add) a header of a prepared request.
+fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {
+    headers.retain(|(k, _)| k != name);
+    headers.push((name.to_string(), value));
+}
+
+impl Client {
+    /// Run `call` to its end: attempts until one succeeds or the retrier says stop. A streamed body
+    /// goes to `sink`; `on_headers` is told the first successful answer's status and headers as soon
+    /// as they arrive.
+    pub(crate) async fn run(
+        &self,
+        call: &Call,
+        sink: &mut Sink<'_>,
+        mut on_headers: Option<tokio::sync::oneshot::Sender<Envelope>>,
+    ) -> Result<Envelope, Error> {
+        let streams = call.reading.streams(!matches!(sink, Sink::Discard));
+        let mut position = BodyPosition::default();
+        let mut spent = 0;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .attempt(call, sink, streams, &mut position, &mut on_headers, attempt)
+                .await;
+            let error = match result {
+                Ok(envelope) => {
+                    self.retrier.succeeded(spent);
+                    return Ok(envelope);
+                }
+                Err(e) => e,
+            };
+            // Without an ETag to pin the rest to, a broken body starts again from its first byte.
+            if position.taken > 0 && position.etag.is_none() {
+                if !sink.restart(position.taken) {
+                    return Err(error);
+                }
+                position.taken = 0;
+            }
+            let Some(wait) =
+                self.retrier
+                    .after_failure(&error, attempt, call.max_attempts, &mut spent)
+            else {
+                return Err(error);
+            };
+            if self.debug {
+                eprintln!(
+                    "s3op: attempt {attempt} failed ({error}); retrying in {} ms",
+                    wait.as_millis()
+                );
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt: sign a copy of the prepared request, send it, read the answer.
+    async fn attempt(
+        &self,
+        call: &Call,
+        sink: &mut Sink<'_>,
+        streams: bool,
+        position: &mut BodyPosition,
+        on_headers: &mut Option<tokio::sync::oneshot::Sender<Envelope>>,
+        attempt: u32,
+    ) -> Result<Envelope, Error> {
+        let mut prepared = call.prepared.clone();
+        if streams {
+            if let Some((range, etag)) = position.resume_headers() {
+                set_header(&mut prepared.headers, "range", range);
+                if let Some(etag) = etag {
+                    if !prepared.headers.iter().any(|(k, _)| k == "if-match") {
+                        prepared.headers.push(("if-match".into(), etag.to_string()));
+                    }
+                }
+            }
+        }
+        let method = prepared.method;
+        let response = self.transmit(prepared, call, attempt).await?;
+        let status = response.status().as_u16();
+        if status >= 300 || !streams {
+            return read_envelope(&call.reading, method, response).await;
+        }
+        let headers = headers_map(response.headers());
+        let url = strip_query(response.url());
+        let mut skip = position.answer(
+            status,
+            &headers,
+            response.content_length(),
+            call.range_start(),
+        )?;
+        if let (Some(tx), Some(first)) = (on_headers.take(), &position.first) {
+            let _ = tx.send(first.clone());
+        }
+        let expected = position.remaining();
+        let broke = |taken: u64, message: String| Error::Transport {
+            method: method.to_string(),
+            url: url.clone(),
+            timeout: message.contains("timed out"),
+            message: match expected {
+                Some(len) => format!("the body broke off after {taken} of {len} bytes: {message}"),
+                None => format!("the body broke off after {taken} bytes: {message}"),
+            },
+        };
+        let mut stream = response.bytes_stream();
+        let mut this_attempt = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let mut chunk = chunk.map_err(|e| broke(this_attempt, error_chain(&e)))?;
+            if skip > 0 {
+                let drop = skip.min(chunk.len() as u64);
+                let _ = chunk.split_to(drop as usize);
+                skip -= drop;
+            }
+            if let Some(left) = position.remaining() {
+                if chunk.len() as u64 > left {
+                    if position.taken == 0 && this_attempt == 0 {
+                        return Err(Error::InvalidResponse(format!(
+                            "the server sent more than the {} bytes it announced",
+                            position.len.unwrap_or(0)
+                        )));
+                    }
+                    // A server that ignored the resuming range and sent the object to its end.
+                    let _ = chunk.split_off(left as usize);
+                }
+            }
+            if chunk.is_empty() {
+                continue;
+            }
+            let n = chunk.len() as u64;
+            sink.write(chunk).await?;
+            position.taken += n;
+            this_attempt += n;
+            if let Some(p) = &call.download_progress {
+                p(n);
+            }
+            if position.remaining() == Some(0) {
+                break;
+            }
+        }
+        if let Some(left) = position.remaining().filter(|left| *left > 0) {
+            return Err(broke(
+                this_attempt,
+                format!("the connection closed with {left} bytes to go"),
+            ));
+        }
+        sink.finish().await?;
+        Ok(position.first.clone().unwrap_or(Envelope {
+            status,
+            response: serde_json::Value::Null,
+            headers,
+        }))
+    }
+
+    /// Sign and send one copy of a prepared request.
+    async fn transmit(
+        &self,
+        mut prepared: Prepared,
+        call: &Call,
+        attempt: u32,
+    ) -> Result<reqwest::Response, Error> {
+        let signed = prepare::sign(&mut prepared, &self.config, self.retrier.signing_time());
+        if self.debug {
+            eprintln!(
+                "s3op: attempt {attempt}: {} {}",
+                prepared.method,
+                strip_query(&prepared.url)
+            );
+            if let Some(signed) = &signed {
+                let token = self
+                    .config
+                    .credentials
+                    .as_ref()
+                    .and_then(|c| c.session_token.as_ref());
+                let redact = |text: &str| match token {
+                    Some(t) if !t.expose().is_empty() => text.replace(t.expose(), "***"),
+                    _ => text.to_string(),
+                };
+                eprintln!(
+                    "s3op: canonical request:\n{}",
+                    redact(&signed.canonical_request)
+                );
+                eprintln!("s3op: string to sign:\n{}", signed.string_to_sign);
+            }
+        }
+        let result = execute(
+            &self.http,
+            prepared,
+            call.upload_progress.clone(),
+            self.timeouts,
+        )
+        .await;
+        if self.debug {
+            match &result {
+                Ok(r) => eprintln!("s3op: attempt {attempt}: status {}", r.status().as_u16()),
+                Err(e) => eprintln!("s3op: attempt {attempt}: {e}"),
+            }
+        }
+        result
+    }
+}
+
+/// Send a signed request; transport failures become [`Error::Transport`].
+async fn execute(
+    http: &reqwest::Client,
+    prepared: Prepared,
+    progress: Option<Progress>,
+    timeouts: Timeouts,
+) -> Result<reqwest::Response, Error> {
+    let method = reqwest::Method::from_bytes(prepared.method.as_bytes())
+        .map_err(|_| Error::InvalidInput(format!("bad HTTP method {}", prepared.method)))?;
+    let url_for_errors = strip_query(&prepared.url);
+    let mut builder = http.request(method, prepared.url.clone());
+    for (name, value) in &prepared.headers {
+        let header_value =
+            reqwest::header::HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
+                Error::InvalidInput(format!("the value of header {name} cannot be sent in HTTP"))
+            })?;
+        builder = builder.header(name.as_str(), header_value);
+    }
+    builder = match prepared.body {
+        // S3 answers 411 to a PUT or POST without Content-Length: send an explicit empty body.
+        PreparedBody::Empty if matches!(prepared.method, "PUT" | "POST" | "PATCH") => builder
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .body(Vec::new()),
+        PreparedBody::Empty => builder,
+        PreparedBody::Bytes(b) => builder.body(b),
+        PreparedBody::File { path, offset, len } => {
+            let file_error = |source| Error::File {
+                path: path.clone(),
+                source,
+            };
+            let mut file = tokio::fs::File::open(&path).await.map_err(file_error)?;
+            if offset > 0 {
+                use tokio::io::AsyncSeekExt;
+                file.seek(std::io::SeekFrom::Start(offset))
+                    .await
+                    .map_err(file_error)?;
+            }
+            let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
+            match progress {
+                Some(progress) => {
+                    let stream = stream.inspect(move |chunk| {
+                        if let Ok(chunk) = chunk {
+                            progress(chunk.len() as u64);
+                        }
+                    });
+                    builder.body(reqwest::Body::wrap_stream(stream))
+                }
+                None => builder.body(reqwest::Body::wrap_stream(stream)),
+            }
+        }
+    };
+    builder
+        .send()
+        .await
+        .map_err(|e| transport_error(prepared.method, url_for_errors, &e, timeouts))
+}
+
+/// A reqwest failure as [`Error::Transport`]; a timeout names the setting that ran out.
+fn transport_error(method: &str, url: String, e: &reqwest::Error, timeouts: Timeouts) -> Error {
+    let timeout = e.is_timeout() || error_chain(e).contains("timed out");
+    let mut message = error_chain(e);
+    if timeout {
+        message = if e.is_connect() {
+            format!(
+                "no connection within the connect timeout of {} s (--connect-timeout): {message}",
+                timeouts.connect.as_secs_f64()
+            )
+        } else {
+            format!(
+                "no answer within the read timeout of {} s (--read-timeout): {message}",
+                timeouts.read.as_secs_f64()
+            )
+        };
+    }
+    Error::Transport {
+        method: method.to_string(),
+        url,
+        message,
+        timeout,
+    }
+}
+
+/// Hash a file body once, on a blocking thread: its SHA-256 when the request is signed with it, and
+/// a flexible checksum the request still owes. Bodies in memory were hashed when prepared.
+pub(crate) async fn hash_file_body(prepared: &mut Prepared, sha256: bool) -> Result<(), Error> {
+    let PreparedBody::File { path, offset, len } = &prepared.body else {
+        return Ok(());
+    };
+    let pending = prepared.pending_checksum.take();
+    if !sha256 && pending.is_none() {
+        return Ok(());
+    }
+    let (path, offset, len) = (path.clone(), *offset, *len);
+    let algorithm = pending.as_ref().map(|(_, a)| a.clone());
+    let digests = tokio::task::spawn_blocking(move || {
+        crate::checksum::of_file(&path, offset, len, sha256, algorithm.as_deref())
+    })
+    .await
+    .map_err(|e| Error::InvalidInput(format!("the hashing thread failed: {e}")))??;
+    if let Some(hex) = digests.sha256_hex {
+        prepared.payload_sha256 = Some(hex);
+    }
+    if let (Some((header, _)), Some(value)) = (pending, digests.checksum) {
+        prepared.headers.push((header, value));
+    }
+    Ok(())
+}

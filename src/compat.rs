@@ -1,0 +1,58 @@
+//! Server quirks, in one place: what a particular S3 server (named with the version it was seen on)
+//! does differently from AWS S3, and what s3op does about it. Each quirk is one entry of [`QUIRKS`]
+//! and, where code acts on it, one small function here that the rest of the library calls, so a
+//! quirk is never handled by a special case scattered elsewhere. `docs/compat.md` is this table for
+//! readers.
+
+use std::collections::BTreeMap;
+
+/// A server's departure from AWS S3's behaviour.
+#[derive(Debug, Clone, Copy)]
+pub struct Quirk {
+    /// The server and the version it was seen on.
+    pub server: &'static str,
+    /// What it does, and what s3op does about it.
+    pub what: &'static str,
+}
+
+/// Every quirk s3op knows of.
+pub const QUIRKS: &[Quirk] = &[
+    Quirk { server: "s3s-fs 0.14.1", what: "echoes <EncodingType>url</EncodingType> without encoding the keys: keys are decoded only when the caller asked for url encoding and the answer says it encoded (`listing_was_url_encoded`)" },
+    Quirk { server: "s3s-fs 0.14.1", what: "leaves ETag out of ListObjectsV2 entries: sync asks HeadObject for the ETag when it needs one (`listing_lacks_etag`)" },
+    Quirk { server: "s3s-fs 0.14.1", what: "answers ListMultipartUploads and Put/GetObjectTagging with 501 NotImplemented, and ListParts with 200 and no parts after an abort: nothing to absorb, tests use moto for those" },
+    Quirk { server: "moto 5.2.5", what: "answers PutBucketPolicy with a 200 whose body is the plain text `True`: text bodies that are neither JSON nor XML are kept as a string (`text_answer`)" },
+    Quirk { server: "moto 5.2.5", what: "wraps GetBucketVersioning's answer in <GetBucketVersioningResponse>: the converter takes the shape from the operation, never from the root element's name" },
+    Quirk { server: "moto 5.2.5", what: "sends the request id as x-amzn-requestid, not x-amz-request-id: both are read (`request_id`)" },
+    Quirk { server: "AWS S3, s3s-fs 0.14.1, moto 5.2.5, Garage 2.5.0", what: "answer 416 to any Range on an empty object (it has no byte 0): a download whose first range gets 416 fetches the object whole (`empty_object_range`)" },
+    Quirk { server: "plain HTTP servers behind `s3op request`", what: "may ignore Range and answer 200 with the whole body: a resumed body then skips the bytes it already has (`client::pipeline`)" },
+];
+
+/// Whether a listing's keys arrived percent-encoded: the caller asked for `encoding-type=url` and the
+/// answer says `EncodingType` url (s3s-fs 0.14.1 echoes it without encoding when not asked... and
+/// AWS only encodes when asked).
+pub(crate) fn listing_was_url_encoded(asked: bool, response: &serde_json::Value) -> bool {
+    asked && response["EncodingType"] == "url"
+}
+
+/// A listing entry without an ETag (s3s-fs 0.14.1), which HeadObject must supply.
+pub fn listing_lacks_etag(etag: Option<&str>) -> bool {
+    etag.is_none_or(str::is_empty)
+}
+
+/// A 200 text answer that is neither JSON nor XML (moto 5.2.5's `True`): kept as a string.
+pub(crate) fn text_answer(text: &str) -> serde_json::Value {
+    serde_json::Value::String(text.to_string())
+}
+
+/// The request id of an answer: `x-amz-request-id` (AWS), or `x-amzn-requestid` (moto 5.2.5).
+pub fn request_id(headers: &BTreeMap<String, String>) -> Option<&str> {
+    headers
+        .get("x-amz-request-id")
+        .or_else(|| headers.get("x-amzn-requestid"))
+        .map(String::as_str)
+}
+
+/// A ranged GET refused because the object is empty (416 on every server).
+pub(crate) fn empty_object_range(status: u16) -> bool {
+    status == 416
+}

@@ -1,0 +1,177 @@
+//! Guards that make an interrupted or failed transfer leave nothing behind, owned by whoever runs the
+//! transfer, never by the process: [`TempFile`] removes a download's temporary file when dropped
+//! unless it was renamed into place; [`UploadTracker`] holds the multipart uploads in flight so that
+//! its owner (the CLI's Ctrl-C handler) can abort them after dropping the transfers' futures.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// A hidden temporary file beside a target, removed on drop unless [`persist`](Self::persist)ed.
+#[derive(Debug)]
+pub struct TempFile {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl TempFile {
+    /// Create an empty temporary file beside `target`: `.name.s3op-<pid>-<n>.part`, in the same
+    /// directory so the final rename never crosses file systems.
+    pub async fn create_beside(target: &Path) -> Result<TempFile, Error> {
+        let path = temp_path_for(target);
+        tokio::fs::File::create(&path)
+            .await
+            .map_err(|source| Error::File {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(TempFile { path, kept: false })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Rename the file to `target`; from then on it is the caller's.
+    pub async fn persist(mut self, target: &Path) -> Result<(), Error> {
+        tokio::fs::rename(&self.path, target)
+            .await
+            .map_err(|source| Error::File {
+                path: target.to_path_buf(),
+                source,
+            })?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The temporary name a download is written under: hidden, beside the target, unique in the process.
+pub fn temp_path_for(path: &Path) -> PathBuf {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "download".into());
+    let n = fastrand::u64(..);
+    dir.join(format!(".{name}.s3op-{}-{n:016x}.part", std::process::id()))
+}
+
+/// One multipart upload in flight.
+#[derive(Debug, Clone)]
+struct InFlightUpload {
+    id: u64,
+    client: Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+}
+
+/// The multipart uploads a caller has in flight. Give one to the transfers (`TransferConfig::tracker`);
+/// after cancelling them (dropping their futures), [`abort_all`](Self::abort_all) aborts what they
+/// left open. Clones share the list; separate trackers never do.
+#[derive(Debug, Clone, Default)]
+pub struct UploadTracker {
+    uploads: Arc<Mutex<(u64, Vec<InFlightUpload>)>>,
+}
+
+impl UploadTracker {
+    pub fn new() -> Self {
+        UploadTracker::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut (u64, Vec<InFlightUpload>)) -> T) -> T {
+        // A panic while holding the lock leaves plain data behind: keep using it.
+        let mut state = self
+            .uploads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut state)
+    }
+
+    /// Uploads started and neither completed nor aborted yet.
+    pub fn len(&self) -> usize {
+        self.with(|s| s.1.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn register(
+        &self,
+        client: &Client,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> u64 {
+        self.with(|(next, uploads)| {
+            *next += 1;
+            uploads.push(InFlightUpload {
+                id: *next,
+                client: client.clone(),
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                upload_id: upload_id.to_string(),
+            });
+            *next
+        })
+    }
+
+    pub(crate) fn finished(&self, id: u64) {
+        self.with(|(_, uploads)| uploads.retain(|u| u.id != id));
+    }
+
+    /// Abort every upload still in flight; returns how many.
+    pub async fn abort_all(&self) -> usize {
+        let uploads = self.with(|(_, uploads)| std::mem::take(uploads));
+        let count = uploads.len();
+        let aborts = uploads.into_iter().map(|u| async move {
+            u.client.abort_upload(&u.bucket, &u.key, &u.upload_id).await;
+        });
+        futures_util::future::join_all(aborts).await;
+        count
+    }
+}
+
+/// A multipart upload's registration in a tracker, removed when the upload ends either way. If the
+/// transfer's future is dropped mid-way, the registration stays for the tracker's owner to abort.
+pub(crate) struct Registration {
+    tracker: Option<UploadTracker>,
+    id: u64,
+}
+
+impl Registration {
+    pub fn new(
+        tracker: Option<&UploadTracker>,
+        client: &Client,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Self {
+        let id = tracker.map_or(0, |t| t.register(client, bucket, key, upload_id));
+        Registration {
+            tracker: tracker.cloned(),
+            id,
+        }
+    }
+
+    /// The upload was completed or aborted.
+    pub fn ended(self) {
+        if let Some(t) = &self.tracker {
+            t.finished(self.id);
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! Uploads: a file or a stream to one object. Up to the threshold, one PutObject; above it, a
+//! multipart upload whose parts go up in parallel (file parts streamed from disk at their offsets,
+//! stream parts read into memory one per slot), completed in order, or aborted when any part fails
+//! after the pipeline's retries, so no parts are left billed. Uploads from an http(s) URL stream the
+//! source through the same path.
+
+use std::path::{Path, PathBuf};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{StreamExt, TryStreamExt};
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use super::guard::Registration;
+use super::{
+    part_error, part_size_for, stream_part_size, TransferConfig, UploadOptions, MAX_PARTS,
+};
+use crate::client::Client;
+use crate::envelope::Envelope;
+use crate::error::Error;
+use crate::value::Body;
+
+/// Where an upload's bytes come from.
+enum Source<'r> {
+    File(PathBuf),
+    Reader(&'r mut (dyn AsyncRead + Unpin + Send)),
+}
+
+impl Client {
+    /// Upload a file to `bucket`/`key`: one PUT up to the threshold, parallel multipart above it.
+    /// A multipart upload that cannot finish is aborted, leaving no parts behind.
+    pub async fn upload_file(
+        &self,
+        path: impl AsRef<Path>,
+        bucket: &str,
+        key: &str,
+        options: &UploadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let path = path.as_ref().to_path_buf();
+        let size = tokio::fs::metadata(&path)
+            .await
+            .map_err(|source| Error::File {
+                path: path.clone(),
+                source,
+            })?
+            .len();
+        if size <= config.multipart_threshold {
+            let mut request = self
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(Body::File(path))
+                .request();
+            for (name, value) in &options.values {
+                request.set(name, value.clone());
+            }
+            if let Some(p) = &config.progress {
+                request = request.on_progress(p.clone());
+            }
+            return request.send().await;
+        }
+        self.multipart_upload(Source::File(path), Some(size), bucket, key, options, config)
+            .await
+    }
+
+    /// Upload everything `reader` yields (stdin, a network stream): parts of `part_size` are read
+    /// into memory one at a time per slot, so at most part size × concurrency bytes are held.
+    pub async fn upload_reader(
+        &self,
+        reader: &mut (dyn AsyncRead + Unpin + Send),
+        bucket: &str,
+        key: &str,
+        options: &UploadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        // Read up to the threshold first: a small stream is one PUT.
+        let first = read_up_to(reader, config.multipart_threshold.saturating_add(1)).await?;
+        if (first.len() as u64) <= config.multipart_threshold {
+            let mut request = self
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(Body::Bytes(first))
+                .request()
+                .unsigned_payload();
+            for (name, value) in &options.values {
+                request.set(name, value.clone());
+            }
+            let len = request_len(&request);
+            let envelope = request.send().await?;
+            if let Some(p) = &config.progress {
+                p(len);
+            }
+            return Ok(envelope);
+        }
+        let mut chained = PrefixedReader {
+            prefix: first,
+            reader,
+        };
+        self.multipart_upload(
+            Source::Reader(&mut chained),
+            None,
+            bucket,
+            key,
+            options,
+            config,
+        )
+        .await
+    }
+
+    /// Upload what an http(s) URL serves (OPI's upload from a link), streamed: one PUT up to the
+    /// threshold, multipart above it, holding at most part size × concurrency bytes. A source that
+    /// answers with an HTTP error or breaks off leaves nothing in the bucket: no object, and the
+    /// multipart upload, if one was started, aborted.
+    pub async fn upload_from_url(
+        &self,
+        url: &str,
+        bucket: &str,
+        key: &str,
+        options: &UploadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| Error::InvalidInput(format!("{url}: not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidInput(format!(
+                "{url}: only http and https sources can be copied"
+            )));
+        }
+        let source_error = |message: String| Error::Transport {
+            method: "GET".into(),
+            url: strip_secrets(&parsed),
+            message,
+            timeout: false,
+        };
+        let response = reqwest::Client::new()
+            .get(parsed.clone())
+            .send()
+            .await
+            .map_err(|e| source_error(format!("the source did not answer: {e}")))?;
+        if !response.status().is_success() {
+            return Err(source_error(format!(
+                "the source answered {}",
+                response.status()
+            )));
+        }
+        let mut values = options.values.clone();
+        if let Some(ct) = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        {
+            if !values.iter().any(|(n, _)| *n == "ContentType") {
+                values.push(("ContentType", crate::value::Value::String(ct.to_string())));
+            }
+        }
+        let expected = response.content_length();
+        let stream = response.bytes_stream().map(|chunk| {
+            chunk.map_err(|e| std::io::Error::other(format!("the source broke off: {e}")))
+        });
+        let mut reader = tokio_util::io::StreamReader::new(stream);
+        let mut counted = CountingReader {
+            inner: &mut reader,
+            count: 0,
+        };
+        let options = UploadOptions { values };
+        let result = self
+            .upload_reader(&mut counted, bucket, key, &options, config)
+            .await;
+        if let (Ok(_), Some(expected)) = (&result, expected) {
+            if counted.count != expected {
+                // The object went up short: remove it rather than leave a truncated copy.
+                let _ = self.delete_object().bucket(bucket).key(key).send().await;
+                return Err(source_error(format!(
+                    "the source sent {} of {expected} bytes",
+                    counted.count
+                )));
+            }
+        }
+        result.map_err(|e| match e {
+            Error::File { path, source } if path.as_os_str() == "-" => {
+                source_error(source.to_string())
+            }
+            other => other,
+        })
+    }
+
+    async fn multipart_upload(
+        &self,
+        source: Source<'_>,
+        size: Option<u64>,
+        bucket: &str,
+        key: &str,
+        options: &UploadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        // A file's part size is fixed by its size; a stream's starts at the configured size and grows
+        // as it goes (see `stream_part_size`).
+        let part_size = part_size_for(size.unwrap_or(0), config.part_size)?;
+        let mut create = self
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .request();
+        for (name, value) in &options.values {
+            create.set(name, value.clone());
+        }
+        let created = create.send().await?;
+        let Some(upload_id) = created.response["UploadId"].as_str().map(str::to_string) else {
+            return Err(Error::InvalidResponse(
+                "CreateMultipartUpload answered without an UploadId".into(),
+            ));
+        };
+        let registration =
+            Registration::new(config.tracker.as_ref(), self, bucket, key, &upload_id);
+        let result = self
+            .finish_multipart(source, size, part_size, bucket, key, &upload_id, config)
+            .await;
+        registration.ended();
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_multipart(
+        &self,
+        source: Source<'_>,
+        size: Option<u64>,
+        part_size: u64,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let upload_id = upload_id.to_string();
+        let uploaded = match source {
+            Source::File(path) => {
+                let size = size.unwrap_or(0);
+                self.upload_file_parts(&path, size, part_size, bucket, key, &upload_id, config)
+                    .await
+            }
+            Source::Reader(reader) => {
+                self.upload_reader_parts(reader, part_size, bucket, key, &upload_id, config)
+                    .await
+            }
+        };
+        let parts = match uploaded {
+            Ok(parts) => parts,
+            Err(e) => {
+                self.abort_upload(bucket, key, &upload_id).await;
+                return Err(e);
+            }
+        };
+        self.complete_or_abort(bucket, key, &upload_id, &parts)
+            .await
+    }
+
+    /// Complete a multipart upload from its parts (sorted by number), or abort it if S3 will not.
+    pub(crate) async fn complete_or_abort(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: &[(u64, String)],
+    ) -> Result<Envelope, Error> {
+        let parts_json: Vec<serde_json::Value> = parts
+            .iter()
+            .map(|(n, etag)| json!({"ETag": etag, "PartNumber": n}))
+            .collect();
+        let completed = self
+            .complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(json!({ "Parts": parts_json }))
+            .send()
+            .await;
+        if completed.is_err() {
+            self.abort_upload(bucket, key, upload_id).await;
+        }
+        completed
+    }
+
+    /// Abort a multipart upload (the pipeline retries it): parts left behind are billed forever. A
+    /// failure to abort is reported on stderr by the caller's error, not hidden: the original error
+    /// stays the one returned.
+    pub(crate) async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) {
+        let _ = self
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn upload_file_parts(
+        &self,
+        path: &Path,
+        size: u64,
+        part_size: u64,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        config: &TransferConfig,
+    ) -> Result<Vec<(u64, String)>, Error> {
+        let count = size.div_ceil(part_size).max(1);
+        let parts = futures_util::stream::iter(1..=count)
+            .map(|number| {
+                let offset = (number - 1) * part_size;
+                let len = part_size.min(size - offset);
+                let body = Body::FileRange {
+                    path: path.to_path_buf(),
+                    offset,
+                    len,
+                };
+                self.upload_one_part(bucket, key, upload_id, number, body, config)
+            })
+            .buffer_unordered(config.concurrency.max(1));
+        let mut done: Vec<(u64, String)> = parts.try_collect().await?;
+        done.sort_by_key(|(n, _)| *n);
+        Ok(done)
+    }
+
+    async fn upload_reader_parts(
+        &self,
+        reader: &mut (dyn AsyncRead + Unpin + Send),
+        part_size: u64,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        config: &TransferConfig,
+    ) -> Result<Vec<(u64, String)>, Error> {
+        let slots = config.concurrency.max(1);
+        let mut in_flight = futures_util::stream::FuturesUnordered::new();
+        let mut done = Vec::new();
+        let mut number = 0u64;
+        loop {
+            // Keep at most `slots` parts in memory: wait for one to finish before reading another.
+            while in_flight.len() >= slots {
+                if let Some(result) = in_flight.next().await {
+                    done.push(result?);
+                }
+            }
+            let this_part = stream_part_size(part_size, number + 1);
+            let chunk = read_up_to(reader, this_part).await?;
+            if chunk.is_empty() && number > 0 {
+                break;
+            }
+            number += 1;
+            if number > MAX_PARTS {
+                return Err(Error::InvalidInput(
+                    "the stream is longer than 10,000 parts allow".into(),
+                ));
+            }
+            let last = (chunk.len() as u64) < this_part;
+            in_flight.push(self.upload_one_part(
+                bucket,
+                key,
+                upload_id,
+                number,
+                Body::Bytes(chunk),
+                config,
+            ));
+            if last {
+                break;
+            }
+        }
+        while let Some(result) = in_flight.next().await {
+            done.push(result?);
+        }
+        done.sort_by_key(|(n, _)| *n);
+        Ok(done)
+    }
+
+    /// Upload one part (the client's retry policy replays it from the file or memory); the error
+    /// names the part.
+    async fn upload_one_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        number: u64,
+        body: Body,
+        config: &TransferConfig,
+    ) -> Result<(u64, String), Error> {
+        let mut request = self
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number as i64)
+            .body(body)
+            .request()
+            .unsigned_payload();
+        if let Some(attempts) = config.part_attempts {
+            request = request.max_attempts(attempts);
+        }
+        if let Some(p) = &config.progress {
+            request = request.on_progress(p.clone());
+        }
+        let envelope = request.send().await.map_err(|e| part_error(number, e))?;
+        match envelope.headers.get("etag") {
+            Some(etag) => Ok((number, etag.clone())),
+            None => Err(Error::InvalidResponse(format!(
+                "UploadPart {number} answered without an ETag"
+            ))),
+        }
+    }
+}
+
+fn request_len(request: &crate::client::Request) -> u64 {
+    request
+        .prepare()
+        .map(|p| match p.body {
+            crate::client::prepare::PreparedBody::Bytes(b) => b.len() as u64,
+            _ => 0,
+        })
+        .unwrap_or(0)
+}
+
+/// Read until `limit` bytes or the end of the stream.
+async fn read_up_to(
+    reader: &mut (dyn AsyncRead + Unpin + Send),
+    limit: u64,
+) -> Result<Bytes, Error> {
+    let mut buf = BytesMut::with_capacity(limit.min(64 * 1024 * 1024) as usize);
+    let mut taken = reader.take(limit);
+    loop {
+        let n = taken
+            .read_buf(&mut buf)
+            .await
+            .map_err(|source| Error::File {
+                path: PathBuf::from("-"),
+                source,
+            })?;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// A URL for messages: no user info, no query (either may carry a credential).
+fn strip_secrets(url: &url::Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.to_string()
+}
+
+/// Counts the bytes read through it.
+struct CountingReader<'r, R: AsyncRead + Unpin + Send> {
+    inner: &'r mut R,
+    count: u64,
+}
+
+impl<R: AsyncRead + Unpin + Send> AsyncRead for CountingReader<'_, R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = std::pin::Pin::new(&mut *self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = &poll {
+            self.count += (buf.filled().len() - before) as u64;
+        }
+        poll
+    }
+}
+
+/// A reader that yields `prefix` first, then the rest of `reader`.
+struct PrefixedReader<'r> {
+    prefix: Bytes,
+    reader: &'r mut (dyn AsyncRead + Unpin + Send),
+}
+
+impl AsyncRead for PrefixedReader<'_> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            let head = self.prefix.split_to(n);
+            buf.put_slice(&head);
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut *self.reader).poll_read(cx, buf)
+    }
+}
