@@ -23,6 +23,8 @@ use std::time::Duration;
 
 use clirun::Run;
 use fault_proxy::{Fault, FaultProxy, Logged, Rule};
+use s3op::transfer::TransferConfig;
+use s3op::Error;
 
 const MIB: u64 = 1024 * 1024;
 /// s3op's default `max_attempts`.
@@ -107,6 +109,23 @@ fn via_with_few_fds(proxy: &FaultProxy, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// A library client that goes through the proxy, isolated from this machine's AWS settings.
+fn library_client(proxy: &FaultProxy, max_attempts: Option<u32>) -> s3op::Client {
+    let server = support::s3s_fs();
+    let mut builder = s3op::Client::builder()
+        .endpoint_url(&proxy.endpoint)
+        .region(&server.region)
+        .credentials(&server.access_key, &server.secret_key, None)
+        .environment(s3op::config::Environment::from_vars(
+            Vec::<(String, String)>::new(),
+            None,
+        ));
+    if let Some(attempts) = max_attempts {
+        builder = builder.max_attempts(attempts);
+    }
+    builder.build().expect("a client for the proxy")
 }
 
 fn proxy(rules: Vec<Rule>) -> FaultProxy {
@@ -324,6 +343,39 @@ fn a_put_through_an_endless_503_storm_stops_at_max_attempts() {
     }
 }
 
+#[tokio::test]
+async fn the_library_stops_a_503_storm_at_its_max_attempts() {
+    let bucket = new_bucket("faults-lib-storm");
+    for attempts in [1, 2, 4] {
+        let proxy = proxy(vec![
+            Rule::new(Fault::slow_down().retry_after(10)).method("PUT")
+        ]);
+
+        let result = library_client(&proxy, Some(attempts))
+            .put_object()
+            .bucket(&bucket)
+            .key("k")
+            .body("through the storm")
+            .send()
+            .await;
+
+        match result {
+            Err(Error::Service(envelope)) => {
+                assert_eq!(envelope.status, 503);
+                assert_eq!(envelope.error_code(), Some("SlowDown"));
+            }
+            other => panic!("max_attempts {attempts}: expected the 503, got {other:?}"),
+        }
+        let log = proxy.log();
+        assert_eq!(
+            sends(&log, "PUT", &bucket, "k").len(),
+            attempts as usize,
+            "max_attempts {attempts}:\n{}",
+            proxy.log_text()
+        );
+    }
+}
+
 /// `x-amz-retry-after` is honoured: each retry comes at least that long after the answer that
 /// asked for it. (Three retries, not one: s3op's own throttling backoff is full jitter up to 1 s,
 /// which could land past 300 ms by chance once, but rarely three times in a row.)
@@ -460,6 +512,30 @@ const FORTY_MIB_RANGES: [(u64, u64); 3] = [
     (32 * MIB, 40 * MIB - 1),
 ];
 
+/// Each of the 40 MiB object's ranges was sent exactly twice: its first answer (cut by the
+/// proxy) and a resume 1 MiB into it, pinned to the ETag; nothing else was fetched.
+fn assert_each_range_resumed_once(proxy: &FaultProxy, bucket: &str, key: &str, etag: &str) {
+    let log = proxy.log();
+    let gets = sends(&log, "GET", bucket, key);
+    for (start, last) in FORTY_MIB_RANGES {
+        let range: Vec<&&Logged> = gets
+            .iter()
+            .filter(|get| (start..=last).contains(&get.range_start()))
+            .collect();
+        assert_eq!(
+            range.len(),
+            2,
+            "range {start}-{last}: sent twice (a cut answer, a resume):\n{}",
+            proxy.log_text()
+        );
+        assert_eq!(range[0].range_start(), start, "{}", proxy.log_text());
+        assert!(range[0].fault.is_some(), "{}", proxy.log_text());
+        assert_resume(range[1], start + MIB, last, etag, &proxy.log_text());
+    }
+    assert_eq!(gets.len(), 6, "nothing else fetched:\n{}", proxy.log_text());
+    assert_at_most_sends(proxy, DEFAULT_ATTEMPTS);
+}
+
 #[test]
 fn a_download_resumes_every_range_cut_including_the_first() {
     let dir = scratch("download-cut");
@@ -482,25 +558,7 @@ fn a_download_resumes_every_range_cut_including_the_first() {
         &body,
         "the file",
     );
-    let log = proxy.log();
-    let gets = sends(&log, "GET", &bucket, "forty-mib.bin");
-    for (start, last) in FORTY_MIB_RANGES {
-        let range: Vec<&&Logged> = gets
-            .iter()
-            .filter(|get| (start..=last).contains(&get.range_start()))
-            .collect();
-        assert_eq!(
-            range.len(),
-            2,
-            "range {start}-{last}: sent twice (a cut answer, a resume):\n{}",
-            proxy.log_text()
-        );
-        assert_eq!(range[0].range_start(), start, "{}", proxy.log_text());
-        assert!(range[0].fault.is_some(), "{}", proxy.log_text());
-        assert_resume(range[1], start + MIB, last, &etag, &proxy.log_text());
-    }
-    assert_eq!(gets.len(), 6, "nothing else fetched:\n{}", proxy.log_text());
-    assert_at_most_sends(&proxy, DEFAULT_ATTEMPTS);
+    assert_each_range_resumed_once(&proxy, &bucket, "forty-mib.bin", &etag);
 }
 
 #[test]
@@ -532,6 +590,32 @@ fn a_download_whose_every_answer_is_cut_fails_and_leaves_nothing() {
         Vec::<String>::new(),
         "no target and no temporary file left"
     );
+}
+
+#[tokio::test]
+async fn the_library_download_resumes_every_range_cut() {
+    let dir = scratch("library-download-cut");
+    let bucket = new_bucket("faults-lib-download-cut");
+    let body = data(40 * MIB, 11);
+    let etag = put(&dir, &bucket, "forty-mib.bin", &body);
+    let proxy = proxy(vec![Rule::new(Fault::CutBody { after: MIB })
+        .method("GET")
+        .each_range_once()]);
+    let out = dir.join("x");
+
+    let result = library_client(&proxy, None)
+        .download_file(&bucket, "forty-mib.bin", &out, &TransferConfig::default())
+        .await;
+
+    if let Err(err) = &result {
+        panic!("download_file: {err}\n{}", proxy.log_text());
+    }
+    assert_same_bytes(
+        &std::fs::read(&out).expect("downloaded file"),
+        &body,
+        "the file",
+    );
+    assert_each_range_resumed_once(&proxy, &bucket, "forty-mib.bin", &etag);
 }
 
 // ---------------------------------------------------------------------------------------------
