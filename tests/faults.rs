@@ -85,7 +85,7 @@ fn via_bytes(proxy: &FaultProxy, args: &[&str]) -> (i32, Vec<u8>, String) {
 fn via_with_few_fds(proxy: &FaultProxy, args: &[&str]) -> Run {
     let server = support::s3s_fs();
     let mut cmd = Command::new("sh");
-    cmd.args(["-c", "ulimit -n 256; exec \"$0\" \"$@\""])
+    cmd.args(["-c", "ulimit -n 256 || exit 99; exec \"$0\" \"$@\""])
         .arg(env!("CARGO_BIN_EXE_s3op"))
         .arg("--endpoint-url")
         .arg(&proxy.endpoint)
@@ -672,6 +672,45 @@ fn a_stall_before_the_headers_longer_than_the_read_timeout_is_retried() {
     a_stall_longer_than_the_read_timeout_is_retried(
         Fault::StallBeforeHeaders(Duration::from_secs(4)),
         "stall-before-headers",
+    );
+}
+
+/// `--read-timeout` bounds each wait for bytes, not the whole answer: a body that keeps coming,
+/// however slowly, is not retried.
+#[test]
+fn a_slow_but_steady_body_is_not_a_timeout() {
+    let dir = scratch("throttled");
+    let bucket = new_bucket("faults-throttled");
+    let body = data(MIB, 12);
+    put(&dir, &bucket, "k", &body);
+    let proxy = proxy(vec![Rule::new(Fault::Throttle {
+        bytes_per_sec: 512 * 1024,
+    })
+    .method("GET")]);
+    let out = dir.join("out.bin");
+
+    let run = via(
+        &proxy,
+        &[
+            "--read-timeout",
+            "1",
+            "get-object",
+            "--bucket",
+            &bucket,
+            "--key",
+            "k",
+            text(&out),
+        ],
+    );
+
+    run.expect_code(0);
+    assert_same_bytes(&std::fs::read(&out).expect("output file"), &body, "OUTFILE");
+    let log = proxy.log();
+    assert_eq!(
+        sends(&log, "GET", &bucket, "k").len(),
+        1,
+        "one send, never timed out:\n{}",
+        proxy.log_text()
     );
 }
 
