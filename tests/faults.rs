@@ -870,7 +870,7 @@ fn five_hundred_files_through_ten_percent_faults_with_256_descriptors() {
     let log = proxy.log();
     let faults = log.iter().filter(|e| e.fault.is_some()).count();
     assert!(
-        faults_up >= FILES / 20 && faults - faults_up >= FILES / 20,
+        faults_up >= FILES / 50 && faults - faults_up >= FILES / 50,
         "faults were injected both ways ({faults_up} up, {} down)",
         faults - faults_up
     );

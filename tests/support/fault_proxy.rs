@@ -866,6 +866,15 @@ async fn drain_body(from: &mut BufReader<TcpStream>, framing: Framing) -> io::Re
     }
 }
 
+/// Whether an idle connection is still open: nothing to read (no EOF, no stray bytes) right now.
+async fn still_open(stream: &TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    // `timeout` polls the peek once before looking at the clock: a zero timeout is a poll.
+    tokio::time::timeout(Duration::ZERO, stream.peek(&mut byte))
+        .await
+        .is_err()
+}
+
 /// Close with a TCP reset (`SO_LINGER` 0), after waiting for what was written to reach the peer.
 async fn reset(stream: TcpStream) {
     wait_for_send_queue(&stream).await;
@@ -984,7 +993,14 @@ async fn serve(client: TcpStream, connection: u64, shared: Arc<Shared>) {
             _ => {}
         }
 
-        // Forward the request on this connection's upstream connection.
+        // Forward the request on this connection's upstream connection, unless the server has
+        // closed it while it sat idle: a request lost that way would look like a fault to the
+        // client and add a send that no rule asked for.
+        if let Some(up) = upstream.as_mut() {
+            if !up.buffer().is_empty() || !still_open(up.get_ref()).await {
+                upstream = None;
+            }
+        }
         let up = match upstream.as_mut() {
             Some(up) => up,
             None => match TcpStream::connect(shared.upstream).await {
