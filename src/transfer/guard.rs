@@ -146,11 +146,13 @@ impl UploadTracker {
     }
 }
 
-/// A multipart upload's registration in a tracker, removed when the upload ends either way. If the
-/// transfer's future is dropped mid-way, the registration stays for the tracker's owner to abort.
+/// A multipart upload's registration, ended when the upload completes or is aborted. If the
+/// transfer's future is dropped mid-way, the upload stays in the caller's tracker for its owner to
+/// abort; without a tracker, dropping it starts the abort on the runtime, best effort.
 pub(crate) struct Registration {
     tracker: Option<UploadTracker>,
     id: u64,
+    upload: Option<InFlightUpload>,
 }
 
 impl Registration {
@@ -165,13 +167,37 @@ impl Registration {
         Registration {
             tracker: tracker.cloned(),
             id,
+            upload: Some(InFlightUpload {
+                id,
+                client: client.clone(),
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                upload_id: upload_id.to_string(),
+            }),
         }
     }
 
     /// The upload was completed or aborted.
-    pub fn ended(self) {
+    pub fn ended(mut self) {
+        self.upload = None;
         if let Some(t) = &self.tracker {
             t.finished(self.id);
+        }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let (None, Some(upload)) = (&self.tracker, self.upload.take()) else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                upload
+                    .client
+                    .abort_upload(&upload.bucket, &upload.key, &upload.upload_id)
+                    .await;
+            });
         }
     }
 }
