@@ -59,7 +59,7 @@ mod size;
 
 pub use basic_data::BasicData;
 pub use endpoint::{bucket_fits_virtual_host, is_aws_endpoint};
-pub use size::parse_size;
+pub use size::{parse_size, SizeError};
 
 use credentials::resolve_credentials;
 use endpoint::{resolve_addressing, resolve_endpoint};
@@ -166,6 +166,13 @@ pub enum ConfigError {
         value: String,
         origin: String,
         expected: String,
+    },
+    /// A size setting (such as `multipart_chunksize`) that does not read as a size.
+    #[error("invalid {key} from {origin}: {source}")]
+    InvalidSize {
+        key: String,
+        origin: String,
+        source: SizeError,
     },
     /// Basic data that is not a JSON object of the expected shape.
     #[error("invalid basic data ({origin}): {reason}")]
@@ -318,15 +325,27 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
     let chunk_size = match basic.and_then(|b| b.chunk_size) {
         Some(bytes) => Some(bytes),
         None => match profile.nested("s3", "multipart_chunksize") {
-            Some((value, path)) => Some(parse_size(value).ok_or_else(|| {
-                ConfigError::InvalidSetting {
-                    key: "multipart_chunksize".to_owned(),
-                    value: value.to_owned(),
-                    origin: profile.origin(path),
-                    expected: "a size in bytes, optionally with KB, MB, GB or TB (powers of 1024)"
-                        .to_owned(),
+            Some((value, path)) => {
+                let origin = || profile.origin(path);
+                match parse_size(value) {
+                    Ok(0) => {
+                        return Err(ConfigError::InvalidSetting {
+                            key: "multipart_chunksize".to_owned(),
+                            value: value.to_owned(),
+                            origin: origin(),
+                            expected: "a size above zero".to_owned(),
+                        })
+                    }
+                    Ok(bytes) => Some(bytes),
+                    Err(source) => {
+                        return Err(ConfigError::InvalidSize {
+                            key: "multipart_chunksize".to_owned(),
+                            origin: origin(),
+                            source,
+                        })
+                    }
                 }
-            })?),
+            }
             None => None,
         },
     };
