@@ -599,6 +599,97 @@ fn oversized_lengths_are_refused_from_the_prelude() {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Exact errors and edge cases
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn header_errors_name_the_header_and_where_it_overran() {
+    // `a`, type 7 (string), a length of 9 with 3 bytes left: the value would end at offset 5 + 9.
+    assert_eq!(
+        decode_messages(&encode_raw(b"\x01a\x07\x00\x09abc", b"")).unwrap_err(),
+        EventStreamError::HeaderOutOfBounds {
+            offset: 5,
+            needed: 9,
+            headers_len: 8
+        }
+    );
+    // A name with no type byte after it.
+    assert!(matches!(
+        decode_messages(&encode_raw(b"\x02ab", b"")).unwrap_err(),
+        EventStreamError::HeaderOutOfBounds { .. }
+    ));
+    // Type 10 does not exist (0 to 9 do).
+    assert_eq!(
+        decode_messages(&encode_raw(b"\x01a\x0a", b"")).unwrap_err(),
+        EventStreamError::UnknownHeaderType {
+            name: "a".into(),
+            value_type: 10
+        }
+    );
+    // A name that is not UTF-8, then a string value that is not.
+    assert!(matches!(
+        decode_messages(&encode_raw(b"\x01\xff\x00", b"")).unwrap_err(),
+        EventStreamError::HeaderNotUtf8 { .. }
+    ));
+    assert_eq!(
+        decode_messages(&encode_raw(b"\x01a\x07\x00\x01\xff", b"")).unwrap_err(),
+        EventStreamError::HeaderNotUtf8 { name: "a".into() }
+    );
+}
+
+#[test]
+fn records_split_inside_a_character_join_into_text() {
+    // "é" split across two Records events: each half alone is base64, the whole is text.
+    let messages = [
+        s3_event("Records", None, b"\xc3"),
+        s3_event("Records", None, b"\xa9"),
+        s3_event("Shiny", None, b"new"),
+        s3_event("Stats", None, b"not xml <"),
+    ];
+    let decoded = decode_messages(&encode_all(&messages)).unwrap();
+    assert_eq!(
+        select_events_to_json(&decoded).unwrap(),
+        json!({
+            "Payload": [
+                {"Records": {"Payload": {"base64": "ww=="}}},
+                {"Records": {"Payload": {"base64": "qQ=="}}},
+                {"Shiny": {"Payload": "new"}},
+                {"Stats": {"Payload": "not xml <"}}
+            ],
+            "Records": "é"
+        })
+    );
+}
+
+#[test]
+fn an_event_without_a_type_is_an_error() {
+    assert_eq!(
+        select_events_to_json(&[message(&[], b"")]).unwrap_err(),
+        EventStreamError::MissingHeader {
+            name: ":event-type"
+        }
+    );
+}
+
+#[test]
+fn stats_details_only_from_one_well_formed_document() {
+    let stats = |payload: &[u8]| {
+        let response = select_events_to_json(&[s3_event("Stats", None, payload)]).unwrap();
+        response["Payload"][0]["Stats"].clone()
+    };
+    assert_eq!(stats(b"<Stats/>"), json!({"Details": {}}));
+    assert_eq!(
+        stats(b"<Stats><X>a&amp;b</X><Y/><N> 12 </N></Stats>"),
+        json!({"Details": {"X": "a&b", "Y": "", "N": 12}})
+    );
+    // Not one document: carried as the payload.
+    for payload in [&b""[..], b"<A/><B/>", b"<A><B>1</A>", b"text<A/>"] {
+        let text = std::str::from_utf8(payload).unwrap();
+        assert_eq!(stats(payload), json!({"Payload": text}), "{text}");
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
 // Properties
 // ------------------------------------------------------------------------------------------------
 

@@ -585,17 +585,13 @@ fn basic_data(sub: &ArgMatches) -> Result<i32, Failure> {
     );
     if let Some(text) = sub.get_one::<String>("chunk-size") {
         match s3op::config::parse_size(text) {
-            Some(bytes) if bytes >= 5 * 1024 * 1024 => data = data.with_chunk_size(bytes),
-            Some(_) => {
+            Ok(bytes) if bytes >= 5 * 1024 * 1024 => data = data.with_chunk_size(bytes),
+            Ok(_) => {
                 return Err(Failure::Usage(format!(
                     "--chunk-size {text}: S3 parts are at least 5 MiB (5242880 bytes)"
                 )))
             }
-            None => {
-                return Err(Failure::Usage(format!(
-                    "--chunk-size {text}: expected bytes or a size such as 8MiB or 16M"
-                )))
-            }
+            Err(e) => return Err(Failure::Usage(format!("--chunk-size: {e}"))),
         }
     }
     // The URL must make an endpoint: check it the way --data will read it.

@@ -283,8 +283,8 @@ impl Ctx {
             config.multipart_threshold = size;
         }
         if let Some(text) = sub.try_get_one::<String>("part-size").ok().flatten() {
-            let size =
-                paths::parse_size(text).map_err(|e| Failure::Usage(format!("--part-size: {e}")))?;
+            let size = s3op::config::parse_size(text)
+                .map_err(|e| Failure::Usage(format!("--part-size: {e}")))?;
             if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) {
                 return Err(Failure::Usage(format!(
                     "--part-size {text}: S3 parts are 5 MiB to 5 GiB"

@@ -1,5 +1,5 @@
 //! Where the transfer commands read and write: parsing `s3://bucket/key` and local arguments,
-//! wildcards (`*` and `?`), sizes with units, walking local trees, and the one rule that turns an S3
+//! wildcards (`*` and `?`), walking local trees, and the one rule that turns an S3
 //! key into a local path ([`local_path_for_key`]). Keys are not paths: a key is arbitrary UTF-8, and
 //! nothing here lets one name a place outside the destination directory. No network, no S3 calls.
 
@@ -148,31 +148,6 @@ pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|&c| c == '*')
-}
-
-/// A size with an optional unit: `1048576`, `8MiB`, `16M`, `64k`, `1GiB`. `K`, `KB` and `KiB` (any
-/// case) all mean 1024 bytes, as in the AWS CLI's `multipart_chunksize`; likewise M and G.
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size; write it like 8MiB, 16M or 1048576"))?;
-    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => {
-            return Err(format!(
-                "{text:?}: unknown unit {unit:?}; use K, M or G (KiB, MiB, GiB)"
-            ))
-        }
-    };
-    number
-        .checked_mul(multiplier)
-        .ok_or_else(|| format!("{text:?} is too large"))
 }
 
 /// The local path an object key is written to under `dest`, or why it is refused.
@@ -407,26 +382,6 @@ mod tests {
         assert_eq!(pattern_base("logs/20*/x"), "logs/");
         assert_eq!(pattern_base("*.gz"), "");
         assert!(has_wildcard("a*") && has_wildcard("a?") && !has_wildcard("a[1]"));
-    }
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("1048576"), Ok(1 << 20));
-        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
-        assert_eq!(parse_size("16M"), Ok(16 << 20));
-        assert_eq!(parse_size("5mb"), Ok(5 << 20));
-        assert_eq!(parse_size("64k"), Ok(64 << 10));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        for bad in [
-            "",
-            "MiB",
-            "8 parsecs",
-            "-1",
-            "1.5M",
-            "99999999999999999999G",
-        ] {
-            assert!(parse_size(bad).is_err(), "{bad:?} should be refused");
-        }
     }
 
     #[test]

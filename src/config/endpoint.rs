@@ -1,0 +1,238 @@
+//! Where requests go: the endpoint URL (from `--endpoint-url`, basic data, the environment, a
+//! `[services]` section or the profile, else AWS's regional endpoint), checked and normalised, and
+//! the addressing style (path or virtual-hosted) with the rule for which bucket names fit a host
+//! name. It does not choose the region or build request URLs (the request builder does, from
+//! [`super::ResolvedConfig`]).
+
+use url::Url;
+
+use super::ini::{Profile, ProfileFiles};
+use super::{non_empty, Addressing, BasicData, ConfigError, ConfigInputs, Environment, Sourced};
+
+/// Whether `bucket` can go in front of the endpoint's host name, as virtual-hosted addressing
+/// needs: 3 to 63 characters of `a-z`, `0-9`, `-` (and `.` between labels), each label starting
+/// and ending with a letter or digit, and not shaped like an IPv4 address. Over https (`https`
+/// true) a name with dots is refused, since the endpoint's wildcard certificate covers one label
+/// only (botocore's `check_dns_name` refuses dots always). Upper-case letters and underscores,
+/// which some stores allow in legacy names, are refused too. The request builder falls back to
+/// path style for such buckets.
+pub fn bucket_fits_virtual_host(bucket: &str, https: bool) -> bool {
+    if !(3..=63).contains(&bucket.len()) {
+        return false;
+    }
+    if !bucket.contains('.') {
+        return is_dns_label(bucket);
+    }
+    let labels: Vec<&str> = bucket.split('.').collect();
+    let looks_like_ip =
+        labels.len() == 4 && labels.iter().all(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    !https && !looks_like_ip && labels.iter().all(|l| is_dns_label(l))
+}
+
+fn is_dns_label(label: &str) -> bool {
+    let bytes = label.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            alnum(first) && alnum(last) && bytes.iter().all(|b| alnum(b) || *b == b'-')
+        }
+        _ => false,
+    }
+}
+
+/// Whether the endpoint is AWS's own (`*.amazonaws.com` or `*.amazonaws.com.cn`), where
+/// virtual-hosted addressing is the default.
+pub fn is_aws_endpoint(endpoint: &Url) -> bool {
+    endpoint.host_str().is_some_and(|host| {
+        let host = host.to_ascii_lowercase();
+        host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn")
+    })
+}
+
+pub(super) fn resolve_endpoint(
+    inputs: &ConfigInputs,
+    basic: Option<&BasicData>,
+    env: &Environment,
+    profile: &Profile,
+    files: &ProfileFiles,
+    region: &Sourced,
+) -> Result<Url, ConfigError> {
+    if let Some(url) = non_empty(inputs.endpoint_url.as_deref()) {
+        return parse_endpoint(url, "--endpoint-url", false);
+    }
+    if let Some(url) = basic.and_then(|b| non_empty(b.url.as_deref())) {
+        return parse_endpoint(url, "basic data URL", true);
+    }
+    let ignore_configured = match env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+        Some(value) => value.eq_ignore_ascii_case("true"),
+        None => profile
+            .text("ignore_configured_endpoint_urls")
+            .is_some_and(|(value, _)| value.eq_ignore_ascii_case("true")),
+    };
+    if !ignore_configured {
+        for name in ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] {
+            if let Some(url) = env.var(name) {
+                return parse_endpoint(url, name, false);
+            }
+        }
+        if let Some((services, path)) = profile.text("services") {
+            let section =
+                files
+                    .services(services)
+                    .ok_or_else(|| ConfigError::ServicesNotFound {
+                        profile: profile.name.clone(),
+                        services: services.to_owned(),
+                        path: files
+                            .config
+                            .as_ref()
+                            .map_or_else(|| path.to_owned(), |c| c.path.clone()),
+                    })?;
+            if let Some((url, path)) = section.nested("s3", "endpoint_url") {
+                let origin = format!("services section `{services}` in {}", path.display());
+                return parse_endpoint(url, &origin, false);
+            }
+        }
+        // The profile's own `s3 =` block, as the awscli-plugin-endpoint plugin reads it (many
+        // MinIO and Wasabi guides set the endpoint this way).
+        if let Some((url, path)) = profile.nested("s3", "endpoint_url") {
+            return parse_endpoint(url, &profile.origin(path), false);
+        }
+        if let Some((url, path)) = profile.text("endpoint_url") {
+            return parse_endpoint(url, &profile.origin(path), false);
+        }
+    }
+    aws_endpoint(region)
+}
+
+/// AWS's regional endpoint. The regional form is used for us-east-1 too: AWS serves
+/// `s3.us-east-1.amazonaws.com`, and one rule for every region keeps the signing region and the
+/// host in agreement (the legacy global `s3.amazonaws.com` is still reachable with
+/// `--endpoint-url`).
+fn aws_endpoint(region: &Sourced) -> Result<Url, ConfigError> {
+    let name = region.value.as_str();
+    let invalid = || ConfigError::InvalidSetting {
+        key: "region".to_owned(),
+        value: name.to_owned(),
+        origin: region.origin.clone(),
+        expected: "an AWS region name such as eu-west-1 (or give an endpoint URL for other stores)"
+            .to_owned(),
+    };
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(invalid());
+    }
+    let domain = if name.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Url::parse(&format!("https://s3.{name}.{domain}")).map_err(|_| invalid())
+}
+
+/// Parses and normalises an endpoint. `default_https` lets a bare `host[:port][/path]` through as
+/// https (basic data); elsewhere the scheme is required, as the AWS CLI requires it.
+fn parse_endpoint(raw: &str, origin: &str, default_https: bool) -> Result<Url, ConfigError> {
+    let value = raw.trim();
+    let shown = redact_userinfo(value);
+    let invalid = |reason: &str| ConfigError::InvalidEndpoint {
+        origin: origin.to_owned(),
+        value: shown.clone(),
+        reason: reason.to_owned(),
+    };
+    if shown != value {
+        return Err(invalid("it must not carry a user name or password"));
+    }
+    let text = if value.contains("://") {
+        value.to_owned()
+    } else if default_https {
+        format!("https://{value}")
+    } else {
+        return Err(invalid(
+            "the scheme is missing: write http://HOST[:PORT] or https://HOST[:PORT]",
+        ));
+    };
+    let mut url = Url::parse(&text).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("it must not carry a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it must not have a query or a fragment"));
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+/// Replaces the user info of a URL-like string with `***`, so that a password put into an
+/// endpoint never reaches an error message. A secret access key may contain `/`, which ends the
+/// authority for a URL parser, so unless the text parses as a URL without user info, everything
+/// before the last `@` ahead of any `?` or `#` is hidden: too much rather than too little.
+fn redact_userinfo(value: &str) -> String {
+    let plain = |url: Url| url.has_host() && url.username().is_empty() && url.password().is_none();
+    if Url::parse(value).is_ok_and(plain) {
+        return value.to_owned();
+    }
+    let start = value.find("://").map_or(0, |i| i + 3);
+    let rest = &value[start..];
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{}***@{}", &value[..start], &rest[at + 1..]),
+        None => value.to_owned(),
+    }
+}
+
+pub(super) fn resolve_addressing(
+    inputs: &ConfigInputs,
+    profile: &Profile,
+    endpoint: &Url,
+) -> Result<Addressing, ConfigError> {
+    let auto = if is_aws_endpoint(endpoint) {
+        Addressing::VirtualHosted
+    } else {
+        Addressing::Path
+    };
+    if inputs.path_style {
+        return Ok(Addressing::Path);
+    }
+    let Some((style, path)) = profile.nested("s3", "addressing_style") else {
+        return Ok(auto);
+    };
+    match style.to_ascii_lowercase().as_str() {
+        "path" => Ok(Addressing::Path),
+        "virtual" => Ok(Addressing::VirtualHosted),
+        "auto" => Ok(auto),
+        _ => Err(ConfigError::InvalidSetting {
+            key: "addressing_style".to_owned(),
+            value: style.to_owned(),
+            origin: profile.origin(path),
+            expected: "path, virtual or auto".to_owned(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn redaction_hides_user_info_even_in_text_that_does_not_parse() {
+        // Redaction also works on text that does not parse, and on secrets with slashes.
+        assert_eq!(redact_userinfo("u:p@host:x:y/z"), "***@host:x:y/z");
+        assert_eq!(
+            redact_userinfo("http://u:a/b+c@host:1/p"),
+            "http://***@host:1/p"
+        );
+        assert_eq!(
+            redact_userinfo("http://u:a/b@host/?q=x@y"),
+            "http://***@host/?q=x@y"
+        );
+        // A URL without user info is shown as given, even with an @ in its path.
+        assert_eq!(redact_userinfo("http://host/a@b"), "http://host/a@b");
+        assert_eq!(redact_userinfo("minio:9000"), "minio:9000");
+    }
+}
