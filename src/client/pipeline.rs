@@ -35,11 +35,19 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    /// The first byte the call's own `Range` asks for (`bytes=N-…`), if it asks for one.
-    fn range_start(&self) -> Option<u64> {
-        let (_, range) = self.prepared.headers.iter().find(|(k, _)| k == "range")?;
-        let (first, _) = range.trim().strip_prefix("bytes=")?.split_once('-')?;
-        first.trim().parse().ok()
+    /// The first and last bytes the call's own `Range` asks for (`bytes=N-M`), where it says.
+    fn asked_range(&self) -> (Option<u64>, Option<u64>) {
+        let Some((_, range)) = self.prepared.headers.iter().find(|(k, _)| k == "range") else {
+            return (None, None);
+        };
+        let Some((first, last)) = range
+            .trim()
+            .strip_prefix("bytes=")
+            .and_then(|r| r.split_once('-'))
+        else {
+            return (None, None);
+        };
+        (first.trim().parse().ok(), last.trim().parse().ok())
     }
 }
 
@@ -60,11 +68,14 @@ struct BodyPosition {
 
 impl BodyPosition {
     /// `Range` (and `If-Match`) for an attempt that continues a body, when there is one to continue.
-    fn resume_headers(&self) -> Option<(String, Option<&str>)> {
+    /// The range ends where the call's own `Range` ended, when it gave an end (so a resumed request
+    /// asks for the same last byte as the first one), else at the body's last byte.
+    fn resume_headers(&self, asked_last: Option<u64>) -> Option<(String, Option<&str>)> {
         self.first.as_ref()?;
         let from = self.start + self.taken;
-        let range = match self.len {
-            Some(len) => format!("bytes={from}-{}", (self.start + len).saturating_sub(1)),
+        let last = asked_last.or(self.len.map(|len| (self.start + len).saturating_sub(1)));
+        let range = match last {
+            Some(last) => format!("bytes={from}-{last}"),
             None => format!("bytes={from}-"),
         };
         Some((range, self.etag.as_deref()))
@@ -210,7 +221,7 @@ impl Client {
     ) -> Result<Envelope, Error> {
         let mut prepared = call.prepared.clone();
         if streams {
-            if let Some((range, etag)) = position.resume_headers() {
+            if let Some((range, etag)) = position.resume_headers(call.asked_range().1) {
                 set_header(&mut prepared.headers, "range", range);
                 if let Some(etag) = etag {
                     if !prepared.headers.iter().any(|(k, _)| k == "if-match") {
@@ -231,7 +242,7 @@ impl Client {
             status,
             &headers,
             response.content_length(),
-            call.range_start(),
+            call.asked_range().0,
         )?;
         if let (Some(tx), Some(first)) = (on_headers.take(), &position.first) {
             let _ = tx.send(first.clone());
