@@ -12,23 +12,36 @@
 //! # Ok(()) }
 //! ```
 
-pub mod checksum;
+// The public face: the client and its requests, the envelope and errors, transfers, and the
+// operation tables the CLI and tools walk.
 pub mod client;
 pub mod compat;
 pub mod config;
 pub mod envelope;
 pub mod error;
-pub mod eventstream;
 pub mod generated;
-pub mod listing;
 pub mod operation;
 pub mod retry;
-pub mod secret;
-pub mod shape;
-pub mod signer;
-pub mod timestamp;
 pub mod transfer;
 pub mod value;
+
+// The runtime's internals. Public only so that the CLI, the fuzz targets and the tests can reach
+// them; not part of the library's API.
+#[doc(hidden)]
+pub mod checksum;
+#[doc(hidden)]
+pub mod eventstream;
+#[doc(hidden)]
+pub mod listing;
+#[doc(hidden)]
+pub mod secret;
+#[doc(hidden)]
+pub mod shape;
+#[doc(hidden)]
+pub mod signer;
+#[doc(hidden)]
+pub mod timestamp;
+#[doc(hidden)]
 pub mod xml;
 
 /// The README's examples, compiled as doc tests so they cannot go stale.
@@ -40,4 +53,5 @@ pub use client::{Client, ClientBuilder, DryRun, RawRequest, Request};
 pub use envelope::Envelope;
 pub use error::Error;
 pub use generated::{find_operation, OPERATIONS};
+pub use transfer::{TransferConfig, UploadTracker};
 pub use value::{Body, Value};

@@ -10,6 +10,14 @@ use crate::shape::Shape;
 use crate::timestamp::parse_timestamp;
 
 /// A request body: bytes in memory, a file (streamed, never read whole), or standard input.
+///
+/// ```no_run
+/// # async fn demo(client: s3op::Client) -> Result<(), s3op::Error> {
+/// use s3op::Body;
+/// client.put_object().bucket("b").key("hello.txt").body("hello").send().await?;
+/// client.put_object().bucket("b").key("big.iso").body(Body::File("big.iso".into())).send().await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub enum Body {
     Bytes(Bytes),

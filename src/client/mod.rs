@@ -2,7 +2,7 @@
 //! client and the retry state its clones share; every request it makes, an operation of the spec
 //! ([`Request`], made by the generated builders) or a raw request to any URL ([`RawRequest`]), becomes
 //! a `pipeline::Call`: prepared once (`prepare`), then attempted (signed, transmitted, read) until
-//! it succeeds or the retry policy stops it. Answers are read into an [`Envelope`] (`response`);
+//! it succeeds or the retry policy stops it. Answers are read into an [`Envelope`](crate::Envelope) (`response`);
 //! object bodies go to a file, a writer or nowhere (`sink`), never into memory.
 //!
 //! ```no_run
@@ -68,6 +68,21 @@ impl Default for Timeouts {
 
 /// Builds a [`Client`]: explicit settings first, then the basic data, then AWS's environment variables
 /// and profile files (see `config`).
+///
+/// ```no_run
+/// # fn demo() -> Result<(), s3op::Error> {
+/// use std::time::Duration;
+/// let client = s3op::Client::builder()
+///     .endpoint_url("https://minio.internal:9000")
+///     .region("eu-west-1")
+///     .credentials("AKIA…", "secret", None)
+///     .path_style(true)
+///     .max_attempts(5)
+///     .read_timeout(Duration::from_secs(30))
+///     .header("x-amz-request-payer", "requester")
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Default)]
 pub struct ClientBuilder {
     inputs: ConfigInputs,

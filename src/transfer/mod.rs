@@ -27,6 +27,29 @@ pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
 pub const MAX_COPY_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
 /// How transfers split and parallelise their work.
+///
+/// ```no_run
+/// # async fn demo(client: s3op::Client) -> Result<(), s3op::Error> {
+/// use s3op::transfer::{TransferConfig, UploadOptions, UploadTracker};
+/// let tracker = UploadTracker::new();
+/// let config = TransferConfig {
+///     part_size: 64 * 1024 * 1024,
+///     concurrency: 4,
+///     tracker: Some(tracker.clone()),
+///     ..TransferConfig::default()
+/// };
+/// let options = UploadOptions::default();
+/// let upload = client.upload_file("backup.tar", "backups", "2026/backup.tar", &options, &config);
+/// tokio::select! {
+///     done = upload => { done?; }
+///     _ = tokio::signal::ctrl_c() => {
+///         // The upload's future is dropped: abort the multipart upload it left open.
+///         tracker.abort_all().await;
+///     }
+/// }
+/// client.download_file("backups", "2026/backup.tar", "restored.tar", &config).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct TransferConfig {
     /// Bytes per part (uploads, copies) and per ranged GET (downloads). Grown automatically so no
