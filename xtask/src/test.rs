@@ -4,8 +4,9 @@
 //! `S3OP_S3S_FS_BIN` / `S3OP_MOTO_SERVER_BIN`, runs `cargo test --workspace --all-targets
 //! --no-fail-fast`, then the doc tests (`cargo test --workspace --doc --no-fail-fast`), streams
 //! cargo's output (stdout and stderr joined, in order) to stdout as it comes, and ends with one line
-//! per test binary and a total, parsed from the `test result:` lines. It fails when cargo fails or
-//! any test failed.
+//! per test binary and a total, parsed from the `test result:` lines. Without arguments it also
+//! builds the library's documentation with `-D warnings`. It fails when cargo fails or any test
+//! failed.
 //!
 //! Extra arguments go to both cargo runs: `cargo xtask test -- signer` (a filter). Arguments that
 //! pick packages (`-p`) or targets (`--test support_smoke`) take the place of `--workspace` or of
@@ -76,6 +77,20 @@ pub fn run(args: &[String]) -> Result {
             .map_err(|err| format!("running `{shown}`: {err}"))?;
         if !status.success() {
             cargo_failures.push(format!("`{shown}` exited with {status}"));
+        }
+    }
+
+    if extra.is_empty() {
+        // The public API's documentation builds without a warning (broken links included).
+        let mut doc = Command::new(crate::cargo());
+        doc.args(["doc", "--no-deps", "--lib", "-p", "s3op"])
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .current_dir(crate::workspace_root());
+        println!("[test] running `RUSTDOCFLAGS=-D warnings cargo doc --no-deps --lib -p s3op`");
+        match doc.status() {
+            Ok(status) if status.success() => {}
+            Ok(status) => cargo_failures.push(format!("`cargo doc` exited with {status}")),
+            Err(err) => cargo_failures.push(format!("`cargo doc` did not start: {err}")),
         }
     }
 
