@@ -28,6 +28,7 @@ pub mod shape;
 pub mod signer;
 pub mod timestamp;
 pub mod transfer;
+pub mod types;
 pub mod value;
 pub mod xml;
 
@@ -40,4 +41,5 @@ pub use client::{Client, ClientBuilder, DryRun, Request};
 pub use envelope::Envelope;
 pub use error::Error;
 pub use generated::{find_operation, OPERATIONS};
+pub use types::FromEnvelope;
 pub use value::{Body, Value};
