@@ -159,6 +159,47 @@ fn prefix_entries(headers: &BTreeMap<String, String>, prefix: &str) -> HashMap<S
         .collect()
 }
 
+/// A function giving a type's member names (see [`member_names`] and `OUTPUT_MEMBERS`).
+pub type MemberNames = fn() -> &'static [&'static str];
+
+/// The member names a type's serde derive reads (for a struct, its fields' serde names), found by
+/// asking the derive itself: it hands them to `deserialize_struct`.
+pub fn member_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for Probe<'_> {
+        type Error = serde::de::value::Error;
+
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(serde::de::Error::custom("member names read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    // The probe always ends in an error: only the names it recorded matter.
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
+
 /// Timestamps in JSON bodies: ISO 8601 text (what the envelope holds and the request side takes);
 /// seconds since the epoch are read too.
 mod timestamp {

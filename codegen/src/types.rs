@@ -34,6 +34,17 @@ pub fn generate(spec: &Spec) -> String {
     for op in &spec.operations {
         items.push(output(spec, op));
     }
+    let entries = spec.operations.iter().map(|op| {
+        let name = &op.name;
+        let ty = format_ident!("{}Output", op.name);
+        quote!((#name, member_names::<#ty>))
+    });
+    items.push(quote! {
+        /// Every operation's output type with the members its serde derive names (S3 API member
+        /// names), by operation, in the spec's order: for tools and for the test that holds them
+        /// against botocore's model.
+        pub static OUTPUT_MEMBERS: &[(&str, MemberNames)] = &[#(#entries),*];
+    });
     format_file(quote! { #(#items)* })
 }
 
