@@ -564,3 +564,100 @@ fn every_output_struct_has_the_members_of_botocores_output_shape() {
         "every operation has an output type"
     );
 }
+
+/// Answers of other shapes on moto: a structure with an attribute (Grantee's `xsi:type`), a body that
+/// is one text element (GetBucketLocation), a text payload (GetBucketPolicy), a typed request body
+/// (DeleteObjects' `Delete`) and a multipart listing.
+#[tokio::test]
+async fn other_answer_shapes_read_typed_on_moto() {
+    use s3op::types::{Delete, ObjectIdentifier, Permission, Type};
+
+    let server = support::moto();
+    let client = server.client();
+    let bucket = new_bucket(&client, "typed-shapes").await;
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("k")
+        .body("x")
+        .send()
+        .await
+        .expect("put-object");
+
+    let acl = client
+        .get_bucket_acl()
+        .bucket(&bucket)
+        .send_typed()
+        .await
+        .expect("typed acl");
+    let owner_id = acl.owner().and_then(|o| o.id()).expect("an owner id");
+    let grant = &acl.grants()[0];
+    let grantee = grant.grantee().expect("a grantee");
+    assert_eq!(grantee.type_(), &Type::CanonicalUser);
+    assert_eq!(grantee.id(), Some(owner_id));
+    assert_eq!(grant.permission(), Some(&Permission::FullControl));
+
+    // us-east-1 answers an empty LocationConstraint: kept as the empty value S3 sent.
+    let location = client
+        .get_bucket_location()
+        .bucket(&bucket)
+        .send_typed()
+        .await
+        .expect("typed location");
+    assert_eq!(location.location_constraint().map(|l| l.as_str()), Some(""));
+
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+    client
+        .put_bucket_policy()
+        .bucket(&bucket)
+        .policy(policy)
+        .send()
+        .await
+        .expect("put-bucket-policy");
+    let got = client
+        .get_bucket_policy()
+        .bucket(&bucket)
+        .send_typed()
+        .await
+        .expect("typed policy");
+    let as_json = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("JSON");
+    assert_eq!(got.policy().map(as_json), Some(as_json(policy)));
+
+    let upload = client
+        .create_multipart_upload()
+        .bucket(&bucket)
+        .key("m")
+        .send_typed()
+        .await
+        .expect("typed create-multipart-upload");
+    let upload_id = upload.upload_id().expect("an upload id");
+    let uploads = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send_typed()
+        .await
+        .expect("typed list-multipart-uploads");
+    let listed: Vec<(Option<&str>, Option<&str>)> = uploads
+        .uploads()
+        .iter()
+        .map(|u| (u.key(), u.upload_id()))
+        .collect();
+    assert_eq!(listed, vec![(Some("m"), Some(upload_id))]);
+
+    let deleted = client
+        .delete_objects()
+        .bucket(&bucket)
+        .delete(Delete {
+            objects: vec![ObjectIdentifier {
+                key: "k".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .send_typed()
+        .await
+        .expect("typed delete-objects");
+    let keys: Vec<Option<&str>> = deleted.deleted().iter().map(|d| d.key()).collect();
+    assert_eq!(keys, vec![Some("k")]);
+    assert!(deleted.errors().is_empty());
+}
