@@ -1,6 +1,8 @@
 //! The Rust generator: turns the spec into the library's static tables (one `static` per shape and per
 //! operation, and the `OPERATIONS` list the CLI walks) and one typed, fluent request builder per
-//! operation with a constructor method on `Client`. Token streams are built with `quote` and formatted
+//! operation with a constructor method on `Client`: typed setters (the `s3op::types` of each member's
+//! shape, with a `…_json` setter beside structures, lists and maps), `send`, `send_typed` and, for
+//! listings, `pages`/`typed_pages`. Token streams are built with `quote` and formatted
 //! with `prettyplease`, so the output reads like handwritten code.
 
 use std::collections::BTreeMap;
@@ -326,7 +328,8 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
     let static_doc = doc(&format!("`{name}`: {summary}"));
     let builder_doc = format!(
         "Request builder for `{name}`: {summary}\n\nMade by [`Client::{method_ident}`]; set members with its methods, then \
-         [`send`](Self::send) it, or turn it into a [`Request`] for dry runs, presigning, extra headers and \
+         [`send`](Self::send) it for the envelope or [`send_typed`](Self::send_typed) for a \
+         [`types::{name}Output`], or turn it into a [`Request`] for dry runs, presigning, extra headers and \
          object downloads. Reference: `docs/reference/{cli_name}.md`."
     );
     let download = if op.output.kind == "blob" {

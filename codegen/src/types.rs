@@ -329,7 +329,10 @@ fn output(spec: &Spec, op: &Operation) -> TokenStream {
     let ident = format_ident!("{}", name);
     let fields = output_fields(spec, op);
     let what = match op.output.kind.as_str() {
-        "blob" => " The object's bytes are not here: use `send_to_file` or `send_to_writer`.",
+        "blob" => {
+            " The object's bytes are not here: `send_to_file` or `send_to_writer` stores them and \
+             returns the envelope, which `parse` turns into this."
+        }
         "event-stream" => " The event stream is not here: it is in the envelope's `response`.",
         _ => "",
     };
