@@ -1,11 +1,15 @@
 //! The envelope every call returns: `{"status": 200, "response": {...}, "headers": {...}}`. `status` is
 //! the HTTP status, `headers` the response headers (lower-case names, repeated headers joined with
 //! `, `), `response` the body converted to JSON (see `xml`), or null for an empty body or an object
-//! download. This module only holds and prints the envelope; it knows nothing of HTTP or XML.
+//! download. This module only holds, prints and hands the envelope to the typed outputs
+//! ([`crate::types`]); it knows nothing of HTTP or XML.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::types::FromEnvelope;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
@@ -25,6 +29,17 @@ impl Envelope {
     /// True when the status is below 300 and the body is not an `<Error>`.
     pub fn is_success(&self) -> bool {
         self.status < 300 && self.error_code().is_none()
+    }
+
+    /// The answer as an operation's typed output (`envelope.parse::<ListObjectsV2Output>()`): body
+    /// members from `response`, header members from `headers` (see [`crate::types`]). An S3 error
+    /// envelope is [`Error::Service`]; an answer that does not fit the type is
+    /// [`Error::InvalidResponse`] naming the operation and the field.
+    pub fn parse<T: FromEnvelope>(&self) -> Result<T, Error> {
+        if !self.is_success() {
+            return Err(Error::Service(Box::new(self.clone())));
+        }
+        T::from_envelope(self)
     }
 
     /// The envelope as pretty-printed JSON, for people and `jq`.

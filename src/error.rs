@@ -64,6 +64,41 @@ impl Error {
             _ => None,
         }
     }
+
+    /// S3's error code (`NoSuchKey`, `AccessDenied`) of a service error; none for other errors or
+    /// an error without a body (a HEAD's 404).
+    pub fn code(&self) -> Option<&str> {
+        self.envelope()?.error_code()
+    }
+
+    /// S3's error message of a service error.
+    pub fn message(&self) -> Option<&str> {
+        self.envelope()?
+            .response
+            .pointer("/Error/Message")
+            .and_then(|m| m.as_str())
+    }
+
+    /// The request id of a service error: `x-amz-request-id` (S3), `x-amzn-requestid` (some
+    /// S3-compatible servers), else the `RequestId` of the error body.
+    pub fn request_id(&self) -> Option<&str> {
+        let envelope = self.envelope()?;
+        request_id_of(envelope)
+    }
+}
+
+fn request_id_of(envelope: &Envelope) -> Option<&str> {
+    envelope
+        .headers
+        .get("x-amz-request-id")
+        .or_else(|| envelope.headers.get("x-amzn-requestid"))
+        .map(String::as_str)
+        .or_else(|| {
+            envelope
+                .response
+                .pointer("/Error/RequestId")
+                .and_then(|r| r.as_str())
+        })
 }
 
 fn service_message(envelope: &Envelope) -> String {
@@ -80,11 +115,7 @@ fn service_message(envelope: &Envelope) -> String {
     if !message.is_empty() {
         text.push_str(&format!(": {message}"));
     }
-    if let Some(id) = envelope
-        .headers
-        .get("x-amz-request-id")
-        .or_else(|| envelope.headers.get("x-amzn-requestid"))
-    {
+    if let Some(id) = request_id_of(envelope) {
         text.push_str(&format!(" (request id {id})"));
     }
     text

@@ -23,6 +23,7 @@ pub mod generated;
 pub mod operation;
 pub mod retry;
 pub mod transfer;
+pub mod types;
 pub mod value;
 
 // The runtime's internals. Public only so that the CLI, the fuzz targets and the tests can reach
@@ -54,4 +55,5 @@ pub use envelope::Envelope;
 pub use error::Error;
 pub use generated::{find_operation, OPERATIONS};
 pub use transfer::{TransferConfig, UploadTracker};
+pub use types::FromEnvelope;
 pub use value::{Body, Value};

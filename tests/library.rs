@@ -133,7 +133,7 @@ async fn bad_input_is_refused_before_sending() {
     let bad_json = client
         .put_bucket_tagging()
         .bucket("bbb")
-        .tagging(serde_json::json!({"TagSet": [{"Key": "a", "Value": 5}]}))
+        .tagging_json(serde_json::json!({"TagSet": [{"Key": "a", "Value": 5}]}))
         .send()
         .await
         .expect_err("bad tag value");

@@ -760,7 +760,7 @@ async fn library_calls_of_the_page(path: &Path) -> Result<(), s3op::Error> {
     client
         .put_bucket_encryption()
         .bucket("B")
-        .server_side_encryption_configuration(
+        .server_side_encryption_configuration_json(
             json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}),
         )
         .send()
@@ -770,7 +770,7 @@ async fn library_calls_of_the_page(path: &Path) -> Result<(), s3op::Error> {
     client
         .put_bucket_tagging()
         .bucket("B")
-        .tagging(json!({"TagSet": [{"Key": "team", "Value": "web"}]}))
+        .tagging_json(json!({"TagSet": [{"Key": "team", "Value": "web"}]}))
         .send()
         .await?;
     let tags = client.get_bucket_tagging().bucket("B").send().await?;
@@ -779,7 +779,7 @@ async fn library_calls_of_the_page(path: &Path) -> Result<(), s3op::Error> {
     client
         .put_bucket_versioning()
         .bucket("B")
-        .versioning_configuration(json!({"Status": "Enabled"}))
+        .versioning_configuration_json(json!({"Status": "Enabled"}))
         .send()
         .await?;
     client.get_bucket_versioning().bucket("B").send().await?;
@@ -830,7 +830,7 @@ async fn library_calls_of_the_page(path: &Path) -> Result<(), s3op::Error> {
         .bucket("B")
         .key("K")
         .upload_id(&upload_id)
-        .multipart_upload(json!({"Parts": [{"ETag": etag, "PartNumber": 1}]}))
+        .multipart_upload_json(json!({"Parts": [{"ETag": etag, "PartNumber": 1}]}))
         .send()
         .await?;
     client
@@ -865,7 +865,7 @@ async fn library_calls_of_the_page(path: &Path) -> Result<(), s3op::Error> {
         .put_object_tagging()
         .bucket("B")
         .key("K")
-        .tagging(json!({"TagSet": [{"Key": "kind", "Value": "photo"}]}))
+        .tagging_json(json!({"TagSet": [{"Key": "kind", "Value": "photo"}]}))
         .send()
         .await?;
     client

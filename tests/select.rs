@@ -60,8 +60,8 @@ fn select(client: &Client) -> s3op::generated::SelectObjectContent {
         .key("data.csv")
         .expression("SELECT * FROM S3Object")
         .expression_type("SQL")
-        .input_serialization(serde_json::json!({"CSV": {"FileHeaderInfo": "NONE"}}))
-        .output_serialization(serde_json::json!({"CSV": {}}))
+        .input_serialization_json(serde_json::json!({"CSV": {"FileHeaderInfo": "NONE"}}))
+        .output_serialization_json(serde_json::json!({"CSV": {}}))
 }
 
 #[tokio::test(flavor = "multi_thread")]

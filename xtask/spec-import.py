@@ -7,6 +7,9 @@ writes one TOML file per operation under spec/operations/ plus spec/shapes.toml.
 source of truth and is edited by hand; re-run this only to re-bootstrap (it overwrites spec/).
 
     python3 xtask/spec-import.py ../shared/s3-model/service-2.json xtask/summaries.toml spec/
+
+The facts the typed library needs (structure members' `required`, enumerations as `type = "enum"`
+shapes, `[output] member`) are added afterwards by `xtask/spec-facts.py`, which edits a spec in place.
 """
 
 import json

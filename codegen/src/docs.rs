@@ -77,6 +77,7 @@ fn kind_of(spec: &Spec, shape: &str) -> String {
         other => match spec.shapes.get(other) {
             Some(ShapeDef::List { .. }) => format!("list ({other})"),
             Some(ShapeDef::Map { .. }) => "map".into(),
+            Some(ShapeDef::Enum { .. }) => "string".into(),
             _ => format!("JSON ({other})"),
         },
     }
@@ -99,6 +100,7 @@ fn operation_context(spec: &Spec, op: &Operation) -> Context {
     c.insert("name", &op.name);
     c.insert("cli_name", &cli_name);
     c.insert("rust_name", &rust_field(&op.name));
+    c.insert("rust_output", &format!("{}Output", op.name));
     c.insert("summary", &op.summary);
     c.insert("deprecated", &op.deprecated);
     c.insert("method", &op.method);
@@ -131,7 +133,7 @@ fn operation_context(spec: &Spec, op: &Operation) -> Context {
                 "required": m.required,
                 "sent_as": sent_as(m),
                 "summary": m.summary.replace('|', "\\|"),
-                "values": m.values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
+                "values": spec.member_values(m).iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
                 "note": note,
             })
         })
@@ -183,8 +185,8 @@ fn example(spec: &Spec, op: &Operation) -> String {
             (_, "integer" | "long") => "1".to_string(),
             (_, "boolean") => "true".to_string(),
             (_, "timestamp") => "2026-01-02T03:04:05Z".to_string(),
-            (_, "string") => m
-                .values
+            (_, shape) if spec.is_string(shape) => spec
+                .member_values(m)
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "VALUE".to_string()),
@@ -204,6 +206,10 @@ fn example_json(spec: &Spec, shape: &str, depth: usize) -> String {
         "integer" | "long" | "float" | "double" => "1".into(),
         "boolean" => "true".into(),
         other => match spec.shapes.get(other) {
+            Some(ShapeDef::Enum { values }) => match values.first() {
+                Some(v) => format!("\"{v}\""),
+                None => "\"VALUE\"".into(),
+            },
             Some(ShapeDef::List { member, .. }) => {
                 format!("[{}]", example_json(spec, member, depth + 1))
             }

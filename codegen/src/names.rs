@@ -27,6 +27,27 @@ pub fn rust_field(name: &str) -> String {
     }
 }
 
+/// A Rust enum variant for an enumeration value, as aws-sdk-s3 names them: `STANDARD` → `Standard`,
+/// `GLACIER_IR` → `GlacierIr`, `aws:kms` → `AwsKms`, `s3:ObjectCreated:*` → `S3ObjectCreated`,
+/// `us-east-1` → `UsEast1`. Words split at anything not alphanumeric and at the case changes
+/// [`snake`] knows; each word is capitalised. A value that starts with a digit gets a `V` in front.
+pub fn rust_variant(value: &str) -> String {
+    let mut out = String::new();
+    for part in value.split(|c: char| !c.is_ascii_alphanumeric()) {
+        for word in words(part) {
+            let mut chars = word.chars();
+            if let Some(first) = chars.next() {
+                out.push(first.to_ascii_uppercase());
+                out.extend(chars);
+            }
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    out
+}
+
 const KEYWORDS: &[&str] = &[
     "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
     "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
@@ -94,5 +115,21 @@ mod tests {
         );
         assert_eq!(screaming("PutObject"), "PUT_OBJECT");
         assert_eq!(rust_field("Type"), "type_");
+    }
+
+    #[test]
+    fn enum_values_become_variants_as_aws_sdk_s3_names_them() {
+        assert_eq!(rust_variant("STANDARD"), "Standard");
+        assert_eq!(rust_variant("GLACIER_IR"), "GlacierIr");
+        assert_eq!(rust_variant("aws:kms:dsse"), "AwsKmsDsse");
+        assert_eq!(rust_variant("s3:ObjectCreated:*"), "S3ObjectCreated");
+        assert_eq!(rust_variant("us-east-1"), "UsEast1");
+        assert_eq!(rust_variant("CRC64NVME"), "Crc64Nvme");
+        assert_eq!(
+            rust_variant("bucket-owner-full-control"),
+            "BucketOwnerFullControl"
+        );
+        assert_eq!(rust_variant("Enabled"), "Enabled");
+        assert_eq!(rust_variant("3"), "V3");
     }
 }

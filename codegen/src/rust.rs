@@ -1,6 +1,8 @@
 //! The Rust generator: turns the spec into the library's static tables (one `static` per shape and per
 //! operation, and the `OPERATIONS` list the CLI walks) and one typed, fluent request builder per
-//! operation with a constructor method on `Client`. Token streams are built with `quote` and formatted
+//! operation with a constructor method on `Client`: typed setters (the `s3op::types` of each member's
+//! shape, with a `…_json` setter beside structures, lists and maps), `send`, `send_typed` and, for
+//! listings, `pages`/`typed_pages`. Token streams are built with `quote` and formatted
 //! with `prettyplease`, so the output reads like handwritten code.
 
 use std::collections::BTreeMap;
@@ -108,6 +110,10 @@ impl<'s> ShapeEmitter<'s> {
                 let Some(def) = self.spec.shapes.get(name) else {
                     panic!("spec: unknown shape {name:?}");
                 };
+                if matches!(def, ShapeDef::Enum { .. }) {
+                    // An enumeration travels as a plain string; its values are documentation.
+                    return quote!(&Shape::String);
+                }
                 let list_flattened = matches!(
                     def,
                     ShapeDef::List {
@@ -164,6 +170,7 @@ impl<'s> ShapeEmitter<'s> {
                 let value = self.reference(value, None, false);
                 quote!(Shape::Map(MapShape { key_wire: #key_wire, value: #value, value_wire: #value_wire, flattened: #flattened }))
             }
+            ShapeDef::Enum { .. } => quote!(Shape::String),
         }
     }
 
@@ -237,7 +244,7 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
     let mut setters = Vec::new();
     for m in &op.members {
         let shape = shapes.reference(&m.shape, member_timestamp_format(m), false);
-        member_entries.push(member_entry(op, m, &shape));
+        member_entries.push(member_entry(spec, op, m, &shape));
         setters.push(setter(spec, m));
     }
 
@@ -321,7 +328,8 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
     let static_doc = doc(&format!("`{name}`: {summary}"));
     let builder_doc = format!(
         "Request builder for `{name}`: {summary}\n\nMade by [`Client::{method_ident}`]; set members with its methods, then \
-         [`send`](Self::send) it, or turn it into a [`Request`] for dry runs, presigning, extra headers and \
+         [`send`](Self::send) it for the envelope or [`send_typed`](Self::send_typed) for a \
+         [`types::{name}Output`], or turn it into a [`Request`] for dry runs, presigning, extra headers and \
          object downloads. Reference: `docs/reference/{cli_name}.md`."
     );
     let download = if op.output.kind == "blob" {
@@ -344,6 +352,26 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
         doc("Sends the request and returns the envelope; the object's bytes are read and dropped (use\n[`send_to_file`](Self::send_to_file) or [`send_to_writer`](Self::send_to_writer) to keep them).")
     } else {
         doc("Sends the request and returns the response envelope.")
+    };
+    let output_ident = format_ident!("{}Output", op.name);
+    let typed_doc = doc(&format!(
+        "Sends the request and reads the answer into [`types::{}Output`] (see [`Envelope::parse`]).",
+        op.name
+    ));
+    let paging = if op.pagination.is_some() {
+        quote! {
+            /// Every page of the listing, in order, as envelopes (see [`Request::pages`]).
+            pub fn pages(self) -> impl futures_util::Stream<Item = Result<Envelope, Error>> + Send + 'static {
+                self.request.pages()
+            }
+
+            /// Every page of the listing, in order, typed. The stream ends after the first error.
+            pub fn typed_pages(self) -> impl futures_util::Stream<Item = Result<types::#output_ident, Error>> + Send + 'static {
+                futures_util::StreamExt::map(self.request.pages(), |page| page.and_then(|envelope| envelope.parse()))
+            }
+        }
+    } else {
+        TokenStream::new()
     };
     let method_doc = doc(&format!(
         "{summary}\n\nStarts a [`{builder}`] request (`{method} {path}`)."
@@ -386,6 +414,13 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
                 self.request.send().await
             }
 
+            #typed_doc
+            pub async fn send_typed(self) -> Result<types::#output_ident, Error> {
+                self.request.send().await?.parse()
+            }
+
+            #paging
+
             #download
 
             /// The generic request, for dry runs, presigning, extra headers and body destinations.
@@ -403,7 +438,7 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
     }
 }
 
-fn member_entry(op: &Operation, m: &Member, shape: &TokenStream) -> TokenStream {
+fn member_entry(spec: &Spec, op: &Operation, m: &Member, shape: &TokenStream) -> TokenStream {
     let name = &m.name;
     let flag = kebab(&m.name);
     let summary = &m.summary;
@@ -439,7 +474,7 @@ fn member_entry(op: &Operation, m: &Member, shape: &TokenStream) -> TokenStream 
         ),
     };
     let streaming = m.streaming;
-    let values = &m.values;
+    let values = spec.member_values(m);
     quote! {
         Member {
             name: #name,
@@ -464,8 +499,9 @@ fn setter(spec: &Spec, m: &Member) -> TokenStream {
     if m.required {
         text.push_str(" Required.");
     }
-    if !m.values.is_empty() {
-        text.push_str(&format!(" One of: `{}`.", m.values.join("`, `")));
+    let values = spec.member_values(m);
+    if !values.is_empty() {
+        text.push_str(&format!(" One of: `{}`.", values.join("`, `")));
     }
     let body = match m.shape.as_str() {
         "string" => quote! {
@@ -505,11 +541,34 @@ fn setter(spec: &Spec, m: &Member) -> TokenStream {
             }
         },
         other => match spec.shapes.get(other) {
-            Some(ShapeDef::List { member, .. }) if member == "string" => {
+            Some(ShapeDef::Enum { .. }) => {
+                let ty = format_ident!("{}", other);
+                text.push_str(&format!(
+                    " Takes a [`types::{other}`] or any string (`&str` converts)."
+                ));
+                quote! {
+                    pub fn #ident(mut self, value: impl Into<types::#ty>) -> Self {
+                        self.request.set(#name, Value::String(value.into().as_str().to_owned()));
+                        self
+                    }
+                }
+            }
+            Some(ShapeDef::List { member, .. }) if spec.is_string(member) => {
+                let item = if member == "string" {
+                    quote!(String)
+                } else {
+                    let ty = format_ident!("{}", member);
+                    quote!(types::#ty)
+                };
+                let to_string = if member == "string" {
+                    quote!(s.into())
+                } else {
+                    quote!(s.into().as_str().to_owned())
+                };
                 text.push_str(" A list of strings.");
                 quote! {
-                    pub fn #ident<S: Into<String>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
-                        let list = values.into_iter().map(|s| serde_json::Value::String(s.into())).collect();
+                    pub fn #ident<S: Into<#item>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+                        let list = values.into_iter().map(|s| serde_json::Value::String(#to_string)).collect();
                         self.request.set(#name, Value::Json(serde_json::Value::Array(list)));
                         self
                     }
@@ -525,17 +584,56 @@ fn setter(spec: &Spec, m: &Member) -> TokenStream {
                     }
                 }
             }
-            _ => {
-                text.push_str(&format!(
-                    " JSON in the S3 API's member names (shape `{other}`), as `get-…` prints it; checked against the shape before sending."
+            Some(def) => {
+                let json_ident = format_ident!("{}_json", rust_field(&m.name));
+                let json_doc = doc(&format!(
+                    "{} JSON in the S3 API's member names (shape `{other}`), as `get-…` prints it; checked against the shape before sending.",
+                    m.summary
                 ));
+                let (param, convert) = match def {
+                    ShapeDef::List { member, .. } => {
+                        let item = crate::types::value_type(spec, member, "");
+                        text.push_str(&format!(" A list (shape `{other}`)."));
+                        (
+                            quote!(values: impl IntoIterator<Item = #item>),
+                            quote!(serde_json::Value::Array(
+                                values.into_iter().map(|v| types::to_json(&v)).collect()
+                            )),
+                        )
+                    }
+                    ShapeDef::Map { value, .. } => {
+                        let value = crate::types::value_type(spec, value, "");
+                        text.push_str(&format!(" A map (shape `{other}`)."));
+                        (
+                            quote!(entries: impl IntoIterator<Item = (String, #value)>),
+                            quote!(serde_json::Value::Object(
+                                entries
+                                    .into_iter()
+                                    .map(|(k, v)| (k, types::to_json(&v)))
+                                    .collect()
+                            )),
+                        )
+                    }
+                    _ => {
+                        let ty = format_ident!("{}", other);
+                        text.push_str(&format!(" A [`types::{other}`]; [`{json_ident}`](Self::{json_ident}) takes JSON."));
+                        (quote!(value: types::#ty), quote!(types::to_json(&value)))
+                    }
+                };
                 quote! {
-                    pub fn #ident(mut self, value: serde_json::Value) -> Self {
+                    pub fn #ident(mut self, #param) -> Self {
+                        self.request.set(#name, Value::Json(#convert));
+                        self
+                    }
+
+                    #json_doc
+                    pub fn #json_ident(mut self, value: serde_json::Value) -> Self {
                         self.request.set(#name, Value::Json(value));
                         self
                     }
                 }
             }
+            None => panic!("spec: member {}: unknown shape {other:?}", m.name),
         },
     };
     let doc = doc(&text);

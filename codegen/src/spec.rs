@@ -149,6 +149,11 @@ pub struct Output {
     pub shape: Option<String>,
     #[serde(default)]
     pub headers: Vec<OutputHeader>,
+    /// The output member that is the whole body, when the body is one payload member
+    /// (GetBucketPolicyStatus's `PolicyStatus`, GetObject's `Body`); absent when the body's members
+    /// are the output's own (ListObjectsV2).
+    #[serde(default)]
+    pub member: Option<String>,
     /// Response members S3 percent-encodes when asked for `encoding-type=url` (`Contents[].Key`).
     #[serde(default)]
     pub url_encoded: Vec<String>,
@@ -166,7 +171,7 @@ pub struct OutputHeader {
     pub map: bool,
 }
 
-/// A structure, list or map shape (`spec/shapes.toml`).
+/// A structure, list, map or enumeration shape (`spec/shapes.toml`).
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum ShapeDef {
@@ -190,6 +195,9 @@ pub enum ShapeDef {
         #[serde(default)]
         flattened: bool,
     },
+    /// A string with a known set of values (botocore's `enum`). Servers add values before clients
+    /// do, so the values are documented and typed, never enforced.
+    Enum { values: Vec<String> },
 }
 
 /// A member of a structure shape.
@@ -198,6 +206,9 @@ pub enum ShapeDef {
 pub struct Field {
     pub name: String,
     pub shape: String,
+    /// The model's `required`: the typed field is `T` rather than `Option<T>`.
+    #[serde(default)]
+    pub required: bool,
     #[serde(default)]
     pub wire: Option<String>,
     #[serde(default)]
@@ -283,6 +294,24 @@ impl Spec {
         Ok(spec)
     }
 
+    /// The values of an enumeration shape, or `None` when `shape` is not one.
+    pub fn enum_values(&self, shape: &str) -> Option<&[String]> {
+        match self.shapes.get(shape) {
+            Some(ShapeDef::Enum { values }) => Some(values),
+            _ => None,
+        }
+    }
+
+    /// The documented values of an input member: its enumeration shape's, else its own `values`.
+    pub fn member_values<'a>(&'a self, m: &'a Member) -> &'a [String] {
+        self.enum_values(&m.shape).unwrap_or(&m.values)
+    }
+
+    /// True for `string` and for enumeration shapes: what travels as a plain string.
+    pub fn is_string(&self, shape: &str) -> bool {
+        shape == "string" || self.enum_values(shape).is_some()
+    }
+
     fn known(&self, shape: &str) -> bool {
         SCALARS.contains(&shape) || self.shapes.contains_key(shape)
     }
@@ -296,6 +325,7 @@ impl Spec {
                 }
                 ShapeDef::List { member, .. } => vec![member.as_str()],
                 ShapeDef::Map { value, .. } => vec![value.as_str()],
+                ShapeDef::Enum { .. } => vec![],
             };
             for r in refs {
                 if !self.known(r) {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use s3op_codegen::rust::generate_operations;
 use s3op_codegen::spec::Spec;
+use s3op_codegen::types::generate_operations as generate_types;
 
 fn spec() -> Spec {
     Spec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"))
@@ -24,4 +25,16 @@ fn put_bucket_tagging() {
 #[test]
 fn list_objects_v2() {
     insta::assert_snapshot!(generate_operations(&spec(), &["ListObjectsV2"]));
+}
+
+/// The typed outputs of two operations and the shapes they reach: a body-and-headers listing
+/// (enumerations, timestamps, lists) and a headers-only answer with a header-prefix map.
+#[test]
+fn types_of_list_objects_v2_and_head_object() {
+    insta::assert_snapshot!(generate_types(&spec(), &["ListObjectsV2", "HeadObject"]));
+}
+
+#[test]
+fn types_of_get_bucket_tagging() {
+    insta::assert_snapshot!(generate_types(&spec(), &["GetBucketTagging"]));
 }

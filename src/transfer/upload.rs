@@ -272,7 +272,7 @@ impl Client {
             .bucket(bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(json!({ "Parts": parts_json }))
+            .multipart_upload_json(json!({ "Parts": parts_json }))
             .send()
             .await;
         if completed.is_err() {

@@ -225,6 +225,11 @@ fn is_scalar(kind: &str) -> bool {
     SCALARS.contains(&kind)
 }
 
+/// A string shape with an `enum`: the spec has it as a `type = "enum"` shape.
+fn is_enum(shape: &ModelShape) -> bool {
+    shape.kind == "string" && !shape.values.is_empty()
+}
+
 /// Operations whose `Expires` header the spec types as a timestamp sent as an HTTP date (rfc822),
 /// as botocore sends it, where the model types it as a string. spec/README.md documents this; the
 /// request oracle shows botocore sending `Fri, 02 Jan 2026 03:04:05 GMT` for all four.
@@ -266,8 +271,9 @@ pub fn audit(spec: &Spec, model: &Model) -> Report {
     }
     notes.push(
         "not in the model, not compared: summary, group, encoding, md5_header, url_encoded (and the \
-         timestamp format of output headers, which the spec does not record); `values` is \
-         compared with the model's `enum` where it has one"
+         timestamp format of output headers, which the spec does not record); enumerations \
+         (`type = \"enum\"` and the members that name them) and structure members' `required` \
+         are compared with the model's `enum` and `required`"
             .into(),
     );
     Report {
@@ -353,9 +359,10 @@ impl<'a> Auditor<'a> {
     }
 
     /// A model shape as the spec names it: the type for a scalar (`string`), the shape name for a
-    /// structure, list or map (`Tagging`).
+    /// structure, list, map or enumeration (`Tagging`, `StorageClass`).
     fn spec_name_of(&self, shape: &str) -> String {
         match self.shape(shape) {
+            Some(s) if is_enum(s) => shape.to_string(),
             Some(s) if is_scalar(&s.kind) => s.kind.clone(),
             _ => shape.to_string(),
         }
@@ -556,11 +563,13 @@ impl<'a> Auditor<'a> {
         let streaming = r.streaming || self.shape(&r.shape).is_some_and(|s| s.streaming);
         self.compare(at, "streaming", &member.streaming, &streaming);
 
+        // An enumeration's values are compared on its shape; a member may still list values of its
+        // own, which must then be the model's.
         let values = self
             .shape(&r.shape)
             .map(|s| s.values.clone())
             .unwrap_or_default();
-        if !values.is_empty() {
+        if !member.values.is_empty() || (!values.is_empty() && member.shape == "string") {
             self.compare_list(at, "values", &member.values, &values);
         }
     }
@@ -680,6 +689,13 @@ impl<'a> Auditor<'a> {
             "shape",
             &show(op.output.shape.as_deref()),
             &show(shape.as_deref()),
+        );
+        let payload = output.and_then(|o| o.payload.as_deref());
+        self.compare(
+            &at,
+            "member",
+            &show(op.output.member.as_deref()),
+            &show(payload),
         );
 
         let model_headers: BTreeMap<&String, &ModelRef> = output
@@ -808,9 +824,15 @@ impl<'a> Auditor<'a> {
                 ShapeDef::Structure { .. } => "structure",
                 ShapeDef::List { .. } => "list",
                 ShapeDef::Map { .. } => "map",
+                ShapeDef::Enum { .. } => "enum",
             };
-            if spec_kind != model.kind {
-                self.compare(name, "type", spec_kind, model.kind.as_str());
+            let model_kind = if is_enum(model) {
+                "enum"
+            } else {
+                model.kind.as_str()
+            };
+            if spec_kind != model_kind {
+                self.compare(name, "type", spec_kind, model_kind);
                 continue;
             }
             match def {
@@ -843,6 +865,9 @@ impl<'a> Auditor<'a> {
                     value_wire,
                     flattened,
                 } => self.map(name, value, key_wire, value_wire, *flattened, model),
+                ShapeDef::Enum { values } => {
+                    self.compare_list(name, "values", values, &model.values)
+                }
             }
         }
     }
@@ -869,7 +894,11 @@ impl<'a> Auditor<'a> {
                 continue;
             }
             match model_members.get(&field.name) {
-                Some(r) => self.field(&at, field, r),
+                Some(r) => {
+                    let required = model.required.contains(&field.name);
+                    self.compare(&at, "required", &field.required, &required);
+                    self.field(&at, field, r)
+                }
                 None => self.report(&at, "member in the spec, not in the model"),
             }
         }
@@ -1018,16 +1047,20 @@ impl<'a> Auditor<'a> {
                 );
                 continue;
             };
-            if is_scalar(&shape.kind) || !seen.insert(name.clone()) {
+            if (is_scalar(&shape.kind) && !is_enum(shape)) || !seen.insert(name.clone()) {
                 continue;
             }
             self.checked.reachable += 1;
             if !self.spec.shapes.contains_key(&name) {
+                let kind = if is_enum(shape) {
+                    "enum"
+                } else {
+                    shape.kind.as_str()
+                };
                 self.report(
                     &name,
                     &format!(
-                        "{} in the model (reached from {from}), missing from spec/shapes.toml",
-                        shape.kind
+                        "{kind} in the model (reached from {from}), missing from spec/shapes.toml"
                     ),
                 );
             }
@@ -1124,8 +1157,8 @@ mod tests {
         let shapes = dir.join("shapes.toml");
         edit(
             &shapes,
-            "[Tag]\ntype = \"structure\"\nmembers = [\n  { name = \"Key\", shape = \"string\" },",
-            "[Tag]\ntype = \"structure\"\nmembers = [\n  { name = \"Key\", shape = \"integer\", wire = \"K\" },",
+            "[Tag]\ntype = \"structure\"\nmembers = [\n  { name = \"Key\", shape = \"string\", required = true },",
+            "[Tag]\ntype = \"structure\"\nmembers = [\n  { name = \"Key\", shape = \"integer\", wire = \"K\", required = true },",
         );
 
         let spec = Spec::load(&dir).unwrap();
@@ -1182,6 +1215,43 @@ mod tests {
             "AllowedHeaders: member_wire differs (spec AllowedHeader, model member)",
             "SelectObjectContentEventStream.Cont: member in the model (ContinuationEvent), missing from the spec",
             "ContinuationEvent: structure in the model (reached from SelectObjectContentEventStream.Cont), missing from spec/shapes.toml",
+        ] {
+            assert!(
+                report.differences.iter().any(|d| d == line),
+                "{line:?} not in {:#?}",
+                report.differences
+            );
+        }
+    }
+
+    #[test]
+    fn lost_required_and_enumeration_facts_are_reported() {
+        let dir = copy_spec("enums");
+        let shapes = dir.join("shapes.toml");
+        edit(
+            &shapes,
+            "[Tag]\ntype = \"structure\"\nmembers = [\n  { name = \"Key\", shape = \"string\", required = true },",
+            "[Tag]\ntype = \"structure\"\nmembers = [\n  { name = \"Key\", shape = \"string\" },",
+        );
+        edit(
+            &shapes,
+            "values = [\"STANDARD\", \"REDUCED_REDUNDANCY\", \"GLACIER\", \"STANDARD_IA\", \"ONEZONE_IA\", \"INTELLIGENT_TIERING\", \"DEEP_ARCHIVE\", \"OUTPOSTS\", \"GLACIER_IR\", \"SNOW\", \"EXPRESS_ONEZONE\", \"FSX_OPENZFS\", \"FSX_ONTAP\", \"AWS_BACKUP_WARM\", \"AWS_BACKUP_LOW_COST_WARM\"]",
+            "values = [\"STANDARD\"]",
+        );
+        let put = dir.join("operations/PutObject.toml");
+        edit(&put, "shape = \"StorageClass\"", "shape = \"string\"");
+        let policy = dir.join("operations/GetBucketPolicyStatus.toml");
+        edit(&policy, "member = \"PolicyStatus\"\n", "");
+
+        let spec = Spec::load(&dir).unwrap();
+        let report = audit(&spec, &load_model());
+        let _ = fs::remove_dir_all(&dir);
+        let values = "ObjectStorageClass: values differ (spec [STANDARD], model [STANDARD, REDUCED_REDUNDANCY, GLACIER, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, DEEP_ARCHIVE, OUTPOSTS, GLACIER_IR, SNOW, EXPRESS_ONEZONE, FSX_OPENZFS, FSX_ONTAP, AWS_BACKUP_WARM, AWS_BACKUP_LOW_COST_WARM])";
+        for line in [
+            "Tag.Key: required differs (spec false, model true)",
+            values,
+            "PutObject.StorageClass: type differs (spec string, model StorageClass)",
+            "GetBucketPolicyStatus.output: member differs (spec none, model PolicyStatus)",
         ] {
             assert!(
                 report.differences.iter().any(|d| d == line),

@@ -38,7 +38,7 @@ pub(super) async fn make(
     let mut create = client.create_bucket().bucket(&url.bucket);
     let region = client.config().region.clone();
     if region != "us-east-1" {
-        create = create.create_bucket_configuration(json!({ "LocationConstraint": region }));
+        create = create.create_bucket_configuration_json(json!({ "LocationConstraint": region }));
     }
     match create.send().await {
         Ok(_) => report.done("make_bucket", &source, None, None),

@@ -179,7 +179,7 @@ async fn delete_batch(
     let answer = client
         .delete_objects()
         .bucket(bucket)
-        .delete(json!({ "Objects": objects, "Quiet": true }))
+        .delete_json(json!({ "Objects": objects, "Quiet": true }))
         .send()
         .await;
     let envelope = match answer {
