@@ -88,17 +88,12 @@ impl Error {
 }
 
 fn request_id_of(envelope: &Envelope) -> Option<&str> {
-    envelope
-        .headers
-        .get("x-amz-request-id")
-        .or_else(|| envelope.headers.get("x-amzn-requestid"))
-        .map(String::as_str)
-        .or_else(|| {
-            envelope
-                .response
-                .pointer("/Error/RequestId")
-                .and_then(|r| r.as_str())
-        })
+    crate::compat::request_id(&envelope.headers).or_else(|| {
+        envelope
+            .response
+            .pointer("/Error/RequestId")
+            .and_then(|r| r.as_str())
+    })
 }
 
 fn service_message(envelope: &Envelope) -> String {

@@ -25,13 +25,9 @@ impl Client {
             .head_object()
             .bucket(source_bucket)
             .key(source_key)
-            .send()
+            .send_typed()
             .await?;
-        let size: u64 = head
-            .headers
-            .get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let size = head.content_length.map_or(0, |n| n.max(0) as u64);
         if size <= config.multipart_threshold.min(MAX_COPY_SIZE) {
             return self
                 .copy_object()
@@ -45,29 +41,26 @@ impl Client {
         // UploadPartCopy starts a new object: carry the source's type and metadata over, as
         // CopyObject's default (MetadataDirective COPY) would.
         let mut create = self.create_multipart_upload().bucket(bucket).key(key);
-        for (header, value) in &head.headers {
-            create = match header.as_str() {
-                "content-type" => create.content_type(value),
-                "content-encoding" => create.content_encoding(value),
-                "content-language" => create.content_language(value),
-                "content-disposition" => create.content_disposition(value),
-                "cache-control" => create.cache_control(value),
-                _ => create,
-            };
+        if let Some(v) = head.content_type() {
+            create = create.content_type(v);
         }
-        let metadata: Vec<(String, String)> = head
-            .headers
-            .iter()
-            .filter_map(|(k, v)| {
-                k.strip_prefix("x-amz-meta-")
-                    .map(|name| (name.to_string(), v.clone()))
-            })
-            .collect();
-        if !metadata.is_empty() {
-            create = create.metadata(metadata);
+        if let Some(v) = head.content_encoding() {
+            create = create.content_encoding(v);
         }
-        let created = create.send().await?;
-        let Some(upload_id) = created.response["UploadId"].as_str().map(str::to_string) else {
+        if let Some(v) = head.content_language() {
+            create = create.content_language(v);
+        }
+        if let Some(v) = head.content_disposition() {
+            create = create.content_disposition(v);
+        }
+        if let Some(v) = head.cache_control() {
+            create = create.cache_control(v);
+        }
+        if !head.metadata().is_empty() {
+            create = create.metadata(head.metadata().clone());
+        }
+        let created = create.send_typed().await?;
+        let Some(upload_id) = created.upload_id else {
             return Err(Error::InvalidResponse(
                 "CreateMultipartUpload answered without an UploadId".into(),
             ));
@@ -82,7 +75,7 @@ impl Client {
                 let source = source.clone();
                 let upload_id = upload_id.clone();
                 async move {
-                    let envelope = self
+                    let copied = self
                         .upload_part_copy()
                         .bucket(bucket)
                         .key(key)
@@ -90,12 +83,12 @@ impl Client {
                         .part_number(number as i64)
                         .copy_source(&source)
                         .copy_source_range(format!("bytes={start}-{end}"))
-                        .send()
+                        .send_typed()
                         .await
                         .map_err(|e| part_error(number, e))?;
-                    let etag = envelope.response["ETag"]
-                        .as_str()
-                        .map(str::to_string)
+                    let etag = copied
+                        .copy_part_result
+                        .and_then(|result| result.e_tag)
                         .ok_or_else(|| {
                             Error::InvalidResponse(format!(
                                 "UploadPartCopy {number} answered without an ETag"

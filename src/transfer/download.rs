@@ -16,6 +16,7 @@ use crate::client::sink::{FileSink, Sink};
 use crate::client::{Client, Request};
 use crate::envelope::Envelope;
 use crate::error::Error;
+use crate::types::GetObjectOutput;
 use crate::value::Value;
 
 impl Client {
@@ -77,10 +78,10 @@ impl Client {
                 Ok(head) if head.status == 206 => head,
                 _ => return Ok(()),
             };
-            let Some(total) = whole_size(&head) else {
+            let Some(total) = whole_size(&head)? else {
                 return Ok(());
             };
-            let etag = head.headers.get("etag").cloned();
+            let etag = head.parse::<GetObjectOutput>()?.e_tag;
             let ranges = (1..total.div_ceil(part_size))
                 .map(|i| (i * part_size, part_size.min(total - i * part_size)));
             futures_util::stream::iter(ranges)
@@ -114,7 +115,7 @@ impl Client {
                 self.run(&call, &mut sink, None).await?
             }
         };
-        let total = whole_size(&envelope).unwrap_or(0);
+        let total = whole_size(&envelope)?.unwrap_or(0);
         let written = tokio::fs::metadata(temp)
             .await
             .map_err(|source| Error::File {
@@ -138,13 +139,13 @@ impl Client {
 }
 
 /// The object's size from a GET's answer: the total of a 206's `Content-Range`, or a 200's length.
-fn whole_size(head: &Envelope) -> Option<u64> {
-    match head.status {
-        206 => head
-            .headers
-            .get("content-range")
-            .and_then(|r| parse_content_range(r))
+fn whole_size(head: &Envelope) -> Result<Option<u64>, Error> {
+    let answer: GetObjectOutput = head.parse()?;
+    Ok(match head.status {
+        206 => answer
+            .content_range()
+            .and_then(parse_content_range)
             .and_then(|(_, _, total)| total),
-        _ => head.headers.get("content-length")?.parse().ok(),
-    }
+        _ => answer.content_length().map(|n| n.max(0) as u64),
+    })
 }

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{StreamExt, TryStreamExt};
-use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::guard::Registration;
@@ -18,6 +17,9 @@ use super::{
 use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::Error;
+use crate::types::{
+    CompletedMultipartUpload, CompletedPart, CreateMultipartUploadOutput, UploadPartOutput,
+};
 use crate::value::Body;
 
 /// Where an upload's bytes come from.
@@ -206,8 +208,8 @@ impl Client {
         for (name, value) in &options.values {
             create.set(name, value.clone());
         }
-        let created = create.send().await?;
-        let Some(upload_id) = created.response["UploadId"].as_str().map(str::to_string) else {
+        let created: CreateMultipartUploadOutput = create.send().await?.parse()?;
+        let Some(upload_id) = created.upload_id else {
             return Err(Error::InvalidResponse(
                 "CreateMultipartUpload answered without an UploadId".into(),
             ));
@@ -263,16 +265,20 @@ impl Client {
         upload_id: &str,
         parts: &[(u64, String)],
     ) -> Result<Envelope, Error> {
-        let parts_json: Vec<serde_json::Value> = parts
+        let parts = parts
             .iter()
-            .map(|(n, etag)| json!({"ETag": etag, "PartNumber": n}))
+            .map(|(n, etag)| CompletedPart {
+                e_tag: Some(etag.clone()),
+                part_number: Some(*n as i64),
+                ..CompletedPart::default()
+            })
             .collect();
         let completed = self
             .complete_multipart_upload()
             .bucket(bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload_json(json!({ "Parts": parts_json }))
+            .multipart_upload(CompletedMultipartUpload { parts })
             .send()
             .await;
         if completed.is_err() {
@@ -401,8 +407,9 @@ impl Client {
             request = request.on_progress(p.clone());
         }
         let envelope = request.send().await.map_err(|e| part_error(number, e))?;
-        match envelope.headers.get("etag") {
-            Some(etag) => Ok((number, etag.clone())),
+        let uploaded: UploadPartOutput = envelope.parse()?;
+        match uploaded.e_tag {
+            Some(etag) => Ok((number, etag)),
             None => Err(Error::InvalidResponse(format!(
                 "UploadPart {number} answered without an ETag"
             ))),

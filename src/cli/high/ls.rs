@@ -6,6 +6,7 @@ use std::io::Write;
 
 use clap::ArgMatches;
 use futures_util::StreamExt;
+use s3op::types::ListBucketsOutput;
 
 use super::objects::{self, Listed};
 use super::paths;
@@ -164,22 +165,30 @@ async fn list_buckets(client: &s3op::Client, options: &Options) -> Result<i32, F
                 return Ok(1);
             }
         };
-        let mut text = String::new();
-        for bucket in envelope.response["Buckets"]
+        let buckets: ListBucketsOutput = match envelope.parse() {
+            Ok(buckets) => buckets,
+            Err(e) => {
+                eprintln!("s3op: error: ls: {e}");
+                return Ok(1);
+            }
+        };
+        let items = envelope.response["Buckets"]
             .as_array()
-            .into_iter()
-            .flatten()
-        {
+            .cloned()
+            .unwrap_or_default();
+        let mut text = String::new();
+        for (i, bucket) in buckets.buckets().iter().enumerate() {
             let line = if options.json {
-                bucket.to_string()
+                // As the envelope holds it, for jq.
+                items
+                    .get(i)
+                    .map(|item| item.to_string())
+                    .unwrap_or_default()
             } else {
-                let created = bucket["CreationDate"]
-                    .as_str()
-                    .and_then(|t| s3op::timestamp::parse_timestamp(t).ok());
                 format!(
                     "{} {}",
-                    objects::format_time(created),
-                    bucket["Name"].as_str().unwrap_or("")
+                    objects::format_time(bucket.creation_date().copied()),
+                    bucket.name().unwrap_or("")
                 )
             };
             text.push_str(&line);

@@ -21,6 +21,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::Semaphore;
 
 use s3op::transfer::{TransferConfig, UploadOptions, UploadTracker, MAX_PART_SIZE, MIN_PART_SIZE};
+use s3op::types::GetObjectOutput;
 use s3op::{Client, Envelope, Error};
 
 use super::Failure;
@@ -493,9 +494,9 @@ pub(crate) async fn prepare_download_target(path: &Path) -> Result<(), Problem> 
 /// `sync` sees the two as the same age. Best effort: a file system that refuses keeps "now".
 pub(crate) async fn keep_modification_time(path: &Path, envelope: &Envelope) {
     let Some(modified) = envelope
-        .headers
-        .get("last-modified")
-        .and_then(|t| s3op::timestamp::parse_timestamp(t).ok())
+        .parse::<GetObjectOutput>()
+        .ok()
+        .and_then(|answer| answer.last_modified)
     else {
         return;
     };

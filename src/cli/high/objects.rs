@@ -5,7 +5,8 @@
 use futures_util::{Stream, StreamExt};
 use time::OffsetDateTime;
 
-use s3op::{Client, Error};
+use s3op::types::ListObjectsV2Output;
+use s3op::{Client, Envelope, Error};
 
 /// One object from a listing.
 #[derive(Debug, Clone)]
@@ -45,7 +46,7 @@ pub(crate) fn list<'a>(
     builder
         .request()
         .pages()
-        .map(|page| page.map(|envelope| entries(&envelope.response)))
+        .map(|page| page.and_then(|envelope| entries(&envelope)))
 }
 
 /// Every object under `prefix` (no delimiter), page by page.
@@ -67,39 +68,35 @@ pub(crate) fn list_objects<'a>(
     })
 }
 
-/// A ListObjectsV2 response as entries.
-pub(crate) fn entries(response: &serde_json::Value) -> Vec<Listed> {
-    let mut out = Vec::new();
-    for item in response["CommonPrefixes"].as_array().into_iter().flatten() {
-        if let Some(p) = item["Prefix"].as_str() {
-            out.push(Listed::Prefix(p.to_string(), item.clone()));
-        }
-    }
-    for item in response["Contents"].as_array().into_iter().flatten() {
-        if let Some(o) = object(item) {
-            out.push(Listed::Object(o));
-        }
-    }
-    out
-}
-
-fn object(item: &serde_json::Value) -> Option<S3Object> {
-    let key = item["Key"].as_str()?.to_string();
-    let size = match &item["Size"] {
-        serde_json::Value::Number(n) => n.as_u64().unwrap_or(0),
-        serde_json::Value::String(s) => s.parse().unwrap_or(0),
-        _ => 0,
+/// A ListObjectsV2 page as entries, read through its typed output; each entry keeps the envelope's
+/// JSON item beside it for `ls --json`.
+pub(crate) fn entries(envelope: &Envelope) -> Result<Vec<Listed>, Error> {
+    let page: ListObjectsV2Output = envelope.parse()?;
+    let items = |name: &str| -> Vec<serde_json::Value> {
+        envelope.response[name]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     };
-    let last_modified = item["LastModified"]
-        .as_str()
-        .and_then(|t| s3op::timestamp::parse_timestamp(t).ok());
-    Some(S3Object {
-        key,
-        size,
-        last_modified,
-        etag: item["ETag"].as_str().map(str::to_string),
-        item: item.clone(),
-    })
+    let (prefix_items, object_items) = (items("CommonPrefixes"), items("Contents"));
+    let mut out = Vec::new();
+    for (i, common) in page.common_prefixes().iter().enumerate() {
+        if let Some(p) = common.prefix() {
+            let item = prefix_items.get(i).cloned().unwrap_or_default();
+            out.push(Listed::Prefix(p.to_string(), item));
+        }
+    }
+    for (i, object) in page.contents().iter().enumerate() {
+        let Some(key) = object.key() else { continue };
+        out.push(Listed::Object(S3Object {
+            key: key.to_string(),
+            size: object.size().map_or(0, |n| n.max(0) as u64),
+            last_modified: object.last_modified().copied(),
+            etag: object.e_tag().map(str::to_string),
+            item: object_items.get(i).cloned().unwrap_or_default(),
+        }));
+    }
+    Ok(out)
 }
 
 /// `2026-01-02 03:04:05` (UTC), as listings print times.
@@ -128,11 +125,15 @@ mod tests {
 
     #[test]
     fn pages_become_entries() {
-        let page = json!({
-            "CommonPrefixes": [{"Prefix": "dir/"}],
-            "Contents": [{"Key": "a b", "Size": 12, "LastModified": "2026-01-02T03:04:05.000Z", "ETag": "\"x\""}],
-        });
-        let e = entries(&page);
+        let page = Envelope {
+            status: 200,
+            response: json!({
+                "CommonPrefixes": [{"Prefix": "dir/"}],
+                "Contents": [{"Key": "a b", "Size": 12, "LastModified": "2026-01-02T03:04:05.000Z", "ETag": "\"x\""}],
+            }),
+            headers: Default::default(),
+        };
+        let e = entries(&page).expect("a page that fits the type");
         assert!(matches!(&e[0], Listed::Prefix(p, _) if p == "dir/"));
         match &e[1] {
             Listed::Object(o) => {

@@ -34,20 +34,10 @@ impl Problem {
 
 impl From<&Error> for Problem {
     fn from(e: &Error) -> Self {
-        let envelope = e.envelope();
-        // The error's own text names the status, code and message, and the request id when S3 sent
-        // it as `x-amz-request-id`; some servers put it only in the body or in `x-amzn-requestid`.
+        // The error's own text names the status, code and message, and the request id when it came
+        // in a header; `request_id` also finds one only in the error's body.
         let mut message = e.to_string();
-        let request_id = envelope.and_then(|e| {
-            s3op::compat::request_id(&e.headers)
-                .map(str::to_string)
-                .or_else(|| {
-                    e.response
-                        .pointer("/Error/RequestId")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string)
-                })
-        });
+        let request_id = e.request_id().map(str::to_string);
         if let Some(id) = &request_id {
             if !message.contains(id.as_str()) {
                 message.push_str(&format!(" (request id {id})"));
@@ -55,7 +45,7 @@ impl From<&Error> for Problem {
         }
         Problem {
             message,
-            code: envelope.and_then(|e| e.error_code()).map(str::to_string),
+            code: e.code().map(str::to_string),
             request_id,
         }
     }

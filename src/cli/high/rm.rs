@@ -7,6 +7,7 @@ use clap::ArgMatches;
 use futures_util::{stream, Stream, StreamExt};
 use serde_json::json;
 
+use s3op::types::{Delete, DeleteObjectsOutput, ObjectIdentifier};
 use s3op::Client;
 
 use super::objects;
@@ -175,11 +176,20 @@ async fn delete_batch(
         }
         return;
     }
-    let objects: Vec<serde_json::Value> = keys.iter().map(|k| json!({ "Key": k })).collect();
+    let objects = keys
+        .iter()
+        .map(|k| ObjectIdentifier {
+            key: k.clone(),
+            ..ObjectIdentifier::default()
+        })
+        .collect();
     let answer = client
         .delete_objects()
         .bucket(bucket)
-        .delete_json(json!({ "Objects": objects, "Quiet": true }))
+        .delete(Delete {
+            objects,
+            quiet: Some(true),
+        })
         .send()
         .await;
     let envelope = match answer {
@@ -192,12 +202,22 @@ async fn delete_batch(
             return;
         }
     };
-    let request_id = envelope.headers.get("x-amz-request-id").cloned();
+    let request_id = s3op::compat::request_id(&envelope.headers).map(str::to_string);
+    let answer: DeleteObjectsOutput = match envelope.parse() {
+        Ok(answer) => answer,
+        Err(e) => {
+            let problem = Problem::from(&e);
+            for key in &keys {
+                report.failed("delete", &url(key), None, &problem);
+            }
+            return;
+        }
+    };
     let mut failed = std::collections::HashSet::new();
-    for error in envelope.response["Errors"].as_array().into_iter().flatten() {
-        let key = error["Key"].as_str().unwrap_or("");
-        let code = error["Code"].as_str().unwrap_or("").to_string();
-        let message = error["Message"].as_str().unwrap_or("");
+    for error in answer.errors() {
+        let key = error.key().unwrap_or("");
+        let code = error.code().unwrap_or("").to_string();
+        let message = error.message().unwrap_or("");
         let mut text = format!("S3 could not delete it: {code}");
         if !message.is_empty() {
             text.push_str(&format!(": {message}"));

@@ -256,10 +256,10 @@ async fn with_etag(ctx: &Ctx, side: &Side, mut entry: Entry) -> Entry {
             .head_object()
             .bucket(&url.bucket)
             .key(key)
-            .send()
+            .send_typed()
             .await
         {
-            entry.etag = head.headers.get("etag").cloned();
+            entry.etag = head.e_tag;
         }
     }
     entry
