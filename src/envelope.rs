@@ -11,6 +11,17 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::types::FromEnvelope;
 
+/// What every call returns: the HTTP status, the headers, and the body as JSON.
+///
+/// ```no_run
+/// # async fn demo(client: s3op::Client) -> Result<(), s3op::Error> {
+/// use s3op::types::HeadObjectOutput;
+/// let envelope = client.head_object().bucket("photos").key("cat.jpg").send().await?;
+/// println!("{} {}", envelope.status, envelope.to_json_pretty());
+/// let head: HeadObjectOutput = envelope.parse()?; // the same answer, typed
+/// println!("{:?} bytes, ETag {:?}", head.content_length(), head.e_tag());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     pub status: u16,

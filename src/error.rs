@@ -7,6 +7,20 @@ use std::path::PathBuf;
 use crate::config::ConfigError;
 use crate::envelope::Envelope;
 
+/// The library's one error type.
+///
+/// ```no_run
+/// # async fn demo(client: s3op::Client) -> Result<(), s3op::Error> {
+/// match client.get_object().bucket("photos").key("missing.jpg").send_to_file("x.jpg").await {
+///     Ok(_) => {}
+///     Err(e) if e.code() == Some("NoSuchKey") => {
+///         eprintln!("no such key (request id {:?})", e.request_id());
+///     }
+///     Err(e) if e.is_input_error() => eprintln!("bad input, nothing sent: {e}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A member's value is missing or malformed; nothing was sent.

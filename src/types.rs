@@ -10,6 +10,26 @@
 //! value gives back the JSON the request side takes, so a typed `Tagging` can be sent as it came.
 //! What does not fit is [`crate::Error::InvalidResponse`] naming the operation and the field, never a panic.
 //! This module knows nothing of HTTP beyond header names and values.
+//!
+//! ```no_run
+//! # async fn demo(client: s3op::Client) -> Result<(), s3op::Error> {
+//! use futures_util::StreamExt;
+//! use s3op::types::{Tag, Tagging};
+//! client
+//!     .put_object_tagging()
+//!     .bucket("photos")
+//!     .key("cat.jpg")
+//!     .tagging(Tagging { tag_set: vec![Tag { key: "k".into(), value: "v".into() }] })
+//!     .send()
+//!     .await?;
+//! let mut pages = std::pin::pin!(client.list_objects_v2().bucket("photos").typed_pages());
+//! while let Some(page) = pages.next().await {
+//!     for object in page?.contents() {
+//!         println!("{} {:?} {:?}", object.key().unwrap_or(""), object.size(), object.last_modified());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
 use std::collections::{BTreeMap, HashMap};
 
