@@ -147,3 +147,43 @@ async fn bad_input_is_refused_before_sending() {
         .expect_err("refused");
     assert!(signer_header.is_input_error(), "{signer_header}");
 }
+
+/// Host-prefix labels take what botocore takes (`^[A-Za-z0-9.-]+$`), refuse the rest unsent.
+#[tokio::test]
+async fn host_prefix_labels_accept_letters_digits_dots_and_dashes() {
+    let client = Client::builder()
+        .endpoint_url("http://s3.example.com")
+        .credentials("AKIDEXAMPLE", "secret", None)
+        .build()
+        .expect("client");
+    for route in ["route", "io-a1b2c3", "my.route-1", "A.B.C"] {
+        let dry = client
+            .write_get_object_response()
+            .request_route(route)
+            .request_token("token")
+            .request()
+            .dry_run()
+            .await
+            .unwrap_or_else(|e| panic!("{route}: {e}"));
+        assert!(
+            // Host names are case-insensitive; the URL holds them lower-cased.
+            dry.url
+                .starts_with(&format!("http://{}.s3.example.com/", route.to_lowercase())),
+            "{route}: {}",
+            dry.url
+        );
+    }
+    for route in ["", "a_b", "a/b", "a b", "ünï"] {
+        let refused = client
+            .write_get_object_response()
+            .request_route(route)
+            .request_token("token")
+            .request()
+            .dry_run()
+            .await;
+        assert!(
+            matches!(&refused, Err(e) if e.is_input_error()),
+            "{route:?} must be refused before sending: {refused:?}"
+        );
+    }
+}
