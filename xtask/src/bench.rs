@@ -16,7 +16,9 @@
 //! release, a build of an older commit), run with s3op's command lines in the same rounds and
 //! checked the same way, and compared with s3op in its own section of the report (issue 10). s3op
 //! and the baseline run from copies under `target/bench-data/bin`, and the measuring helper from
-//! `/proc/self/exe`, so a build in a shared target directory cannot swap a binary mid-run. Since
+//! `/proc/self/exe`, so a build in a shared target directory cannot swap a binary mid-run;
+//! `--s3op PATH` times a given s3op binary instead of building this checkout's (cargo may take
+//! another worktree's build in a shared target directory for this one's). Since
 //! the machine may be shared, each case also records how much CPU time work outside the
 //! benchmark (and its server) took while it ran.
 //!
@@ -178,11 +180,13 @@ struct Options {
     kinds: Vec<Kind>,
     /// The s3op binary `s3op-baseline` runs, given with `--baseline PATH`.
     baseline: Option<PathBuf>,
+    /// The s3op binary to time instead of this checkout's release build (`--s3op PATH`).
+    s3op: Option<PathBuf>,
 }
 
 impl Options {
     const USAGE: &'static str =
-        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--no-micro] [--baseline PATH] \
+        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--no-micro] [--baseline PATH] [--s3op PATH] \
          [--only upload,download,forty,dir,list,small] \
          [--tools s3op,s3op-baseline,s5cmd,aws,rclone,sdk-peer]";
 
@@ -195,6 +199,7 @@ impl Options {
             cases: Case::ALL.to_vec(),
             kinds: Vec::new(),
             baseline: None,
+            s3op: None,
         };
         let mut runs = None;
         let mut tools = None;
@@ -225,6 +230,7 @@ impl Options {
                     tools = Some(pick(&value("--tools")?, &Kind::ALL, |kind| kind.name())?);
                 }
                 "--baseline" => options.baseline = Some(PathBuf::from(value("--baseline")?)),
+                "--s3op" => options.s3op = Some(PathBuf::from(value("--s3op")?)),
                 "-h" | "--help" => return Err(Self::USAGE.into()),
                 other => return Err(format!("unknown argument `{other}`\n{}", Self::USAGE).into()),
             }
@@ -407,7 +413,10 @@ impl Tools {
             let sdk_peer = scope.spawn(|| build_sdk_peer(root, target));
             let servers = scope.spawn(crate::servers::ensure_installed);
             let garage = scope.spawn(|| options.garage.then(|| ensure_garage(target)).transpose());
-            let s3op = build_s3op(root, target);
+            let s3op = match &options.s3op {
+                Some(path) => Ok(path.clone()),
+                None => build_s3op(root, target),
+            };
             let join = |name: &str| format!("the {name} install thread panicked");
             (
                 venv.join().map_err(|_| join("venv")),
@@ -430,7 +439,15 @@ impl Tools {
                 Kind::S3op => (
                     s3op.clone()
                         .and_then(|path| private_copy(&path, &bin_dir, kind.name())),
-                    "its defaults (`s3op cp --help`); release build of this checkout".to_owned(),
+                    match &options.s3op {
+                        None => "its defaults (`s3op cp --help`); release build of this checkout"
+                            .to_owned(),
+                        Some(path) => format!(
+                            "its defaults (`s3op cp --help`); the binary given with `--s3op` \
+                             (`{}`)",
+                            path.display()
+                        ),
+                    },
                 ),
                 Kind::S3opBaseline => {
                     let path = options.baseline.clone().unwrap_or_default();
@@ -2571,6 +2588,9 @@ mod tests {
         let with = Options::parse(&args(&["--quick", "--baseline", "/old/s3op"])).unwrap();
         assert_eq!(with.kinds, Kind::ALL.to_vec());
         assert_eq!(with.baseline.as_deref(), Some(Path::new("/old/s3op")));
+        assert_eq!(with.s3op, None);
+        let given = Options::parse(&args(&["--s3op", "/new/s3op"])).unwrap();
+        assert_eq!(given.s3op.as_deref(), Some(Path::new("/new/s3op")));
         // The baseline is an extra: with or without it, every peer and case is a full report.
         assert!(with.complete());
         assert!(without.complete());
