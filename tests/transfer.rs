@@ -529,3 +529,95 @@ async fn a_failing_source_leaves_nothing_in_the_bucket() {
         uploads.to_json_pretty()
     );
 }
+
+/// An HTTP source on loopback with an ETag that breaks off its first answer after `first` bytes and
+/// answers later requests by their `Range`; it records each request's head.
+fn resuming_source(
+    data: Vec<u8>,
+    first: usize,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { return };
+            let mut head = String::new();
+            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line.to_ascii_lowercase());
+            }
+            log.lock().expect("log").push(head.clone());
+            let total = data.len();
+            if n == 0 {
+                let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Length: {total}\r\nETag: \"v1\"\r\nContent-Type: text/csv\r\n\r\n");
+                let _ = conn.write_all(&data[..first]);
+                continue; // dropped: the body breaks off
+            }
+            let from: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("range: bytes="))
+                .and_then(|r| r.split('-').next())
+                .and_then(|f| f.trim().parse().ok())
+                .unwrap_or(0);
+            let _ = write!(conn, "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\nContent-Range: bytes {from}-{}/{total}\r\nETag: \"v1\"\r\n\r\n", total - from, total - 1);
+            let _ = conn.write_all(&data[from..]);
+        }
+    });
+    (format!("http://{addr}/table.csv"), seen)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_from_a_url_resumes_a_source_that_breaks_off() {
+    let client = s3s();
+    let bucket = support::unique_bucket("resumesrc");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let data = pattern(12 * MIB + 5);
+    let (url, seen) = resuming_source(data.clone(), 3 * MIB as usize);
+    client
+        .upload_from_url(
+            &url,
+            &bucket,
+            "table.csv",
+            &UploadOptions::default(),
+            &small_parts(),
+        )
+        .await
+        .expect("the upload goes through the break");
+    let mut back = Vec::new();
+    let got = client
+        .get_object()
+        .bucket(&bucket)
+        .key("table.csv")
+        .send_to_writer(&mut back)
+        .await
+        .expect("get");
+    assert!(back == data, "the object is the source, whole");
+    assert_eq!(
+        got.headers.get("content-type").map(String::as_str),
+        Some("text/csv")
+    );
+    let seen = seen.lock().expect("log").clone();
+    assert_eq!(seen.len(), 2, "one break, one resume: {seen:?}");
+    assert!(
+        seen[1].contains(&format!("range: bytes={}-{}", 3 * MIB, 12 * MIB + 4))
+            && seen[1].contains("if-match: \"v1\""),
+        "the resume asks from the byte reached, pinned to the ETag: {}",
+        seen[1]
+    );
+    assert!(
+        !seen.iter().any(|h| h.contains("authorization")),
+        "the source never sees a signature meant for S3"
+    );
+}

@@ -47,6 +47,8 @@ pub struct Prepared {
     /// A flexible checksum still to compute over a file body: (header, algorithm). Reading the file
     /// is left to the async preparation step, which does it once on a blocking thread.
     pub pending_checksum: Option<(String, String)>,
+    /// Send without signing (a source that is not S3, such as an upload's http(s) URL).
+    pub anonymous: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -421,6 +423,7 @@ pub fn prepare(
         payload_sha256: None,
         service: None,
         pending_checksum,
+        anonymous: false,
     })
 }
 
@@ -622,6 +625,7 @@ pub fn prepare_raw(
         payload_sha256: None,
         service: None,
         pending_checksum: None,
+        anonymous: false,
     })
 }
 
@@ -663,6 +667,9 @@ pub fn sign(
     config: &ResolvedConfig,
     time: SystemTime,
 ) -> Option<signer::Signed> {
+    if prepared.anonymous {
+        return None;
+    }
     let credentials = config.credentials.as_ref()?;
     let mut headers = Vec::with_capacity(prepared.headers.len() + 2);
     headers.push(("host".to_string(), host_header(&prepared.url)));

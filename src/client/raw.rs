@@ -43,6 +43,7 @@ pub struct RawRequest {
     unsigned_payload: bool,
     progress: Option<Progress>,
     max_attempts: Option<u32>,
+    anonymous: bool,
 }
 
 impl std::fmt::Debug for RawRequest {
@@ -69,7 +70,16 @@ impl RawRequest {
             unsigned_payload: false,
             progress: None,
             max_attempts: None,
+            anonymous: false,
         }
+    }
+
+    /// Send it unsigned and without the client's extra headers: for a URL that is not S3 (an
+    /// upload's source), which must see neither a signature nor headers meant for S3.
+    pub fn anonymous(mut self) -> Self {
+        self.anonymous = true;
+        self.headers.clear();
+        self
     }
 
     /// Add a header (signed with the request); the signer's own headers are refused.
@@ -136,15 +146,16 @@ impl RawRequest {
         )?;
         prepared.service = self.service.clone();
         prepared.unsigned_payload = self.unsigned_payload;
+        prepared.anonymous = self.anonymous;
         Ok(prepared)
     }
 
-    async fn into_call(mut self, sink: bool) -> Result<Call, Error> {
+    pub(crate) async fn into_call(mut self, sink: bool) -> Result<Call, Error> {
         if let Some(Body::Stdin) = self.body {
             self.body = Some(Body::Bytes(read_stdin().await?));
         }
         let mut prepared = self.prepare()?;
-        hash_file_body(&mut prepared, !self.unsigned_payload).await?;
+        hash_file_body(&mut prepared, !self.unsigned_payload && !self.anonymous).await?;
         Ok(Call {
             prepared,
             reading: Reading {

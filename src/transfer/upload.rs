@@ -8,12 +8,16 @@ use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{StreamExt, TryStreamExt};
+use std::future::Future;
+
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::oneshot;
 
 use super::guard::Registration;
 use super::{
     part_error, part_size_for, stream_part_size, TransferConfig, UploadOptions, MAX_PARTS,
 };
+use crate::client::sink::Sink;
 use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::Error;
@@ -136,56 +140,53 @@ impl Client {
             message,
             timeout: false,
         };
-        let response = reqwest::Client::new()
-            .get(parsed.clone())
-            .send()
-            .await
-            .map_err(|e| source_error(format!("the source did not answer: {e}")))?;
-        if !response.status().is_success() {
-            return Err(source_error(format!(
-                "the source answered {}",
-                response.status()
-            )));
-        }
-        let mut values = options.values.clone();
-        if let Some(ct) = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-        {
-            if !values.iter().any(|(n, _)| *n == "ContentType") {
-                values.push(("ContentType", crate::value::Value::String(ct.to_string())));
-            }
-        }
-        let expected = response.content_length();
-        let stream = response.bytes_stream().map(|chunk| {
-            chunk.map_err(|e| std::io::Error::other(format!("the source broke off: {e}")))
-        });
-        let mut reader = tokio_util::io::StreamReader::new(stream);
-        let mut counted = CountingReader {
-            inner: &mut reader,
-            count: 0,
+        // The source is fetched through the pipeline like every request (retried, and resumed
+        // where it gives an ETag), unsigned, into a pipe the upload reads from.
+        let fetch_call = self.request("GET", url).anonymous().into_call(true).await?;
+        let (mut pipe_in, pipe_out) = tokio::io::duplex(1024 * 1024);
+        let (headers_tx, headers_rx) = oneshot::channel();
+        let (done_tx, done_rx) = oneshot::channel();
+        let fetch = async move {
+            let mut sink = Sink::Writer(&mut pipe_in);
+            let result = self.run(&fetch_call, &mut sink, Some(headers_tx)).await;
+            // Said before the pipe closes, so the upload reads a failed source as an error.
+            let _ = done_tx.send(result.is_ok());
+            drop(sink);
+            drop(pipe_in);
+            result
         };
-        let options = UploadOptions { values };
-        let result = self
-            .upload_reader(&mut counted, bucket, key, &options, config)
-            .await;
-        if let (Ok(_), Some(expected)) = (&result, expected) {
-            if counted.count != expected {
-                // The object went up short: remove it rather than leave a truncated copy.
-                let _ = self.delete_object().bucket(bucket).key(key).send().await;
-                return Err(source_error(format!(
-                    "the source sent {} of {expected} bytes",
-                    counted.count
-                )));
+        let upload = async {
+            let Ok(head) = headers_rx.await else {
+                return Ok(None);
+            };
+            let mut values = options.values.clone();
+            if let Some(ct) = head.headers.get("content-type") {
+                if !values.iter().any(|(n, _)| *n == "ContentType") {
+                    values.push(("ContentType", crate::value::Value::String(ct.clone())));
+                }
             }
+            let mut reader = SourceReader {
+                pipe: pipe_out,
+                done: done_rx,
+            };
+            self.upload_reader(&mut reader, bucket, key, &UploadOptions { values }, config)
+                .await
+                .map(Some)
+        };
+        let (fetched, uploaded) = tokio::join!(fetch, upload);
+        match (fetched, uploaded) {
+            (Err(Error::Service(answer)), _) => Err(source_error(format!(
+                "the source answered {}",
+                answer.status
+            ))),
+            (Err(e), _) => Err(e),
+            (Ok(_), Ok(Some(envelope))) => Ok(envelope),
+            (Ok(_), Ok(None)) => Err(source_error("the source sent no answer".into())),
+            (Ok(_), Err(Error::File { path, source })) if path.as_os_str() == "-" => {
+                Err(source_error(source.to_string()))
+            }
+            (Ok(_), Err(e)) => Err(e),
         }
-        result.map_err(|e| match e {
-            Error::File { path, source } if path.as_os_str() == "-" => {
-                source_error(source.to_string())
-            }
-            other => other,
-        })
     }
 
     async fn multipart_upload(
@@ -458,24 +459,34 @@ fn strip_secrets(url: &url::Url) -> String {
     u.to_string()
 }
 
-/// Counts the bytes read through it.
-struct CountingReader<'r, R: AsyncRead + Unpin + Send> {
-    inner: &'r mut R,
-    count: u64,
+/// The upload's side of the pipe from a source: the bytes as they come, and at the end of the pipe
+/// an error unless the fetch said it succeeded, so a source that failed half-way never ends an
+/// upload as if it were complete.
+struct SourceReader {
+    pipe: tokio::io::DuplexStream,
+    done: oneshot::Receiver<bool>,
 }
 
-impl<R: AsyncRead + Unpin + Send> AsyncRead for CountingReader<'_, R> {
+impl AsyncRead for SourceReader {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
         let before = buf.filled().len();
-        let poll = std::pin::Pin::new(&mut *self.inner).poll_read(cx, buf);
-        if let std::task::Poll::Ready(Ok(())) = &poll {
-            self.count += (buf.filled().len() - before) as u64;
+        match std::pin::Pin::new(&mut self.pipe).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) if buf.filled().len() == before => {
+                match std::pin::Pin::new(&mut self.done).poll(cx) {
+                    Poll::Ready(Ok(true)) => Poll::Ready(Ok(())),
+                    Poll::Ready(_) => Poll::Ready(Err(std::io::Error::other(
+                        "the source broke off before its end",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            other => other,
         }
-        poll
     }
 }
 
