@@ -10,13 +10,15 @@ mod support;
 
 #[path = "support/fault_proxy.rs"]
 mod fault_proxy;
+#[path = "support/scratch.rs"]
+mod scratch;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fault_proxy::{Fault, FaultProxy, Logged, Rule};
 use s3op::transfer::{TempFile, TransferConfig, UploadOptions, UploadTracker};
 use s3op::{Client, Error};
+use scratch::{data, names_in, Scratch};
 
 const MIB: u64 = 1024 * 1024;
 /// How long the other upload's part 2 is held: the checks made while both uploads are open must
@@ -43,50 +45,8 @@ fn client_via(server: &support::TestServer, endpoint: &str) -> Client {
         .expect("a client")
 }
 
-/// `len` pseudo-random bytes, the same for the same seed.
-fn data(len: u64, seed: u64) -> Vec<u8> {
-    let mut bytes = vec![0u8; usize::try_from(len).expect("fits in memory")];
-    fastrand::Rng::with_seed(seed).fill(&mut bytes);
-    bytes
-}
-
-/// A fresh, empty directory for one test, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("s3op-guards-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    Scratch(dir)
-}
-
-/// The names in `dir`, sorted.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("list dir")
-        .map(|entry| {
-            entry
-                .expect("dir entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
+    scratch::scratch("guards", name)
 }
 
 async fn new_bucket(client: &Client, prefix: &str) -> String {

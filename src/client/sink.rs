@@ -109,6 +109,17 @@ impl FileSink {
         }
     }
 
+    /// The sink's own handle on the file, opened the first time it is needed.
+    fn take_handle(&mut self) -> Result<std::fs::File, Error> {
+        match self.file.take() {
+            Some(file) => Ok(file),
+            None => std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.path)
+                .map_err(|e| self.error(e)),
+        }
+    }
+
     async fn write(&mut self, chunk: Bytes) -> Result<(), Error> {
         self.pending_len += chunk.len();
         self.pending.push(chunk);
@@ -122,13 +133,7 @@ impl FileSink {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let file = match self.file.take() {
-            Some(file) => file,
-            None => std::fs::OpenOptions::new()
-                .write(true)
-                .open(&self.path)
-                .map_err(|e| self.error(e))?,
-        };
+        let file = self.take_handle()?;
         let chunks = std::mem::take(&mut self.pending);
         let len = std::mem::take(&mut self.pending_len) as u64;
         let position = self.seek_needed.then_some(self.offset + self.written);
@@ -145,13 +150,7 @@ impl FileSink {
         self.flush_pending().await?;
         if self.truncate {
             let len = self.offset + self.written;
-            let file = match self.file.take() {
-                Some(file) => file,
-                None => std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&self.path)
-                    .map_err(|e| self.error(e))?,
-            };
+            let file = self.take_handle()?;
             file.set_len(len).map_err(|e| self.error(e))?;
             self.file = Some(file);
         }
