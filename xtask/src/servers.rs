@@ -1,16 +1,23 @@
 //! The real S3 servers the integration tests run against (docs/design.md, "Real servers for tests and
-//! benchmarks"): installs s3s-fs and moto into the target directory, cached across runs, and tells
-//! where they are. It does not start them: each test binary starts its own through
-//! `tests/support/mod.rs`, which finds them through the two environment variables named here.
+//! benchmarks"): installs s3s-fs, moto, Garage and Ceph's RADOS Gateway, cached across runs, and
+//! tells where they are. It does not start them: each test binary starts its own through
+//! `tests/support/mod.rs`, which finds them through the environment variables named here.
 //!
 //! - s3s-fs: `cargo install s3s-fs@VERSION --locked --features binary --root <target>/tools`, skipped
 //!   when `<target>/tools/bin/s3s-fs --version` already reports that version.
 //! - moto: `python3 -m venv <target>/venv`, then `pip install 'moto[server]==VERSION'` into it,
 //!   skipped when `<target>/venv/.s3op-moto` records that same requirement (written only after pip
 //!   succeeded, so a half-finished install is retried).
+//! - Garage: `cargo install garage@VERSION --locked --root <target>/tools`, skipped when
+//!   `<target>/tools/bin/garage --version` already reports that version. The slow one (a large
+//!   Rust build, about 10 minutes on two cores), so all four installs run at once.
+//! - Ceph: the system's packages, not the target directory's. Nothing is done when `radosgw` is on
+//!   `PATH`; otherwise, as root, `apt-get install -y ceph-mon ceph-osd ceph-mgr radosgw
+//!   ceph-common` (after `apt-get update` if the first try fails), and as anyone else an error that
+//!   names that command. The tests find the other Ceph programs beside `radosgw`.
 //!
-//! `S3OP_S3S_FS_BIN` / `S3OP_MOTO_SERVER_BIN`, when set, name binaries to use instead: nothing is
-//! installed for that server then.
+//! `S3OP_S3S_FS_BIN` / `S3OP_MOTO_SERVER_BIN` / `S3OP_GARAGE_BIN` / `S3OP_RADOSGW_BIN`, when set,
+//! name binaries to use instead: nothing is installed for that server then.
 
 use std::collections::VecDeque;
 use std::ffi::OsStr;
@@ -30,21 +37,36 @@ pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 pub const S3S_FS_ENV: &str = "S3OP_S3S_FS_BIN";
 /// Environment variable that names the moto_server script, read by `tests/support/mod.rs`.
 pub const MOTO_ENV: &str = "S3OP_MOTO_SERVER_BIN";
+/// The Garage release docs/design.md describes.
+pub const GARAGE_VERSION: &str = "2.5.0";
+/// Environment variable that names the garage binary, read by `tests/support/mod.rs`.
+pub const GARAGE_ENV: &str = "S3OP_GARAGE_BIN";
+/// Environment variable that names the radosgw binary, read by `tests/support/mod.rs`.
+pub const RADOSGW_ENV: &str = "S3OP_RADOSGW_BIN";
+/// The Debian packages of a single-node Ceph with its S3 gateway (docs/design.md).
+const CEPH_PACKAGES: &[&str] = &["ceph-mon", "ceph-osd", "ceph-mgr", "radosgw", "ceph-common"];
 
 /// Absolute paths of the installed servers.
 pub struct Servers {
     pub s3s_fs: PathBuf,
     pub moto_server: PathBuf,
+    pub garage: PathBuf,
+    pub radosgw: PathBuf,
 }
 
 impl Servers {
     /// The environment variables that hand these paths to the tests.
-    pub fn env(&self) -> [(&'static str, &Path); 2] {
-        [(S3S_FS_ENV, &self.s3s_fs), (MOTO_ENV, &self.moto_server)]
+    pub fn env(&self) -> [(&'static str, &Path); 4] {
+        [
+            (S3S_FS_ENV, &self.s3s_fs),
+            (MOTO_ENV, &self.moto_server),
+            (GARAGE_ENV, &self.garage),
+            (RADOSGW_ENV, &self.radosgw),
+        ]
     }
 }
 
-/// `cargo xtask servers`: install both servers, then print `export` lines on stdout (progress goes to
+/// `cargo xtask servers`: install every server, then print `export` lines on stdout (progress goes to
 /// stderr), so `eval "$(cargo xtask servers)"` lets a plain `cargo test` find them.
 pub fn run(args: &[String]) -> Result {
     if let Some(arg) = args.first() {
@@ -57,25 +79,57 @@ pub fn run(args: &[String]) -> Result {
     Ok(())
 }
 
-/// Install whatever is missing (both at once: one is a Rust build, the other a pip download) and
-/// return where the servers are.
+/// Install whatever is missing (all at once: two Rust builds, a pip download and apt) and return
+/// where the servers are. Every install runs to its end before the first error is returned, so one
+/// run reports every server that could not be installed.
 pub fn ensure_installed() -> Result<Servers> {
     let target = crate::target_dir();
-    let (s3s_fs, moto_server) = std::thread::scope(|scope| {
-        let s3s_fs = scope.spawn(|| ensure_s3s_fs(&target));
-        let moto_server = ensure_moto(&target);
-        let s3s_fs = s3s_fs
-            .join()
-            .unwrap_or_else(|_| Err("the s3s-fs install thread panicked".into()));
-        (s3s_fs, moto_server)
+    let started = Instant::now();
+    let (s3s_fs, moto_server, garage, radosgw) = std::thread::scope(|scope| {
+        let timed = |name: &'static str, install: fn(&Path) -> Result<PathBuf>| {
+            let target = &target;
+            scope.spawn(move || {
+                let result = install(target);
+                if result.is_ok() {
+                    eprintln!("[{name}] ready after {}", elapsed(started));
+                }
+                result
+            })
+        };
+        let joined = |name: &str, handle: std::thread::ScopedJoinHandle<'_, Result<PathBuf>>| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(format!("the {name} install thread panicked").into()))
+        };
+        let s3s_fs = timed("s3s-fs", ensure_s3s_fs);
+        let moto_server = timed("moto", ensure_moto);
+        let garage = timed("garage", ensure_garage);
+        let radosgw = timed("ceph", ensure_ceph);
+        (
+            joined("s3s-fs", s3s_fs),
+            joined("moto", moto_server),
+            joined("garage", garage),
+            joined("ceph", radosgw),
+        )
     });
+    let failures: Vec<String> = [&s3s_fs, &moto_server, &garage, &radosgw]
+        .into_iter()
+        .filter_map(|result| result.as_ref().err().map(ToString::to_string))
+        .collect();
+    if !failures.is_empty() {
+        return Err(failures.join("\n").into());
+    }
     Ok(Servers {
         s3s_fs: s3s_fs?,
         moto_server: moto_server?,
+        garage: garage?,
+        radosgw: radosgw?,
     })
 }
 
-fn ensure_s3s_fs(target: &Path) -> Result<PathBuf> {
+/// `cargo install s3s-fs@VERSION --features binary --root <target>/tools`, skipped when it is
+/// there already.
+pub fn ensure_s3s_fs(target: &Path) -> Result<PathBuf> {
     if let Some(path) = from_env(S3S_FS_ENV)? {
         return Ok(path);
     }
@@ -164,6 +218,113 @@ fn ensure_moto(target: &Path) -> Result<PathBuf> {
         elapsed(started)
     );
     Ok(bin)
+}
+
+/// `cargo install garage@VERSION --locked --root <target>/tools`, skipped when it is there already.
+pub fn ensure_garage(target: &Path) -> Result<PathBuf> {
+    if let Some(path) = from_env(GARAGE_ENV)? {
+        return Ok(path);
+    }
+    let root = target.join("tools");
+    let bin = root
+        .join("bin")
+        .join(format!("garage{}", std::env::consts::EXE_SUFFIX));
+    // `garage v2.5.0 [features: ...]`
+    let reports_wanted = |found: &Option<String>| {
+        found.as_deref().is_some_and(|line| {
+            line.split_whitespace()
+                .nth(1)
+                .is_some_and(|version| version.trim_start_matches('v') == GARAGE_VERSION)
+        })
+    };
+    let found = version_of(&bin);
+    if reports_wanted(&found) {
+        return Ok(bin);
+    }
+    if let Some(found) = &found {
+        eprintln!(
+            "[garage] {} reports `{found}`, want {GARAGE_VERSION}: reinstalling",
+            bin.display()
+        );
+    }
+    let mut install = Command::new(crate::cargo());
+    install
+        .args(["install", &format!("garage@{GARAGE_VERSION}"), "--locked"])
+        .arg("--root")
+        .arg(&root);
+    if found.is_some() {
+        install.arg("--force");
+    }
+    let started = Instant::now();
+    run_logged("garage", &mut install)?;
+    let found = version_of(&bin);
+    if !reports_wanted(&found) {
+        return Err(format!(
+            "`{}` succeeded but {} reports {found:?}, not {GARAGE_VERSION}",
+            display_command(&install),
+            bin.display()
+        )
+        .into());
+    }
+    eprintln!(
+        "[garage] installed {GARAGE_VERSION} in {}",
+        elapsed(started)
+    );
+    Ok(bin)
+}
+
+/// `radosgw` on `PATH`, else Debian's Ceph packages installed with apt when we are root.
+fn ensure_ceph(_target: &Path) -> Result<PathBuf> {
+    if let Some(path) = from_env(RADOSGW_ENV)? {
+        return Ok(path);
+    }
+    if let Some(path) = on_path("radosgw") {
+        return Ok(path);
+    }
+    let install_line = format!("apt-get install -y {}", CEPH_PACKAGES.join(" "));
+    if !is_root() {
+        return Err(format!(
+            "radosgw is not on PATH: install Ceph with `sudo apt-get update && sudo {install_line}` \
+             (or set {RADOSGW_ENV}), then run this again"
+        )
+        .into());
+    }
+    let started = Instant::now();
+    let apt = |args: &[&str]| {
+        let mut command = Command::new("apt-get");
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    let mut install = apt(&[&["install", "-y"][..], CEPH_PACKAGES].concat());
+    if let Err(first) = run_logged("ceph", &mut install) {
+        // Often only stale package lists: refresh them once and try again.
+        eprintln!("[ceph] {first}\n[ceph] refreshing the package lists and trying again");
+        run_logged("ceph", &mut apt(&["update"]))?;
+        run_logged("ceph", &mut install)?;
+    }
+    let path = on_path("radosgw")
+        .ok_or_else(|| format!("`{install_line}` succeeded but radosgw is still not on PATH"))?;
+    eprintln!("[ceph] installed in {}", elapsed(started));
+    Ok(path)
+}
+
+/// The first `name` in a directory of `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+#[cfg(unix)]
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[cfg(not(unix))]
+fn is_root() -> bool {
+    false
 }
 
 /// The path an override variable names, made absolute; `None` when the variable is unset or empty.

@@ -1,7 +1,7 @@
 //! `cargo xtask test [-- cargo test args]`: the one command that runs every test, locally and in CI.
 //!
 //! It installs the test servers (see `servers`), hands their paths to the tests through
-//! `S3OP_S3S_FS_BIN` / `S3OP_MOTO_SERVER_BIN`, runs `cargo test --workspace --all-targets
+//! `S3OP_S3S_FS_BIN` / `S3OP_MOTO_SERVER_BIN` / `S3OP_GARAGE_BIN` / `S3OP_RADOSGW_BIN`, runs `cargo test --workspace --all-targets
 //! --no-fail-fast`, then the doc tests (`cargo test --workspace --doc --no-fail-fast`), streams
 //! cargo's output (stdout and stderr joined, in order) to stdout as it comes, and ends with one line
 //! per test binary and a total, parsed from the `test result:` lines. Without arguments it also
