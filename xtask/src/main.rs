@@ -3,6 +3,7 @@
 //! file only dispatches to them and renders their errors once, at the edge.
 
 mod bench;
+mod compat;
 mod demo;
 mod docs;
 mod fuzz;
@@ -53,6 +54,11 @@ const TASKS: &[Task] = &[
         name: "bench",
         summary: "time s3op's CLI against s5cmd, the AWS CLI, rclone and aws-sdk-s3 on s3s-fs, write BENCHMARKS.md [--quick] [--garage]",
         run: bench::run,
+    },
+    Task {
+        name: "compat",
+        summary: "rewrite README's compatibility section from target/compat/*.json (the compat suite's results) [--run: run the suite first]",
+        run: compat::run,
     },
     Task {
         name: "fuzz",

@@ -1,0 +1,412 @@
+//! The scenarios, each written once against [`Ctx`] and run on every server. A scenario creates
+//! its own bucket, does what a user would, and checks the results (bytes, lists, round trips),
+//! returning a [`crate::harness::Problem`] that says what went wrong in the server's words.
+//! `objects`: buckets, keys, uploads, downloads, copies, listings, deletes, presigned URLs,
+//! signatures and conditional writes. `config`: the bucket and object configurations. `cli`: the
+//! high-level commands through the `s3op` binary.
+
+use crate::harness::Scenario;
+
+/// `pub fn NAME(ctx: &Ctx) -> BoxFuture<'_>` from an async block.
+macro_rules! scenario {
+    ($name:ident, |$ctx:ident| $body:block) => {
+        pub fn $name($ctx: &crate::harness::Ctx) -> crate::harness::BoxFuture<'_> {
+            Box::pin(async move $body)
+        }
+    };
+}
+
+mod cli;
+mod config;
+mod objects;
+
+/// Deterministic bytes that differ from one offset to the next (so a misplaced range shows).
+pub fn data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (((i as u64 * 2_654_435_761) >> 13) as u8).wrapping_add(seed))
+        .collect()
+}
+
+/// The keys of a listing's `Contents`.
+pub fn keys(response: &serde_json::Value) -> Vec<String> {
+    strings(response, "Contents", "Key")
+}
+
+/// `response[list][*][field]` as strings.
+pub fn strings(response: &serde_json::Value, list: &str, field: &str) -> Vec<String> {
+    response[list]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item[field].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every scenario, in the README's row order.
+pub const ALL: &[Scenario] = &[
+    Scenario {
+        name: "buckets",
+        feature: "buckets: create, head, list, location, delete",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "head-bucket",
+            "list-buckets",
+            "get-bucket-location",
+            "delete-bucket",
+        ],
+        run: objects::buckets,
+    },
+    Scenario {
+        name: "awkward_keys",
+        feature: "keys with space, `+`, `%`, unicode, `a//b`, leading `/`, `..`",
+        copes: "the signer encodes the path once and never normalises it",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "get-object",
+            "head-object",
+            "list-objects-v2",
+        ],
+        run: objects::awkward_keys,
+    },
+    Scenario {
+        name: "single_put",
+        feature: "PutObject with type and metadata; ETag is the MD5",
+        copes: "plain operations",
+        operations: &["create-bucket", "put-object", "get-object", "head-object"],
+        run: objects::single_put,
+    },
+    Scenario {
+        name: "multipart",
+        feature: "multipart upload (by hand and `upload_file`), ListParts, `-N` ETag",
+        copes: "parts of 5 MiB or more, aborted on failure",
+        operations: &[
+            "create-bucket",
+            "create-multipart-upload",
+            "upload-part",
+            "list-parts",
+            "complete-multipart-upload",
+            "get-object",
+        ],
+        run: objects::multipart,
+    },
+    Scenario {
+        name: "multipart_listing",
+        feature: "ListMultipartUploads and AbortMultipartUpload",
+        copes: "`UploadTracker` aborts what it started without listing",
+        operations: &[
+            "create-bucket",
+            "create-multipart-upload",
+            "list-multipart-uploads",
+            "abort-multipart-upload",
+        ],
+        run: objects::multipart_listing,
+    },
+    Scenario {
+        name: "ranged_download",
+        feature: "ranged GET (206, Content-Range) and parallel `download_file`",
+        copes: "an empty object's 416 is fetched whole",
+        operations: &["create-bucket", "put-object", "get-object"],
+        run: objects::ranged_download,
+    },
+    Scenario {
+        name: "copy_object",
+        feature: "CopyObject, metadata carried over",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "copy-object",
+            "get-object",
+            "head-object",
+        ],
+        run: objects::copy_object,
+    },
+    Scenario {
+        name: "upload_part_copy",
+        feature: "UploadPartCopy with source ranges",
+        copes: "`copy_object_managed` uses it above the threshold only",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "create-multipart-upload",
+            "upload-part-copy",
+            "complete-multipart-upload",
+            "get-object",
+        ],
+        run: objects::upload_part_copy,
+    },
+    Scenario {
+        name: "list_pagination",
+        feature: "ListObjectsV2 / ListObjects pages (continuation token, marker)",
+        copes: "`pages()` follows the spec's paginator; a page that does not advance is an error",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "list-objects-v2",
+            "list-objects",
+        ],
+        run: objects::list_pagination,
+    },
+    Scenario {
+        name: "list_delimiter",
+        feature: "listing with prefix and delimiter (CommonPrefixes)",
+        copes: "plain operations",
+        operations: &["create-bucket", "put-object", "list-objects-v2"],
+        run: objects::list_delimiter,
+    },
+    Scenario {
+        name: "list_encoding_url",
+        feature: "listing with `encoding-type=url`",
+        copes: "keys are decoded only when asked for and the answer says url",
+        operations: &["create-bucket", "put-object", "list-objects-v2"],
+        run: objects::list_encoding_url,
+    },
+    Scenario {
+        name: "delete_objects",
+        feature: "DeleteObjects batch (with a missing key)",
+        copes: "plain operations; `rm` reports per-key errors",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "delete-objects",
+            "list-objects-v2",
+        ],
+        run: objects::delete_objects,
+    },
+    Scenario {
+        name: "presigned",
+        feature: "presigned GET and PUT fetched by a plain HTTP client",
+        copes: "query-signed URLs, up to 7 days",
+        operations: &["create-bucket", "put-object", "get-object"],
+        run: objects::presigned,
+    },
+    Scenario {
+        name: "wrong_secret",
+        feature: "a request signed with the wrong secret is refused",
+        copes: "nothing to do: the server decides",
+        operations: &["create-bucket", "head-object"],
+        run: objects::wrong_secret,
+    },
+    Scenario {
+        name: "conditional_writes",
+        feature: "conditional writes: `If-None-Match: *`, `If-Match`",
+        copes: "headers passed through; 412 is an error envelope",
+        operations: &["create-bucket", "put-object", "get-object"],
+        run: objects::conditional_writes,
+    },
+    Scenario {
+        name: "object_tagging",
+        feature: "object tagging",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-object-tagging",
+            "get-object-tagging",
+            "delete-object-tagging",
+        ],
+        run: config::object_tagging,
+    },
+    Scenario {
+        name: "bucket_tagging",
+        feature: "bucket tagging",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-bucket-tagging",
+            "get-bucket-tagging",
+            "delete-bucket-tagging",
+        ],
+        run: config::bucket_tagging,
+    },
+    Scenario {
+        name: "versioning",
+        feature: "versioning, versioned GET, ListObjectVersions, delete markers",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-bucket-versioning",
+            "get-bucket-versioning",
+            "put-object",
+            "get-object",
+            "list-object-versions",
+            "delete-object",
+        ],
+        run: config::versioning,
+    },
+    Scenario {
+        name: "lifecycle",
+        feature: "bucket lifecycle",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-bucket-lifecycle-configuration",
+            "get-bucket-lifecycle-configuration",
+            "delete-bucket-lifecycle",
+        ],
+        run: config::lifecycle,
+    },
+    Scenario {
+        name: "cors",
+        feature: "bucket CORS",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-bucket-cors",
+            "get-bucket-cors",
+            "delete-bucket-cors",
+        ],
+        run: config::cors,
+    },
+    Scenario {
+        name: "bucket_policy",
+        feature: "bucket policy",
+        copes: "a policy is parsed JSON; a text answer (`True`) is kept as a string",
+        operations: &[
+            "create-bucket",
+            "put-bucket-policy",
+            "get-bucket-policy",
+            "delete-bucket-policy",
+        ],
+        run: config::bucket_policy,
+    },
+    Scenario {
+        name: "encryption",
+        feature: "bucket default encryption and SSE-S3 objects",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-bucket-encryption",
+            "get-bucket-encryption",
+            "delete-bucket-encryption",
+            "put-object",
+            "head-object",
+        ],
+        run: config::encryption,
+    },
+    Scenario {
+        name: "object_lock",
+        feature: "object lock configuration",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object-lock-configuration",
+            "get-object-lock-configuration",
+        ],
+        run: config::object_lock,
+    },
+    Scenario {
+        name: "retention",
+        feature: "object retention",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-object-retention",
+            "get-object-retention",
+        ],
+        run: config::retention,
+    },
+    Scenario {
+        name: "legal_hold",
+        feature: "object legal hold",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-object-legal-hold",
+            "get-object-legal-hold",
+        ],
+        run: config::legal_hold,
+    },
+    Scenario {
+        name: "acl",
+        feature: "bucket and object ACLs",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-acl",
+            "get-bucket-acl",
+            "put-object-acl",
+            "get-object-acl",
+        ],
+        run: config::acl,
+    },
+    Scenario {
+        name: "notifications",
+        feature: "bucket notifications",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-bucket-notification-configuration",
+            "get-bucket-notification-configuration",
+        ],
+        run: config::notifications,
+    },
+    Scenario {
+        name: "request_payment",
+        feature: "requester pays",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-bucket-request-payment",
+            "get-bucket-request-payment",
+        ],
+        run: config::request_payment,
+    },
+    Scenario {
+        name: "torrent",
+        feature: "GetObjectTorrent",
+        copes: "plain operation (AWS S3 itself no longer serves torrents)",
+        operations: &["create-bucket", "put-object", "get-object-torrent"],
+        run: config::torrent,
+    },
+    Scenario {
+        name: "select",
+        feature: "S3 Select (SelectObjectContent)",
+        copes: "event stream decoded, CRCs checked",
+        operations: &["create-bucket", "put-object", "select-object-content"],
+        run: config::select,
+    },
+    Scenario {
+        name: "cli_mb_rb",
+        feature: "`s3op mb` / `rb` / `rb --force`",
+        copes: "high-level commands over the same client",
+        operations: &[],
+        run: cli::mb_rb,
+    },
+    Scenario {
+        name: "cli_cp",
+        feature: "`s3op cp` up, down, S3 to S3, recursive",
+        copes: "high-level commands over the same client",
+        operations: &[],
+        run: cli::cp,
+    },
+    Scenario {
+        name: "cli_sync",
+        feature: "`s3op sync` up and down, `--delete`",
+        copes: "HeadObject supplies ETags a listing lacks",
+        operations: &[],
+        run: cli::sync,
+    },
+    Scenario {
+        name: "cli_ls",
+        feature: "`s3op ls` buckets, prefixes, `--recursive`",
+        copes: "high-level commands over the same client",
+        operations: &[],
+        run: cli::ls,
+    },
+    Scenario {
+        name: "cli_rm",
+        feature: "`s3op rm` one key and `--recursive`",
+        copes: "DeleteObjects batches; per-key errors reported",
+        operations: &[],
+        run: cli::rm,
+    },
+];
