@@ -19,6 +19,7 @@ pub struct Quirk {
 pub const QUIRKS: &[Quirk] = &[
     Quirk { server: "s3s-fs 0.14.1", what: "echoes <EncodingType>url</EncodingType> without encoding the keys: keys are decoded only when the caller asked for url encoding and the answer says it encoded (`listing_was_url_encoded`)" },
     Quirk { server: "s3s-fs 0.14.1", what: "leaves ETag out of ListObjectsV2 entries: sync asks HeadObject for the ETag when it needs one (`listing_lacks_etag`)" },
+    Quirk { server: "s3s-fs 0.14.1", what: "keeps objects as files, so keys are file paths: `a//b` is stored as `a/b` and `dots/../up` as `up`; nothing to absorb (the compatibility suite records it)" },
     Quirk { server: "s3s-fs 0.14.1", what: "answers ListMultipartUploads and Put/GetObjectTagging with 501 NotImplemented, and ListParts with 200 and no parts after an abort: nothing to absorb, tests use moto for those" },
     Quirk { server: "moto 5.2.5", what: "answers PutBucketPolicy with a 200 whose body is the plain text `True`: text bodies that are neither JSON nor XML are kept as a string (`text_answer`)" },
     Quirk { server: "moto 5.2.5", what: "wraps GetBucketVersioning's answer in <GetBucketVersioningResponse>: the converter takes the shape from the operation, never from the root element's name" },

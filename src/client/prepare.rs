@@ -629,6 +629,14 @@ pub fn prepare_raw(
     })
 }
 
+/// The path to sign. A key with a `.` or `..` segment goes on the wire with its `/` as `%2F` (URL
+/// parsing would collapse the segment otherwise, see `encode_key`); the server decodes the key and
+/// signs it with plain `/`, so that is what is signed here too. A `%2F` can come from nowhere else:
+/// a literal `%` in a key is sent as `%25`.
+fn canonical_path(url: &Url) -> String {
+    url.path().replace("%2F", "/")
+}
+
 /// The `Host` header value the HTTP client will send for `url`.
 pub fn host_header(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
@@ -688,7 +696,7 @@ pub fn sign(
     let query = query_pairs(&prepared.url);
     let request = SignableRequest {
         method: prepared.method,
-        path: prepared.url.path(),
+        path: &canonical_path(&prepared.url),
         query: &query,
         headers: &headers,
         payload: &payload,
@@ -725,7 +733,7 @@ pub fn presign(
     let payload = PayloadHash::Unsigned;
     let request = SignableRequest {
         method: prepared.method,
-        path: prepared.url.path(),
+        path: &canonical_path(&prepared.url),
         query: &query,
         headers: &headers,
         payload: &payload,
