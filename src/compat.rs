@@ -24,6 +24,12 @@ pub const QUIRKS: &[Quirk] = &[
     Quirk { server: "moto 5.2.5", what: "answers PutBucketPolicy with a 200 whose body is the plain text `True`: text bodies that are neither JSON nor XML are kept as a string (`text_answer`)" },
     Quirk { server: "moto 5.2.5", what: "wraps GetBucketVersioning's answer in <GetBucketVersioningResponse>: the converter takes the shape from the operation, never from the root element's name" },
     Quirk { server: "moto 5.2.5", what: "sends the request id as x-amzn-requestid, not x-amz-request-id: both are read (`request_id`)" },
+    Quirk { server: "Garage 2.5.0", what: "drops a key's leading `/` (`/k` is stored as `k`): nothing to absorb, s3op sends the key as given" },
+    Quirk { server: "Garage 2.5.0", what: "ignores `If-None-Match: *` on PutObject (an existing key is overwritten): a conditional write there is no guard; the compatibility suite records it" },
+    Quirk { server: "Garage 2.5.0", what: "has no SelectObjectContent: `POST ?select` is taken for a browser form upload and refused as 403 Invalid signature" },
+    Quirk { server: "Ceph RGW 16.2.15", what: "answers 411 MissingContentLength to a PUT of an empty body without Content-Length: s3op always sends `Content-Length: 0` for an empty PUT or POST (`client::pipeline`)" },
+    Quirk { server: "Ceph RGW 16.2.15", what: "answers GetBucketLocation with `default` (its zone group) for a bucket made without a LocationConstraint, and CompleteMultipartUpload with an empty <ETag> (HeadObject has it); errors carry an empty <Message>, which s3op leaves out of its text" },
+    Quirk { server: "Ceph RGW 16.2.15", what: "refuses PutBucketEncryption (400 InvalidArgument), notifications without an SNS topic (400 MalformedXML), GetObjectTorrent (400 InvalidArgument), and SSE-C over plain http unless `rgw_crypt_require_ssl` is false" },
     Quirk { server: "AWS S3, s3s-fs 0.14.1, moto 5.2.5, Garage 2.5.0", what: "answer 416 to any Range on an empty object (it has no byte 0): a download whose first range gets 416 fetches the object whole (`empty_object_range`)" },
     Quirk { server: "plain HTTP servers behind `s3op request`", what: "may ignore Range and answer 200 with the whole body: a resumed body then skips the bytes it already has (`client::pipeline`)" },
 ];

@@ -373,8 +373,9 @@ async fn execute(
         builder = builder.header(name.as_str(), header_value);
     }
     builder = match prepared.body {
-        // S3 answers 411 to a PUT or POST without Content-Length: send an explicit empty body.
-        PreparedBody::Empty if matches!(prepared.method, "PUT" | "POST" | "PATCH") => builder
+        // S3 (and Ceph RGW 16.2, for an empty object) answers 411 to a PUT or POST without
+        // Content-Length, and hyper sends none for an empty body: say 0 explicitly.
+        body if body.is_empty() && matches!(prepared.method, "PUT" | "POST" | "PATCH") => builder
             .header(reqwest::header::CONTENT_LENGTH, "0")
             .body(Vec::new()),
         PreparedBody::Empty => builder,

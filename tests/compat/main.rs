@@ -37,6 +37,9 @@ macro_rules! servers {
 servers! {
     s3s_fs => support::s3s_fs,
     moto => support::moto,
+    garage => support::garage,
+    garage_cluster => support::garage_cluster,
+    ceph => support::ceph,
 }
 
 fn run(name: &'static str) {
