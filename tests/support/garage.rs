@@ -4,7 +4,8 @@
 //! every node shares one random `rpc_secret`. Once the nodes answer, the first one's admin CLI
 //! connects the others, assigns each a zone (dc1, dc2, dc3) and applies the layout, imports the
 //! test key and allows it to create buckets, and the harness waits until every node can read that
-//! key (a cluster's nodes learn the layout from each other a moment after it is applied).
+//! key (a cluster's nodes learn the layout from each other a moment after it is applied). A node
+//! started again after [`super::TestServer::stop_node`] is waited for the same way.
 
 use std::net::Ipv4Addr;
 use std::path::Path;
@@ -89,11 +90,24 @@ pub(super) fn start(
         let full = admin(config, &["node", "id", "-q"])?;
         ids.push(full.split('@').next().unwrap_or(&full).trim().to_string());
     }
-    for (id, rpc_port) in ids.iter().zip(&rpc_ports).skip(1) {
-        admin(
-            first,
-            &["node", "connect", &format!("{id}@127.0.0.1:{rpc_port}")],
-        )?;
+    let addresses: Vec<String> = ids
+        .iter()
+        .zip(&rpc_ports)
+        .map(|(id, rpc_port)| format!("{id}@127.0.0.1:{rpc_port}"))
+        .collect();
+    for address in &addresses[1..] {
+        admin(first, &["node", "connect", address])?;
+    }
+    for (index, node) in nodes.iter().enumerate() {
+        let peers: String = addresses
+            .iter()
+            .enumerate()
+            .filter(|(other, _)| *other != index)
+            .map(|(_, address)| format!("{address}\n"))
+            .collect();
+        let path = node.dir.join("peers");
+        std::fs::write(&path, peers)
+            .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     }
     for (index, id) in ids.iter().enumerate() {
         let zone = format!("dc{}", index + 1);
@@ -119,6 +133,22 @@ pub(super) fn start(
         kind,
         nodes,
     }))
+}
+
+/// After a node's restart: connect it to its peers (left in `peers` by [`start`]; on its own it
+/// may retry them only much later) and wait until it reaches a quorum of the cluster again,
+/// proven by reading the test key through it.
+pub(super) fn wait_until_rejoined(program: &Path, dir: &Path) -> Result<(), String> {
+    let config = dir.join("garage.toml");
+    let peers = std::fs::read_to_string(dir.join("peers")).unwrap_or_default();
+    retry(|| {
+        for peer in peers.lines() {
+            // A peer that is down itself is not an error here.
+            let _ = garage_admin(program, &config, &["node", "connect", peer]);
+        }
+        garage_admin(program, &config, &["key", "info", KEY_NAME])
+    })
+    .map(drop)
 }
 
 /// Run an admin step until it succeeds or [`SETUP_TIMEOUT`] has passed (the last error then).

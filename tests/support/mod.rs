@@ -333,7 +333,8 @@ impl TestServer {
     }
 
     /// Start node `index` again after [`TestServer::stop_node`]: same binary, configuration, data
-    /// and ports. Returns once it answers HTTP on its S3 port; panics, with its log, if it does not.
+    /// and ports. Returns once it answers HTTP on its S3 port (and, for Garage, reaches a quorum of
+    /// its cluster again); panics, with its log, if it does not.
     pub fn start_node(&self, index: usize) {
         let node = self.node(index);
         let mut process = node.process();
@@ -348,7 +349,15 @@ impl TestServer {
         let started = Watched::spawn(&node.launch, &node.dir).unwrap_or_else(|err| panic!("{err}"));
         *process = Some(started);
         drop(process);
-        match node.wait_until_ready(self.kind) {
+        let ready = node
+            .wait_until_ready(self.kind)
+            .and_then(|ready| match self.kind {
+                ServerKind::Garage | ServerKind::GarageCluster if ready.is_ok() => {
+                    garage::wait_until_rejoined(&node.launch.program, &node.dir).map(Ok)
+                }
+                _ => Ok(ready),
+            });
+        match ready {
             Ok(Ok(())) => {}
             Ok(Err(message)) | Err(message) => panic!(
                 "node {index} of {} did not come back: {message}",
@@ -394,10 +403,17 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         // End-of-file on each watchdog's stdin: it kills its server and removes the directory.
-        for node in &self.nodes {
-            if let Some(process) = node.process().take() {
-                process.stop(false);
-            }
+        // Every node is told first, then waited for, so that they stop together.
+        let mut stopping: Vec<Watched> = self
+            .nodes
+            .iter()
+            .filter_map(|node| node.process().take())
+            .collect();
+        for process in &mut stopping {
+            drop(process.lifeline.take());
+        }
+        for mut process in stopping {
+            process.wait_for_watchdog();
         }
         for node in &self.nodes {
             let _ = std::fs::remove_dir_all(&node.dir);
@@ -446,17 +462,27 @@ fn locate(kind: ServerKind) -> Result<PathBuf, String> {
 
 /// The watchdog, run as `sh -c WATCHDOG s3op-watchdog DIR PROGRAM ARGS...`. fd 3 keeps the pipe
 /// from the test process and only the background reader holds it (the server gets `3<&-`), so
-/// end-of-file comes exactly when the test process closes its end: the reader then kills the
-/// server unless it has already exited. A server that exits on its own leaves `DIR/exit-status`
-/// (how an early exit is noticed) and its log in place until the test process lets go of the pipe;
-/// then the directory goes, unless the line `keep` came down the pipe first (a node stopped to be
-/// started again).
+/// end-of-file comes exactly when the test process closes its end: the reader then stops the
+/// server unless it has already exited, with SIGTERM, then SIGKILL if it is still there after 5 s
+/// (Garage waits for its clients' idle keep-alive connections to close). A server that exits on
+/// its own leaves `DIR/exit-status` (how an early exit is noticed) and its log in place until the
+/// test process lets go of the pipe; then the directory goes, unless the line `keep` came down the
+/// pipe first (a node stopped to be started again).
 const WATCHDOG: &str = r#"
 dir=$1; shift
 exec 3<&0 </dev/null
 "$@" 3<&- &
 server=$!
-{ read -r word <&3; [ "$word" = keep ] && : > "$dir/keep"; [ -e "$dir/exit-status" ] || kill "$server" 2>/dev/null; } &
+{
+    read -r word <&3
+    [ "$word" = keep ] && : > "$dir/keep"
+    if [ ! -e "$dir/exit-status" ]; then
+        kill "$server" 2>/dev/null
+        n=0
+        while [ ! -e "$dir/exit-status" ] && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+        [ -e "$dir/exit-status" ] || kill -9 "$server" 2>/dev/null
+    fi
+} &
 reader=$!
 exec 3<&-
 wait "$server"; echo "$?" > "$dir/exit-status"

@@ -229,12 +229,13 @@ pub fn ensure_garage(target: &Path) -> Result<PathBuf> {
     let bin = root
         .join("bin")
         .join(format!("garage{}", std::env::consts::EXE_SUFFIX));
-    // `garage v2.5.0 [features: ...]`
+    // `garage cargo:2.5.0 [features: ...]` when built by cargo install (`garage v2.5.0` from a release)
     let reports_wanted = |found: &Option<String>| {
         found.as_deref().is_some_and(|line| {
             line.split_whitespace()
                 .nth(1)
-                .is_some_and(|version| version.trim_start_matches('v') == GARAGE_VERSION)
+                .and_then(|version| version.rsplit([':', 'v']).next())
+                == Some(GARAGE_VERSION)
         })
     };
     let found = version_of(&bin);
