@@ -1,0 +1,274 @@
+//! Faults a cluster gives (issue 11): a three-node Garage cluster with replication factor 3 on
+//! loopback, started for this binary alone (its nodes are stopped and started here). One node stopped
+//! in the middle of a multipart upload and of a parallel download through another node, then started
+//! again: the transfer completes byte for byte, or fails cleanly (no object, no multipart upload, no
+//! file). And reading through one node right after writing through another: Garage documents
+//! read-after-write consistency for objects (quorum writes and reads, 2 of 3), so the bytes read are
+//! always the bytes just written.
+//!
+//! **In progress (issue 11, item 3), so every test here is `#[ignore]`d with its reason; run them
+//! with `cargo test --test cluster -- --ignored`.** What they found so far: (1) with node 1 stopped
+//! mid-upload, node 0 sometimes answers 503 "Could not reach quorum ... Not connected" for *both*
+//! other nodes, the part fails after its attempts, and the AbortMultipartUpload that follows fails
+//! the same way, so the upload is left open: s3op should keep such an upload in the caller's
+//! `UploadTracker` (today the registration ends whether or not the abort succeeded) and the CLI
+//! retry its abort before exiting; (2) a node restarted by the harness does not see a bucket made
+//! meanwhile for many seconds (Garage propagates bucket names asynchronously), hence the one shared
+//! bucket below; (3) a restart occasionally finds the node's directory gone.
+
+#[path = "support/scratch.rs"]
+mod scratch;
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use s3op::transfer::{counting_progress, TransferConfig, UploadOptions, UploadTracker};
+use s3op::Client;
+use scratch::{data, names_in};
+use support::{ServerKind, TestServer};
+
+const MIB: u64 = 1024 * 1024;
+
+/// This binary's own cluster: its tests stop nodes, which the shared one must never see.
+fn cluster() -> &'static TestServer {
+    static CLUSTER: OnceLock<TestServer> = OnceLock::new();
+    CLUSTER.get_or_init(|| TestServer::start(ServerKind::GarageCluster))
+}
+
+/// One test at a time: each stops a node of the one cluster.
+async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
+/// The one bucket of this binary, made through node 0 before any node is stopped, and visible
+/// through every node: Garage propagates bucket names between nodes asynchronously (a node restarted
+/// later may not see a bucket made meanwhile for many seconds, as its documentation allows), so the
+/// tests share it and use keys of their own.
+async fn bucket_everywhere(_prefix: &str) -> String {
+    static BUCKET: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    BUCKET
+        .get_or_init(|| make_bucket_everywhere("cluster"))
+        .await
+        .clone()
+}
+
+async fn make_bucket_everywhere(prefix: &str) -> String {
+    let cluster = cluster();
+    let bucket = support::unique_bucket(prefix);
+    cluster
+        .node_client(0)
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    for node in 0..cluster.node_count() {
+        let client = cluster.node_client(node);
+        let mut seen = false;
+        for _ in 0..100 {
+            if client.head_bucket().bucket(&bucket).send().await.is_ok() {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(seen, "bucket {bucket} never appeared on node {node}");
+    }
+    bucket
+}
+
+fn small_parts(tracker: &UploadTracker) -> TransferConfig {
+    TransferConfig {
+        part_size: 5 * MIB,
+        multipart_threshold: 5 * MIB,
+        concurrency: 2,
+        tracker: Some(tracker.clone()),
+        ..TransferConfig::default()
+    }
+}
+
+/// Stop node `index` once `bytes` have moved (told by a transfer's progress), on a blocking thread.
+fn stop_node_after(index: usize, bytes: u64) -> (s3op::client::Progress, Arc<AtomicBool>) {
+    let stopped = Arc::new(AtomicBool::new(false));
+    let flag = stopped.clone();
+    let progress = counting_progress(move |total| {
+        if total >= bytes && !flag.swap(true, Ordering::SeqCst) {
+            std::thread::spawn(move || cluster().stop_node(index));
+        }
+    });
+    (progress, stopped)
+}
+
+/// Wait until node `index` is down (its stop runs on a thread of its own), then start it again.
+async fn restart_node(index: usize) {
+    tokio::task::spawn_blocking(move || {
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(cluster().node_addr(index)).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        cluster().start_node(index);
+    })
+    .await
+    .expect("restart thread");
+}
+
+async fn object_bytes(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, s3op::Error> {
+    let mut bytes = Vec::new();
+    client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send_to_writer(&mut bytes)
+        .await
+        .map(|_| bytes)
+}
+
+async fn uploads_left(client: &Client, bucket: &str) -> Vec<String> {
+    let listed = client
+        .list_multipart_uploads()
+        .bucket(bucket)
+        .send_typed()
+        .await
+        .expect("ListMultipartUploads");
+    listed
+        .uploads()
+        .iter()
+        .filter_map(|u| u.upload_id().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "issue 11 item 3 in progress: see the module doc"]
+async fn a_node_stopped_during_a_multipart_upload_through_another() {
+    let _one = serial().await;
+    let bucket = bucket_everywhere("cluster-up").await;
+    let dir = scratch::scratch("cluster", "upload");
+    let source = dir.join("forty.bin");
+    let want = data(40 * MIB, 11);
+    std::fs::write(&source, &want).expect("source file");
+
+    let tracker = UploadTracker::new();
+    let (progress, stopped) = stop_node_after(1, 12 * MIB);
+    let config = TransferConfig {
+        progress: Some(progress),
+        ..small_parts(&tracker)
+    };
+    let through = cluster().node_client(0);
+    let result = through
+        .upload_file(
+            &source,
+            &bucket,
+            "forty.bin",
+            &UploadOptions::default(),
+            &config,
+        )
+        .await;
+    assert!(stopped.load(Ordering::SeqCst), "node 1 was stopped mid-way");
+    restart_node(1).await;
+    eprintln!(
+        "upload with node 1 stopped mid-way: {:?}",
+        result.as_ref().map(|e| e.status)
+    );
+
+    let reader = cluster().node_client(2);
+    match result {
+        Ok(_) => {
+            let got = object_bytes(&reader, &bucket, "forty.bin").await;
+            assert!(
+                matches!(&got, Ok(bytes) if bytes[..] == want[..]),
+                "the object read through node 2 is the file, byte for byte: {:?}",
+                got.map(|b| b.len())
+            );
+        }
+        Err(e) => {
+            // A clean failure: no object, no multipart upload left behind.
+            assert!(
+                object_bytes(&reader, &bucket, "forty.bin").await.is_err(),
+                "failed ({e}) but an object exists"
+            );
+        }
+    }
+    assert!(tracker.is_empty(), "the upload ended, one way or the other");
+    assert_eq!(
+        uploads_left(&through, &bucket).await,
+        Vec::<String>::new(),
+        "no orphaned multipart upload"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "issue 11 item 3 in progress: see the module doc"]
+async fn a_node_stopped_during_a_parallel_download_through_another() {
+    let _one = serial().await;
+    let bucket = bucket_everywhere("cluster-down").await;
+    let want = data(40 * MIB, 12);
+    cluster()
+        .node_client(0)
+        .put_object()
+        .bucket(&bucket)
+        .key("down.bin")
+        .body(want.clone())
+        .send()
+        .await
+        .expect("put");
+
+    let dir = scratch::scratch("cluster", "download");
+    let target = dir.join("forty.bin");
+    let tracker = UploadTracker::new();
+    let (progress, stopped) = stop_node_after(2, 8 * MIB);
+    let config = TransferConfig {
+        progress: Some(progress),
+        ..small_parts(&tracker)
+    };
+    let result = cluster()
+        .node_client(0)
+        .download_file(&bucket, "down.bin", &target, &config)
+        .await;
+    assert!(stopped.load(Ordering::SeqCst), "node 2 was stopped mid-way");
+    restart_node(2).await;
+    match result {
+        Ok(_) => {
+            let got = std::fs::read(&target).expect("downloaded file");
+            assert!(got == want, "the file is the object, byte for byte");
+            assert_eq!(names_in(&dir), vec!["forty.bin".to_string()]);
+        }
+        Err(e) => assert_eq!(
+            names_in(&dir),
+            Vec::<String>::new(),
+            "failed ({e}): nothing under the target name, no temporary file"
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "issue 11 item 3 in progress: see the module doc"]
+async fn a_read_through_another_node_sees_the_write_at_once() {
+    let _one = serial().await;
+    let bucket = bucket_everywhere("cluster-raw").await;
+    for round in 0..5u64 {
+        let bytes = data(64 * 1024 + round, 100 + round);
+        cluster()
+            .node_client((round % 3) as usize)
+            .put_object()
+            .bucket(&bucket)
+            .key("same-key")
+            .body(bytes.clone())
+            .send()
+            .await
+            .expect("put");
+        // Straight away, through each of the other nodes: quorum reads see the quorum write.
+        for node in (0..3).filter(|n| *n != (round % 3) as usize) {
+            let got = object_bytes(&cluster().node_client(node), &bucket, "same-key").await;
+            assert!(
+                matches!(&got, Ok(read) if read[..] == bytes[..]),
+                "round {round}: node {node} returned other bytes right after the write: {:?}",
+                got.map(|b| b.len())
+            );
+        }
+    }
+}
