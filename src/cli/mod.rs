@@ -40,9 +40,19 @@ pub async fn run(args: Vec<OsString>) -> i32 {
     let tracker = s3op::transfer::UploadTracker::new();
     let work = dispatch(&matches, &tracker);
     tokio::select! {
-        result = work => match result {
-            Ok(code) => code,
-            Err(failure) => failure.report(),
+        result = work => {
+            let code = match result {
+                Ok(code) => code,
+                Err(failure) => failure.report(),
+            };
+            if !tracker.is_empty() {
+                // A transfer failed and its abort failed too (a server that could not reach its
+                // quorum, say): try once more before leaving, so no parts stay billed.
+                let left = tracker.len();
+                let aborted = tracker.abort_all().await;
+                eprintln!("s3op: aborted {aborted} of {left} multipart upload(s) a failed transfer left open");
+            }
+            code
         },
         code = interrupted() => {
             // The command's futures are dropped here (their temporary files with them); abort the

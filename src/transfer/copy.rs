@@ -103,15 +103,15 @@ impl Client {
         let mut parts = match copied {
             Ok(parts) => parts,
             Err(e) => {
-                self.abort_upload(bucket, key, &upload_id).await;
+                if !self.abort_upload(bucket, key, &upload_id).await {
+                    registration.abort_failed();
+                }
                 registration.ended();
                 return Err(e);
             }
         };
         parts.sort_by_key(|(n, _)| *n);
-        let completed = self
-            .complete_or_abort(bucket, key, &upload_id, &parts)
-            .await;
+        let completed = self.complete_or_abort(&registration, &parts).await;
         registration.ended();
         completed
     }

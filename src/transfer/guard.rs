@@ -134,15 +134,23 @@ impl UploadTracker {
         self.with(|(_, uploads)| uploads.retain(|u| u.id != id));
     }
 
-    /// Abort every upload still in flight; returns how many.
+    /// Abort every upload still in flight; returns how many are gone. One whose abort fails again
+    /// stays in the tracker.
     pub async fn abort_all(&self) -> usize {
         let uploads = self.with(|(_, uploads)| std::mem::take(uploads));
-        let count = uploads.len();
         let aborts = uploads.into_iter().map(|u| async move {
-            u.client.abort_upload(&u.bucket, &u.key, &u.upload_id).await;
+            let gone = u.client.abort_upload(&u.bucket, &u.key, &u.upload_id).await;
+            (u, gone)
         });
-        futures_util::future::join_all(aborts).await;
-        count
+        let mut aborted = 0;
+        for (upload, gone) in futures_util::future::join_all(aborts).await {
+            if gone {
+                aborted += 1;
+            } else {
+                self.with(|(_, uploads)| uploads.push(upload));
+            }
+        }
+        aborted
     }
 }
 
@@ -153,6 +161,8 @@ pub(crate) struct Registration {
     tracker: Option<UploadTracker>,
     id: u64,
     upload: Option<InFlightUpload>,
+    /// An abort was tried and failed: the upload is still open on the server.
+    left_open: std::sync::atomic::AtomicBool,
 }
 
 impl Registration {
@@ -174,11 +184,31 @@ impl Registration {
                 key: key.to_string(),
                 upload_id: upload_id.to_string(),
             }),
+            left_open: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// The upload was completed or aborted.
+    /// The bucket, key and upload id.
+    pub fn target(&self) -> (&str, &str, &str) {
+        match &self.upload {
+            Some(u) => (&u.bucket, &u.key, &u.upload_id),
+            None => ("", "", ""),
+        }
+    }
+
+    /// An abort of the upload failed (a server that could not reach quorum, say): it stays open.
+    pub fn abort_failed(&self) {
+        self.left_open
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The transfer is over. A completed or aborted upload leaves the tracker; one whose abort
+    /// failed stays in it for its owner's `abort_all` (or, without a tracker, is aborted again on
+    /// the runtime when this is dropped).
     pub fn ended(mut self) {
+        if self.left_open.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         self.upload = None;
         if let Some(t) = &self.tracker {
             t.finished(self.id);

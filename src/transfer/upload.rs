@@ -218,23 +218,21 @@ impl Client {
         let registration =
             Registration::new(config.tracker.as_ref(), self, bucket, key, &upload_id);
         let result = self
-            .finish_multipart(source, size, part_size, bucket, key, &upload_id, config)
+            .finish_multipart(source, size, part_size, &registration, config)
             .await;
         registration.ended();
         result
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn finish_multipart(
         &self,
         source: Source<'_>,
         size: Option<u64>,
         part_size: u64,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
+        registration: &Registration,
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
+        let (bucket, key, upload_id) = registration.target();
         let upload_id = upload_id.to_string();
         let uploaded = match source {
             Source::File(path) => {
@@ -250,22 +248,22 @@ impl Client {
         let parts = match uploaded {
             Ok(parts) => parts,
             Err(e) => {
-                self.abort_upload(bucket, key, &upload_id).await;
+                if !self.abort_upload(bucket, key, &upload_id).await {
+                    registration.abort_failed();
+                }
                 return Err(e);
             }
         };
-        self.complete_or_abort(bucket, key, &upload_id, &parts)
-            .await
+        self.complete_or_abort(registration, &parts).await
     }
 
     /// Complete a multipart upload from its parts (sorted by number), or abort it if S3 will not.
     pub(crate) async fn complete_or_abort(
         &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
+        registration: &Registration,
         parts: &[(u64, String)],
     ) -> Result<Envelope, Error> {
+        let (bucket, key, upload_id) = registration.target();
         let parts = parts
             .iter()
             .map(|(n, etag)| CompletedPart {
@@ -282,23 +280,26 @@ impl Client {
             .multipart_upload(CompletedMultipartUpload { parts })
             .send()
             .await;
-        if completed.is_err() {
-            self.abort_upload(bucket, key, upload_id).await;
+        if completed.is_err() && !self.abort_upload(bucket, key, upload_id).await {
+            registration.abort_failed();
         }
         completed
     }
 
-    /// Abort a multipart upload (the pipeline retries it): parts left behind are billed forever. A
-    /// failure to abort is reported on stderr by the caller's error, not hidden: the original error
-    /// stays the one returned.
-    pub(crate) async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) {
-        let _ = self
+    /// Abort a multipart upload (the pipeline retries it): parts left behind are billed forever.
+    /// True when the upload is gone (aborted, or already unknown to the server).
+    pub(crate) async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> bool {
+        match self
             .abort_multipart_upload()
             .bucket(bucket)
             .key(key)
             .upload_id(upload_id)
             .send()
-            .await;
+            .await
+        {
+            Ok(_) => true,
+            Err(e) => e.envelope().is_some_and(|answer| answer.status == 404),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
