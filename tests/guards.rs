@@ -217,8 +217,15 @@ async fn two_clients_trackers_hold_only_their_own_uploads() {
         .into_iter()
         .filter(|entry| entry.method == "DELETE")
         .collect();
-    assert_eq!(aborts.len(), 1, "one abort:\n{}", proxy_a.log_text());
-    assert_eq!(aborts[0].query_param("uploadId"), Some(id_a.as_str()));
+    // Every abort is of A's upload (the pipeline may send it again after a 500 from moto).
+    assert!(
+        !aborts.is_empty()
+            && aborts
+                .iter()
+                .all(|abort| abort.query_param("uploadId") == Some(id_a.as_str())),
+        "aborts of A's upload only:\n{}",
+        proxy_a.log_text()
+    );
     assert!(
         !upload_b.is_finished(),
         "upload B ended before the checks made while it is in flight"
