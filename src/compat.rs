@@ -34,11 +34,10 @@ pub const QUIRKS: &[Quirk] = &[
     Quirk { server: "plain HTTP servers behind `s3op request`", what: "may ignore Range and answer 200 with the whole body: a resumed body then skips the bytes it already has (`client::pipeline`)" },
 ];
 
-/// Whether a listing's keys arrived percent-encoded: the caller asked for `encoding-type=url` and the
-/// answer says `EncodingType` url (s3s-fs 0.14.1 echoes it without encoding when not asked... and
-/// AWS only encodes when asked).
-pub(crate) fn listing_was_url_encoded(asked: bool, response: &serde_json::Value) -> bool {
-    asked && response["EncodingType"] == "url"
+/// Whether a listing the caller asked to be url-encoded really arrived encoded: the answer says
+/// `EncodingType` url (s3s-fs 0.14.1 says so without encoding; nothing else can tell).
+pub(crate) fn listing_was_url_encoded(response: &serde_json::Value) -> bool {
+    response["EncodingType"] == "url"
 }
 
 /// A listing entry without an ETag (s3s-fs 0.14.1), which HeadObject must supply.

@@ -76,7 +76,7 @@ pub(crate) async fn read_envelope(
     if envelope.is_success() {
         if let Some(members) = reading.url_decode {
             // Decode only what the user asked to be encoded and the server says it encoded.
-            if crate::compat::listing_was_url_encoded(true, &envelope.response) {
+            if crate::compat::listing_was_url_encoded(&envelope.response) {
                 crate::listing::decode_url_encoded(&mut envelope.response, members);
             }
         }
