@@ -136,9 +136,16 @@ pub(super) fn start(
 }
 
 /// After a node's restart: connect it to its peers (left in `peers` by [`start`]; on its own it
-/// may retry them only much later) and wait until it reaches a quorum of the cluster again,
-/// proven by reading the test key through it.
-pub(super) fn wait_until_rejoined(program: &Path, dir: &Path) -> Result<(), String> {
+/// may retry them only much later) and wait until the cluster is whole again: the restarted node
+/// reads the test key (it reaches a quorum), and every running node in `running` (their
+/// directories) reports no failed node in `garage status`. Without the second wait a node that was
+/// up all along may still count its restarted peer as "Not connected" for many seconds and refuse
+/// quorum reads.
+pub(super) fn wait_until_rejoined(
+    program: &Path,
+    dir: &Path,
+    running: &[&Path],
+) -> Result<(), String> {
     let config = dir.join("garage.toml");
     let peers = std::fs::read_to_string(dir.join("peers")).unwrap_or_default();
     retry(|| {
@@ -147,8 +154,22 @@ pub(super) fn wait_until_rejoined(program: &Path, dir: &Path) -> Result<(), Stri
             let _ = garage_admin(program, &config, &["node", "connect", peer]);
         }
         garage_admin(program, &config, &["key", "info", KEY_NAME])
-    })
-    .map(drop)
+    })?;
+    for other in running {
+        let config = other.join("garage.toml");
+        retry(|| {
+            let status = garage_admin(program, &config, &["status"])?;
+            if status.contains("FAILED NODES") {
+                Err(format!(
+                    "{} still sees failed nodes:\n{status}",
+                    config.display()
+                ))
+            } else {
+                Ok(status)
+            }
+        })?;
+    }
+    Ok(())
 }
 
 /// Run an admin step until it succeeds or [`SETUP_TIMEOUT`] has passed (the last error then).

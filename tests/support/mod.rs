@@ -353,7 +353,13 @@ impl TestServer {
             .wait_until_ready(self.kind)
             .and_then(|ready| match self.kind {
                 ServerKind::Garage | ServerKind::GarageCluster if ready.is_ok() => {
-                    garage::wait_until_rejoined(&node.launch.program, &node.dir).map(Ok)
+                    let running: Vec<&Path> = self
+                        .nodes
+                        .iter()
+                        .filter(|other| other.process().is_some())
+                        .map(|other| other.dir.as_path())
+                        .collect();
+                    garage::wait_until_rejoined(&node.launch.program, &node.dir, &running).map(Ok)
                 }
                 _ => Ok(ready),
             });
