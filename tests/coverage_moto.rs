@@ -7,8 +7,9 @@
 //! implemented that a running test does exercise.
 //!
 //! The operations no local server implements are checked by the request oracle instead
-//! (`tests/oracle.rs`: the exact request botocore builds, for all of them); README.md, "Operations no
-//! local server implements", says so per operation.
+//! (`tests/oracle.rs`: the exact request botocore builds, for all of them). Which operations any of
+//! the servers runs (Garage and Ceph RGW included) is the compatibility suite's business
+//! (`tests/compat/`, README.md's "Operations none of the servers runs").
 
 mod clirun;
 mod support;

@@ -6,7 +6,7 @@
 //!
 //! Where moto rewrites or drops part of a configuration, the expected value says so in a comment;
 //! where moto does not implement a configuration at all, the test is written to the point where it
-//! fails and ignored with the reason (see README, "Operations no local server implements").
+//! fails and ignored with the reason (see README, "Operations on moto, one by one").
 
 mod clirun;
 mod support;

@@ -70,7 +70,7 @@ pub fn section(results: &[ServerResults], all_operations: &[&str]) -> String {
         .first()
         .map(|s| s.scenarios.iter().collect())
         .unwrap_or_default();
-    for row in rows {
+    for row in rows.iter().copied() {
         out.push_str(&format!("| {} |", cell(&row.feature)));
         for s in &servers {
             let mark = match s.scenarios.iter().find(|r| r.name == row.name) {
@@ -102,16 +102,53 @@ pub fn section(results: &[ServerResults], all_operations: &[&str]) -> String {
         .collect();
     missing.sort_unstable();
     out.push_str(&format!(
-        "\n{} of the {} operations succeeded on at least one server in a scenario that passed. \
-         These {} ran on none of them (the request oracle, `tests/oracle.rs`, still checks how each \
-         is built; see also the section below):\n\n",
+        "\n### Operations none of the servers runs\n\n\
+         {} of the {} operations succeeded on at least one server in a scenario that passed. The {} \
+         below succeeded on none of them; each row is the scenario that sends them and what every \
+         server answered. The request oracle (`tests/oracle.rs`) still checks, for all 116, that s3op \
+         builds the request botocore builds.\n\n",
         all_operations.len() - missing.len(),
         all_operations.len(),
         missing.len()
     ));
-    let names: Vec<String> = missing.iter().map(|op| format!("`{op}`")).collect();
-    out.push_str(&names.join(", "));
+    out.push_str("| operations |");
+    for s in &servers {
+        out.push_str(&format!(" {} |", s.server));
+    }
+    out.push_str("\n| --- |");
+    for _ in &servers {
+        out.push_str(" --- |");
+    }
     out.push('\n');
+    // Each operation under the first row (scenario) that sends it; one with no scenario at all gets
+    // a row of its own saying so.
+    let mut groups: Vec<(Option<&ScenarioResult>, Vec<&str>)> = Vec::new();
+    for op in &missing {
+        let first = rows
+            .iter()
+            .copied()
+            .find(|r| r.operations.iter().any(|o| o == op));
+        match groups
+            .iter_mut()
+            .find(|(row, _)| row.map(|r| &r.name) == first.map(|r| &r.name))
+        {
+            Some((_, ops)) => ops.push(op),
+            None => groups.push((first, vec![op])),
+        }
+    }
+    for (row, ops) in groups {
+        let names: Vec<String> = ops.iter().map(|op| format!("`{op}`")).collect();
+        out.push_str(&format!("| {} |", names.join(", ")));
+        for s in &servers {
+            let why = match row.and_then(|row| s.scenarios.iter().find(|r| r.name == row.name)) {
+                Some(r) if r.reason.is_empty() => cell(&r.detail),
+                Some(r) => cell(&r.reason),
+                None => "no scenario sends it".to_string(),
+            };
+            out.push_str(&format!(" {why} |"));
+        }
+        out.push('\n');
+    }
     out.push_str(END);
     out
 }
