@@ -29,7 +29,8 @@ pub const QUIRKS: &[Quirk] = &[
     Quirk { server: "Garage 2.5.0", what: "has no SelectObjectContent: `POST ?select` is taken for a browser form upload and refused as 403 Invalid signature" },
     Quirk { server: "Garage 2.5.0 (cluster)", what: "after a node restarts, ListMultipartUploads can list an upload completed or aborted while that node was down (its replica still says uploading, the others filter the entry out, so nothing merges them) until anti-entropy catches up; ListParts and AbortMultipartUpload read the upload by quorum and answer NoSuchUpload, which s3op's abort counts as gone" },
     Quirk { server: "Ceph RGW 16.2.15", what: "answers 411 MissingContentLength to a PUT of an empty body without Content-Length: s3op always sends `Content-Length: 0` for an empty PUT or POST (`client::pipeline`)" },
-    Quirk { server: "Ceph RGW 16.2.15", what: "answers GetBucketLocation with `default` (its zone group) for a bucket made without a LocationConstraint, and CompleteMultipartUpload with an empty <ETag> (HeadObject has it); errors carry an empty <Message>, which s3op leaves out of its text" },
+    Quirk { server: "Ceph RGW 16.2.15", what: "answers GetBucketLocation with `default` (its zone group) for a bucket made without a LocationConstraint, and CompleteMultipartUpload with an empty <ETag>: s3op's managed uploads and copies fill it in from HeadObject (`completion_lacks_etag`); errors carry an empty <Message>, which s3op leaves out of its text" },
+    Quirk { server: "Ceph RGW 16.2.15", what: "compares `If-Match` on PutObject with the ETag stripped of its quotes: the quoted ETag HeadObject gives is refused 412 and the bare hex accepted (GetObject takes either): s3op sends the header as given, so give Ceph the bare ETag" },
     Quirk { server: "Ceph RGW 16.2.15", what: "refuses PutBucketEncryption (400 InvalidArgument), notifications without an SNS topic (400 MalformedXML), GetObjectTorrent (400 InvalidArgument), and SSE-C over plain http unless `rgw_crypt_require_ssl` is false" },
     Quirk { server: "AWS S3, s3s-fs 0.14.1, moto 5.2.5, Garage 2.5.0", what: "answer 416 to any Range on an empty object (it has no byte 0): a download whose first range gets 416 fetches the object whole (`empty_object_range`)" },
     Quirk { server: "plain HTTP servers behind `s3op request`", what: "may ignore Range and answer 200 with the whole body: a resumed body then skips the bytes it already has (`client::pipeline`)" },
@@ -57,6 +58,12 @@ pub fn request_id(headers: &BTreeMap<String, String>) -> Option<&str> {
         .get("x-amz-request-id")
         .or_else(|| headers.get("x-amzn-requestid"))
         .map(String::as_str)
+}
+
+/// A CompleteMultipartUpload answer without the object's ETag (Ceph RGW 16.2.15 sends an empty
+/// `<ETag>`), which HeadObject must supply.
+pub(crate) fn completion_lacks_etag(response: &serde_json::Value) -> bool {
+    response["ETag"].as_str().is_none_or(str::is_empty)
 }
 
 /// A ranged GET refused because the object is empty (416 on every server).

@@ -19,6 +19,7 @@ use super::{
 };
 use crate::client::sink::Sink;
 use crate::client::Client;
+use crate::compat;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::types::{
@@ -283,7 +284,16 @@ impl Client {
         if completed.is_err() && !self.abort_upload(bucket, key, upload_id).await {
             registration.abort_failed();
         }
-        completed
+        let mut completed = completed?;
+        if compat::completion_lacks_etag(&completed.response) {
+            // Ceph RGW 16.2.15: the object's ETag is only in HeadObject's answer.
+            if let Ok(head) = self.head_object().bucket(bucket).key(key).send().await {
+                if let Some(etag) = head.headers.get("etag") {
+                    completed.response["ETag"] = serde_json::Value::String(etag.clone());
+                }
+            }
+        }
+        Ok(completed)
     }
 
     /// Abort a multipart upload (the pipeline retries it): parts left behind are billed forever.
