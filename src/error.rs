@@ -35,6 +35,9 @@ pub enum Error {
     InvalidInput(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// No keys could be had from the configured source (nothing was sent to S3).
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialsError),
     /// A local file could not be read or written.
     #[error("{}: {source}", path.display())]
     File {
@@ -66,7 +69,10 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
-            Error::InvalidMember { .. } | Error::InvalidInput(_) | Error::Config(_)
+            Error::InvalidMember { .. }
+                | Error::InvalidInput(_)
+                | Error::Config(_)
+                | Error::Credentials(crate::credentials::CredentialsError::Invalid { .. })
         )
     }
 

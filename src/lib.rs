@@ -17,6 +17,7 @@
 pub mod client;
 pub mod compat;
 pub mod config;
+pub mod credentials;
 pub mod envelope;
 pub mod error;
 pub mod generated;

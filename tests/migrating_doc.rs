@@ -891,14 +891,16 @@ async fn library_calls_of_the_page(path: &Path) -> Result<(), s3op::Error> {
         .bucket("B")
         .key("K")
         .request()
-        .presign(Duration::from_secs(3600))?;
+        .presign(Duration::from_secs(3600))
+        .await?;
     let upload = client
         .put_object()
         .bucket("B")
         .key("K")
         .request()
         .header("Content-Type", "text/plain")
-        .presign(Duration::from_secs(7200))?;
+        .presign(Duration::from_secs(7200))
+        .await?;
     println!("{download}\n{upload}");
     client
         .head_object()

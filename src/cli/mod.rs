@@ -444,7 +444,7 @@ async fn dispatch(
             let client = client(matches)?;
             let request = build_request(&client, op, op_matches, matches)?;
             let expires = sub.get_one::<u64>("expires-in").copied().unwrap_or(3600);
-            let url = request.presign(Duration::from_secs(expires))?;
+            let url = request.presign(Duration::from_secs(expires)).await?;
             say(&url);
             Ok(EXIT_OK)
         }
@@ -556,7 +556,7 @@ fn client(matches: &ArgMatches) -> Result<Client, Failure> {
     }
     builder = builder.debug(matches.get_flag("debug"));
     let client = builder.build()?;
-    if client.config().credentials.is_none() && !matches.get_flag("no-sign-request") {
+    if !client.has_credentials() && !matches.get_flag("no-sign-request") {
         return Err(Failure::Usage(
             "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile or --data, or pass --no-sign-request".into(),
         ));

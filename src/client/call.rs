@@ -185,8 +185,9 @@ impl Request {
 
     /// A presigned URL for this request, valid for `expires_in` (at most 7 days). Every header the
     /// request carries is signed in: whoever uses the URL must send it with that value.
-    pub fn presign(&self, expires_in: Duration) -> Result<String, Error> {
+    pub async fn presign(&self, expires_in: Duration) -> Result<String, Error> {
         let prepared = self.prepare()?;
+        let provided = self.client.current_credentials().await?;
         if !matches!(prepared.body, PreparedBody::Empty) {
             return Err(Error::InvalidInput(
                 "a presigned URL carries no body: drop the body member".into(),
@@ -194,6 +195,7 @@ impl Request {
         }
         prepare::presign(
             &prepared,
+            provided.as_ref().map(|p| &p.credentials),
             &self.client.config,
             SystemTime::now(),
             expires_in,
@@ -288,8 +290,10 @@ pub(crate) async fn read_stdin() -> Result<bytes::Bytes, Error> {
 impl Client {
     /// Prepare and sign `call`, without sending it.
     pub(crate) async fn dry_run(&self, mut call: Call) -> Result<DryRun, Error> {
+        let provided = self.current_credentials().await?;
         prepare::sign(
             &mut call.prepared,
+            provided.as_ref().map(|p| &p.credentials),
             &self.config,
             self.retrier.signing_time(),
         );

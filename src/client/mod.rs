@@ -32,6 +32,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{resolve, BasicData, ConfigInputs, Environment, ResolvedConfig};
+use crate::credentials::{
+    CredentialsCache, ProvideCredentials, Provided, Source, StaticCredentials,
+};
 use crate::error::Error;
 use crate::operation::Operation;
 use crate::retry::{Retrier, RetryPolicy};
@@ -46,6 +49,8 @@ pub struct Client {
     extra_headers: Arc<Vec<(String, String)>>,
     /// Policy, quota and learnt clock offset: shared by this client's clones, by no other client.
     retrier: Arc<Retrier>,
+    /// Where the keys come from, cached until shortly before they expire; `None`: unsigned.
+    credentials: Option<Arc<CredentialsCache>>,
     timeouts: Timeouts,
     debug: bool,
 }
@@ -87,6 +92,7 @@ impl Default for Timeouts {
 pub struct ClientBuilder {
     inputs: ConfigInputs,
     credentials: Option<Credentials>,
+    provider: Option<Arc<dyn ProvideCredentials>>,
     environment: Option<Environment>,
     headers: Vec<(String, String)>,
     max_attempts: Option<u32>,
@@ -129,6 +135,15 @@ impl ClientBuilder {
             secret_access_key: Secret::new(secret_access_key),
             session_token: session_token.map(Secret::new),
         });
+        self
+    }
+
+    /// A source of keys of the caller's own (a vault, a broker): asked at the first request and
+    /// again whenever its last keys are within five minutes of expiry, once for all requests in
+    /// flight. Keys given with [`ClientBuilder::credentials`] win over it; it wins over every
+    /// configured source.
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.provider = Some(Arc::new(provider));
         self
     }
 
@@ -187,6 +202,7 @@ impl ClientBuilder {
         let mut config = resolve(&self.inputs, &env)?;
         if let Some(c) = self.credentials {
             config.credentials = Some(c);
+            config.credentials_source = Some(Source::Explicit);
         }
         let mut retry = self.retry.unwrap_or_default();
         if let Some(n) = self.max_attempts.or(config.max_attempts) {
@@ -197,7 +213,11 @@ impl ClientBuilder {
         {
             retry.max_attempts = 5;
         }
+        let explicit = config.credentials_source == Some(Source::Explicit);
         let mut client = Client::with_config(config, self.headers)?;
+        if let (Some(provider), false) = (self.provider, explicit) {
+            client.credentials = Some(Arc::new(CredentialsCache::new(provider)));
+        }
         client.retrier = Arc::new(Retrier::new(retry));
         client.debug = self.debug;
         if self.timeouts.connect != client.timeouts.connect
@@ -226,7 +246,19 @@ impl Client {
         headers: Vec<(String, String)>,
     ) -> Result<Client, Error> {
         let timeouts = Timeouts::default();
+        let credentials = config.credentials.clone().map(|credentials| {
+            let provider = StaticCredentials(Provided {
+                credentials,
+                expires_at: None,
+                source: config
+                    .credentials_source
+                    .clone()
+                    .unwrap_or(Source::Explicit),
+            });
+            Arc::new(CredentialsCache::new(Arc::new(provider)))
+        });
         Ok(Client {
+            credentials,
             http: http_client(timeouts)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),
@@ -238,6 +270,25 @@ impl Client {
 
     pub fn config(&self) -> &ResolvedConfig {
         &self.config
+    }
+
+    /// Whether this client signs its requests (it has a source of keys).
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
+    }
+
+    /// The keys to sign with now (cached; fetched anew near their expiry), or `None` when the
+    /// client has no source of keys and sends unsigned requests.
+    pub async fn current_credentials(&self) -> Result<Option<Provided>, Error> {
+        match &self.credentials {
+            Some(cache) => Ok(Some(cache.get().await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// How many times this client's source of keys has been asked (the cache's misses).
+    pub fn credential_fetches(&self) -> u64 {
+        self.credentials.as_ref().map_or(0, |cache| cache.fetches())
     }
 
     /// A signed request to any target: an absolute http(s) URL, or a path and query relative to the

@@ -313,7 +313,14 @@ impl Client {
         call: &Call,
         attempt: u32,
     ) -> Result<reqwest::Response, Error> {
-        let signed = prepare::sign(&mut prepared, &self.config, self.retrier.signing_time());
+        let provided = self.current_credentials().await?;
+        let credentials = provided.as_ref().map(|p| &p.credentials);
+        let signed = prepare::sign(
+            &mut prepared,
+            credentials,
+            &self.config,
+            self.retrier.signing_time(),
+        );
         if self.debug {
             eprintln!(
                 "s3op: attempt {attempt}: {} {}",
@@ -321,11 +328,7 @@ impl Client {
                 strip_query(&prepared.url)
             );
             if let Some(signed) = &signed {
-                let token = self
-                    .config
-                    .credentials
-                    .as_ref()
-                    .and_then(|c| c.session_token.as_ref());
+                let token = credentials.and_then(|c| c.session_token.as_ref());
                 let redact = |text: &str| match token {
                     Some(t) if !t.expose().is_empty() => text.replace(t.expose(), "***"),
                     _ => text.to_string(),

@@ -17,7 +17,9 @@ use crate::config::{bucket_fits_virtual_host, Addressing, ResolvedConfig};
 use crate::error::Error;
 use crate::operation::{Encoding, Location, Member, Operation, Payload};
 use crate::shape::{Shape, TimestampFormat};
-use crate::signer::{self, PayloadHash, SignableRequest, SigningParams, SigningSettings};
+use crate::signer::{
+    self, Credentials, PayloadHash, SignableRequest, SigningParams, SigningSettings,
+};
 use crate::timestamp::format_timestamp;
 use crate::value::{Body, Value};
 
@@ -672,13 +674,14 @@ fn payload_hash(body: &PreparedBody, unsigned: bool, precomputed: Option<&str>) 
 /// stays anonymous.
 pub fn sign(
     prepared: &mut Prepared,
+    credentials: Option<&Credentials>,
     config: &ResolvedConfig,
     time: SystemTime,
 ) -> Option<signer::Signed> {
     if prepared.anonymous {
         return None;
     }
-    let credentials = config.credentials.as_ref()?;
+    let credentials = credentials?;
     let mut headers = Vec::with_capacity(prepared.headers.len() + 2);
     headers.push(("host".to_string(), host_header(&prepared.url)));
     headers.extend(prepared.headers.iter().cloned());
@@ -718,11 +721,12 @@ pub fn sign(
 /// uses the URL.
 pub fn presign(
     prepared: &Prepared,
+    credentials: Option<&Credentials>,
     config: &ResolvedConfig,
     time: SystemTime,
     expires_in: Duration,
 ) -> Result<Url, Error> {
-    let Some(credentials) = config.credentials.as_ref() else {
+    let Some(credentials) = credentials else {
         return Err(Error::InvalidInput(
             "presigning needs credentials, and none are configured".into(),
         ));

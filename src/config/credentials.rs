@@ -3,6 +3,7 @@
 //! file; half a pair is an error that names the missing half and never the secret. It does not read
 //! files (the `ini` module does) nor fetch temporary credentials from any service.
 
+use crate::credentials::Source;
 use crate::secret::Secret;
 use crate::signer::Credentials;
 
@@ -14,7 +15,7 @@ pub(super) fn resolve_credentials(
     env: &Environment,
     profile: &Profile,
     explicit_profile: bool,
-) -> Result<Option<Credentials>, ConfigError> {
+) -> Result<Option<(Credentials, Source)>, ConfigError> {
     if let Some(basic) = basic {
         let secret = basic
             .secret_key
@@ -28,8 +29,8 @@ pub(super) fn resolve_credentials(
             ("AccessKey", "SecretKey"),
             "basic data",
         )?;
-        if pair.is_some() {
-            return Ok(pair);
+        if let Some(pair) = pair {
+            return Ok(Some((pair, Source::BasicData)));
         }
     }
     // An explicitly named profile switches the environment's keys off; AWS_PROFILE does not
@@ -45,8 +46,8 @@ pub(super) fn resolve_credentials(
             ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
             "the environment",
         )?;
-        if pair.is_some() {
-            return Ok(pair);
+        if let Some(pair) = pair {
+            return Ok(Some((pair, Source::Environment)));
         }
     }
     // Each file on its own, the credentials file first, as botocore's SharedCredentialProvider
@@ -63,8 +64,8 @@ pub(super) fn resolve_credentials(
             ("aws_access_key_id", "aws_secret_access_key"),
             &profile.origin(&source.path),
         )?;
-        if pair.is_some() {
-            return Ok(pair);
+        if let Some(pair) = pair {
+            return Ok(Some((pair, Source::Profile(profile.origin(&source.path)))));
         }
     }
     Ok(None)

@@ -109,6 +109,8 @@ pub struct ResolvedConfig {
     pub region: String,
     /// `None` when no source had credentials: the caller sends unsigned requests or refuses.
     pub credentials: Option<Credentials>,
+    /// Where `credentials` came from.
+    pub credentials_source: Option<crate::credentials::Source>,
     /// The addressing style for buckets that fit it (see [`ResolvedConfig::uses_virtual_host`]).
     pub addressing: Addressing,
     /// The service name in the signing scope: `s3` unless the basic data says otherwise.
@@ -316,7 +318,11 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
 
     let region = resolve_region(inputs, basic, env, &profile);
     let endpoint = resolve_endpoint(inputs, basic, env, &profile, &files, &region)?;
-    let credentials = resolve_credentials(basic, env, &profile, flag_profile.is_some())?;
+    let (credentials, credentials_source) =
+        match resolve_credentials(basic, env, &profile, flag_profile.is_some())? {
+            Some((credentials, source)) => (Some(credentials), Some(source)),
+            None => (None, None),
+        };
     let addressing = resolve_addressing(inputs, &profile, &endpoint)?;
     let service = basic
         .and_then(|b| non_empty(b.service.as_deref()))
@@ -377,6 +383,7 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         endpoint,
         region: region.value,
         credentials,
+        credentials_source,
         addressing,
         service,
         chunk_size,

@@ -673,6 +673,7 @@ scenario!(presigned, |ctx| {
         .key(key)
         .request()
         .presign(Duration::from_secs(600))
+        .await
         .map_err(|e| ours(format!("presign put-object: {e}")))?;
     let put = http
         .put(&put_url)
@@ -694,6 +695,7 @@ scenario!(presigned, |ctx| {
         .key(key)
         .request()
         .presign(Duration::from_secs(600))
+        .await
         .map_err(|e| ours(format!("presign get-object: {e}")))?;
     let got = http
         .get(&get_url)
