@@ -2,8 +2,9 @@
 //! its own bucket, does what a user would, and checks the results (bytes, lists, round trips),
 //! returning a [`crate::harness::Problem`] that says what went wrong in the server's words.
 //! `objects`: buckets, keys, uploads, downloads, copies, listings, deletes, presigned URLs,
-//! signatures and conditional writes. `config`: the bucket and object configurations. `cli`: the
-//! high-level commands through the `s3op` binary.
+//! signatures and conditional writes. `config`: the bucket and object configurations. `features`
+//! and `object_features`: every other operation, by feature (website, inventory, S3 Metadata,
+//! annotations, directory buckets...). `cli`: the high-level commands through the `s3op` binary.
 
 use crate::harness::Scenario;
 
@@ -18,6 +19,8 @@ macro_rules! scenario {
 
 mod cli;
 mod config;
+mod features;
+mod object_features;
 mod objects;
 
 /// Deterministic bytes that differ from one offset to the next (so a misplaced range shows).
@@ -373,6 +376,297 @@ pub const ALL: &[Scenario] = &[
         copes: "event stream decoded, CRCs checked",
         operations: &["create-bucket", "put-object", "select-object-content"],
         run: config::select,
+    },
+    Scenario {
+        name: "website",
+        feature: "static website configuration",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-website",
+            "get-bucket-website",
+            "delete-bucket-website",
+        ],
+        run: features::website,
+    },
+    Scenario {
+        name: "public_access_block",
+        feature: "public access block and policy status",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-public-access-block",
+            "get-public-access-block",
+            "delete-public-access-block",
+            "put-bucket-policy",
+            "get-bucket-policy-status",
+        ],
+        run: features::public_access_block,
+    },
+    Scenario {
+        name: "ownership_controls",
+        feature: "object ownership controls",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-ownership-controls",
+            "get-bucket-ownership-controls",
+            "delete-bucket-ownership-controls",
+        ],
+        run: features::ownership_controls,
+    },
+    Scenario {
+        name: "logging",
+        feature: "server access logging (target allowed by a bucket policy)",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-policy",
+            "put-bucket-logging",
+            "get-bucket-logging",
+        ],
+        run: features::logging,
+    },
+    Scenario {
+        name: "replication",
+        feature: "bucket replication (versioned buckets)",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-versioning",
+            "put-bucket-replication",
+            "get-bucket-replication",
+            "delete-bucket-replication",
+        ],
+        run: features::replication,
+    },
+    Scenario {
+        name: "accelerate",
+        feature: "transfer acceleration setting",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-accelerate-configuration",
+            "get-bucket-accelerate-configuration",
+        ],
+        run: features::accelerate,
+    },
+    Scenario {
+        name: "inventory",
+        feature: "inventory configurations",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-inventory-configuration",
+            "get-bucket-inventory-configuration",
+            "list-bucket-inventory-configurations",
+            "delete-bucket-inventory-configuration",
+        ],
+        run: features::inventory,
+    },
+    Scenario {
+        name: "analytics",
+        feature: "storage class analytics configurations",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-analytics-configuration",
+            "get-bucket-analytics-configuration",
+            "list-bucket-analytics-configurations",
+            "delete-bucket-analytics-configuration",
+        ],
+        run: features::analytics,
+    },
+    Scenario {
+        name: "metrics",
+        feature: "request metrics configurations",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-metrics-configuration",
+            "get-bucket-metrics-configuration",
+            "list-bucket-metrics-configurations",
+            "delete-bucket-metrics-configuration",
+        ],
+        run: features::metrics,
+    },
+    Scenario {
+        name: "intelligent_tiering",
+        feature: "intelligent tiering configurations",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-intelligent-tiering-configuration",
+            "get-bucket-intelligent-tiering-configuration",
+            "list-bucket-intelligent-tiering-configurations",
+            "delete-bucket-intelligent-tiering-configuration",
+        ],
+        run: features::intelligent_tiering,
+    },
+    Scenario {
+        name: "legacy_lifecycle",
+        feature: "legacy PutBucketLifecycle / GetBucketLifecycle (rule-level Prefix)",
+        copes: "the deprecated shapes are in the spec too",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-lifecycle",
+            "get-bucket-lifecycle",
+            "delete-bucket-lifecycle",
+        ],
+        run: features::legacy_lifecycle,
+    },
+    Scenario {
+        name: "legacy_notification",
+        feature: "legacy PutBucketNotification / GetBucketNotification",
+        copes: "the deprecated shapes are in the spec too",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-notification",
+            "get-bucket-notification",
+        ],
+        run: features::legacy_notification,
+    },
+    Scenario {
+        name: "abac",
+        feature: "attribute-based access control setting (ABAC)",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-bucket-abac",
+            "get-bucket-abac",
+        ],
+        run: features::abac,
+    },
+    Scenario {
+        name: "metadata_configuration",
+        feature: "S3 Metadata configuration and its journal, inventory and annotation tables",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "create-bucket-metadata-configuration",
+            "get-bucket-metadata-configuration",
+            "update-bucket-metadata-journal-table-configuration",
+            "update-bucket-metadata-inventory-table-configuration",
+            "update-bucket-metadata-annotation-table-configuration",
+            "delete-bucket-metadata-configuration",
+        ],
+        run: features::metadata_configuration,
+    },
+    Scenario {
+        name: "metadata_table",
+        feature: "S3 Metadata table configuration (first version)",
+        copes: "configurations round-trip as JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "create-bucket-metadata-table-configuration",
+            "get-bucket-metadata-table-configuration",
+            "delete-bucket-metadata-table-configuration",
+        ],
+        run: features::metadata_table,
+    },
+    Scenario {
+        name: "object_attributes",
+        feature: "GetObjectAttributes: ETag, size, parts of a multipart object",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "get-object-attributes",
+            "create-multipart-upload",
+            "upload-part",
+            "complete-multipart-upload",
+        ],
+        run: object_features::object_attributes,
+    },
+    Scenario {
+        name: "restore",
+        feature: "RestoreObject of a GLACIER object, `x-amz-restore` on HeadObject",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "head-object",
+            "restore-object",
+        ],
+        run: object_features::restore,
+    },
+    Scenario {
+        name: "annotations",
+        feature: "object annotations",
+        copes: "payloads are bytes, listings JSON",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "put-object-annotation",
+            "get-object-annotation",
+            "list-object-annotations",
+            "delete-object-annotation",
+        ],
+        run: object_features::annotations,
+    },
+    Scenario {
+        name: "directory_buckets",
+        feature: "directory bucket calls: CreateSession, ListDirectoryBuckets, RenameObject",
+        copes: "plain operations",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "create-session",
+            "list-directory-buckets",
+            "rename-object",
+            "get-object",
+            "head-object",
+        ],
+        run: object_features::directory_buckets,
+    },
+    Scenario {
+        name: "update_object_encryption",
+        feature: "UpdateObjectEncryption to SSE-KMS",
+        copes: "plain operation",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "update-object-encryption",
+            "head-object",
+        ],
+        run: object_features::update_object_encryption,
+    },
+    Scenario {
+        name: "write_get_object_response",
+        feature: "WriteGetObjectResponse (Object Lambda)",
+        copes: "sent to `{RequestRoute}.` + the endpoint's host, as AWS routes it",
+        operations: &["write-get-object-response"],
+        run: object_features::write_get_object_response,
+    },
+    Scenario {
+        name: "managed_copy",
+        feature: "`copy_object_managed` above its threshold: parts copied, type and metadata kept",
+        copes: "HeadObject's type and metadata go on CreateMultipartUpload",
+        operations: &[
+            "create-bucket",
+            "put-object",
+            "head-object",
+            "create-multipart-upload",
+            "upload-part-copy",
+            "complete-multipart-upload",
+            "get-object",
+        ],
+        run: object_features::managed_copy,
     },
     Scenario {
         name: "cli_mb_rb",
