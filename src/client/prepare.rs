@@ -485,6 +485,16 @@ fn build_url(
         }
     }
     if let Some(prefix) = op.host_prefix {
+        if matches!(
+            endpoint.host(),
+            Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))
+        ) {
+            return Err(Error::InvalidInput(format!(
+                "{} goes to the host `{prefix}` + the endpoint's host name, and the endpoint \
+                 {endpoint} is an IP address: give an endpoint with a host name",
+                op.name
+            )));
+        }
         let mut p = prefix.to_string();
         for (label, value) in host_labels {
             if !is_host_label(value) {

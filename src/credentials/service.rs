@@ -1,0 +1,107 @@
+//! What the providers that call a service share: a [`Client`] for that service's endpoint with the
+//! calling client's timeouts and retry policy (so STS, SSO, container and metadata calls retry and
+//! time out like S3 requests, through the same pipeline), the expiry formats they answer with, and
+//! their failures turned into [`CredentialsError`]s that name the source and carry no secret.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use url::Url;
+
+use super::{CredentialsError, ProvideCredentials};
+use crate::client::{Client, Timeouts};
+use crate::config::Environment;
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+
+/// How the calling client talks to services: its timeouts, retry policy and MFA code source.
+#[derive(Clone)]
+pub struct ServiceSettings {
+    pub timeouts: Timeouts,
+    pub retry: RetryPolicy,
+    /// Gives the MFA code for a device (`mfa_serial`) when a role needs one.
+    pub mfa_code: Option<MfaCode>,
+}
+
+/// Asked for the current code of an MFA device (its serial or ARN); `None` when there is none.
+pub type MfaCode = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+impl std::fmt::Debug for ServiceSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceSettings")
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("mfa_code", &self.mfa_code.is_some())
+            .finish()
+    }
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        ServiceSettings {
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            mfa_code: None,
+        }
+    }
+}
+
+/// A client for `endpoint` in `region`, signing with `keys` (or with none: every request of such a
+/// client is sent anonymously by its caller), isolated from the process's AWS settings.
+pub(super) fn service_client(
+    endpoint: &Url,
+    region: &str,
+    settings: &ServiceSettings,
+    keys: Option<Arc<dyn ProvideCredentials>>,
+) -> Result<Client, Error> {
+    let mut builder = Client::builder()
+        .endpoint_url(endpoint.as_str())
+        .region(region)
+        .path_style(true)
+        .environment(Environment::from_vars(Vec::<(String, String)>::new(), None))
+        .retry_policy(settings.retry.clone())
+        .connect_timeout(settings.timeouts.connect)
+        .read_timeout(settings.timeouts.read);
+    if let Some(keys) = keys {
+        builder = builder.credentials_provider(keys);
+    }
+    builder.build()
+}
+
+/// A failure of the service call, named after its source; an S3-style error envelope becomes its
+/// code and message.
+pub(super) fn unavailable(source_name: &str, err: &Error) -> CredentialsError {
+    let message = match err.envelope() {
+        Some(envelope) => {
+            let code = err.code().unwrap_or("error");
+            match err.message().filter(|m| !m.is_empty()) {
+                Some(message) => format!("{} {code}: {message}", envelope.status),
+                None => format!("{} {code}", envelope.status),
+            }
+        }
+        None => err.to_string(),
+    };
+    CredentialsError::Unavailable {
+        source_name: source_name.to_owned(),
+        message,
+    }
+}
+
+pub(super) fn invalid(source_name: &str, message: impl Into<String>) -> CredentialsError {
+    CredentialsError::Invalid {
+        source_name: source_name.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// An ISO 8601 / RFC 3339 expiry (`2026-12-06T06:48:08Z`), as STS, containers and processes give.
+pub(super) fn parse_expiry(source_name: &str, text: &str) -> Result<SystemTime, CredentialsError> {
+    let parsed = crate::timestamp::parse_timestamp(text)
+        .map_err(|e| invalid(source_name, format!("Expiration `{text}`: {e}")))?;
+    Ok(SystemTime::from(parsed))
+}
+
+/// Milliseconds since the epoch, as the SSO portal gives its expiry.
+pub(super) fn expiry_from_millis(millis: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(millis)
+}
