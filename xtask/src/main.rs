@@ -52,7 +52,7 @@ const TASKS: &[Task] = &[
     },
     Task {
         name: "bench",
-        summary: "time s3op's CLI against s5cmd, the AWS CLI, rclone and aws-sdk-s3 on s3s-fs, write BENCHMARKS.md [--quick] [--garage]",
+        summary: "time s3op's CLI against s5cmd, the AWS CLI, rclone and aws-sdk-s3 on s3s-fs, write BENCHMARKS.md [--quick] [--garage] [--ceph]",
         run: bench::run,
     },
     Task {

@@ -275,7 +275,7 @@ pub fn ensure_garage(target: &Path) -> Result<PathBuf> {
 }
 
 /// `radosgw` on `PATH`, else Debian's Ceph packages installed with apt when we are root.
-fn ensure_ceph(_target: &Path) -> Result<PathBuf> {
+pub fn ensure_ceph(_target: &Path) -> Result<PathBuf> {
     if let Some(path) = from_env(RADOSGW_ENV)? {
         return Ok(path);
     }
