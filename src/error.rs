@@ -72,7 +72,10 @@ impl Error {
             Error::InvalidMember { .. }
                 | Error::InvalidInput(_)
                 | Error::Config(_)
-                | Error::Credentials(crate::credentials::CredentialsError::Invalid { .. })
+                | Error::Credentials(
+                    crate::credentials::CredentialsError::Invalid { .. }
+                        | crate::credentials::CredentialsError::NotFound { .. }
+                )
         )
     }
 

@@ -95,6 +95,7 @@ fn via_with_few_fds(proxy: &FaultProxy, args: &[&str]) -> Run {
         cmd.env("PATH", path);
     }
     cmd.env("HOME", std::env::temp_dir().join("s3op-test-home-none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/nonexistent/s3op-test/config")
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",

@@ -15,6 +15,7 @@ use s3op::shape::Shape;
 use s3op::{Client, Envelope, Error, Value, OPERATIONS};
 
 // High-level commands (cp, ls, rm, mb, rb, sync): src/cli/high.
+mod configure;
 mod high;
 
 const EXIT_OK: i32 = 0;
@@ -209,6 +210,11 @@ fn global_args() -> Vec<Arg> {
             .global(true)
             .action(ArgAction::SetTrue)
             .help("Send requests anonymously"),
+        Arg::new("mfa-code")
+            .long("mfa-code")
+            .global(true)
+            .value_name("CODE")
+            .help("The code of the MFA device a role's profile names (mfa_serial); asked on the terminal otherwise"),
     ]
 }
 
@@ -254,6 +260,7 @@ fn command() -> Command {
     root.subcommand(presign)
         .subcommand(basic_data_command())
         .subcommand(request_command())
+        .subcommand(configure::command())
 }
 
 fn operation_command(op: &'static Operation, presign: bool) -> Command {
@@ -430,6 +437,7 @@ async fn dispatch(
         // High-level commands (src/cli/high).
         name if high::handles(name) => high::dispatch(name, sub, matches, tracker).await,
         "basic-data" => basic_data(sub),
+        "configure" => configure::run(sub, matches).await,
         "request" => {
             let client = client(matches)?;
             raw_request(&client, sub, matches.get_flag("dry-run")).await
@@ -508,6 +516,17 @@ fn find(name: &str) -> Result<&'static Operation, Failure> {
 }
 
 fn client(matches: &ArgMatches) -> Result<Client, Failure> {
+    let client = client_without_key_check(matches)?;
+    if !client.has_credentials() && !matches.get_flag("no-sign-request") {
+        return Err(Failure::Usage(
+            "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile or --data, or pass --no-sign-request".into(),
+        ));
+    }
+    Ok(client)
+}
+
+/// The client the global flags describe, whether or not it has a source of keys.
+fn client_without_key_check(matches: &ArgMatches) -> Result<Client, Failure> {
     let mut builder = Client::builder();
     if let Some(url) = matches.get_one::<String>("endpoint-url") {
         builder = builder.endpoint_url(url);
@@ -555,13 +574,24 @@ fn client(matches: &ArgMatches) -> Result<Client, Failure> {
         builder = builder.read_timeout(*t);
     }
     builder = builder.debug(matches.get_flag("debug"));
-    let client = builder.build()?;
-    if !client.has_credentials() && !matches.get_flag("no-sign-request") {
-        return Err(Failure::Usage(
-            "no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile or --data, or pass --no-sign-request".into(),
-        ));
+    builder = match matches.get_one::<String>("mfa-code") {
+        Some(code) => builder.mfa_code(code.trim()),
+        None => builder.mfa_code_provider(ask_mfa_code),
+    };
+    Ok(builder.build()?)
+}
+
+/// The MFA code for `serial`, asked on the terminal; `None` when standard input is not one.
+fn ask_mfa_code(serial: &str) -> Option<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return None;
     }
-    Ok(client)
+    eprint!("Enter MFA code for {serial}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).ok()?;
+    Some(line.trim().to_string())
 }
 
 /// Fill a request from the operation's flags; each value is parsed by its member's shape.

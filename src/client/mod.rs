@@ -31,9 +31,10 @@ pub use raw::RawRequest;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config::CredentialPlan;
 use crate::config::{resolve, BasicData, ConfigInputs, Environment, ResolvedConfig};
 use crate::credentials::{
-    CredentialsCache, ProvideCredentials, Provided, Source, StaticCredentials,
+    from_plan, CredentialsCache, MfaCode, ProvideCredentials, Provided, ServiceSettings, Source,
 };
 use crate::error::Error;
 use crate::operation::Operation;
@@ -93,6 +94,7 @@ pub struct ClientBuilder {
     inputs: ConfigInputs,
     credentials: Option<Credentials>,
     provider: Option<Arc<dyn ProvideCredentials>>,
+    mfa_code: Option<MfaCode>,
     environment: Option<Environment>,
     headers: Vec<(String, String)>,
     max_attempts: Option<u32>,
@@ -144,6 +146,22 @@ impl ClientBuilder {
     /// configured source.
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// The code of the MFA device a role's profile names (`mfa_serial`), for `--mfa-code`.
+    pub fn mfa_code(self, code: impl Into<String>) -> Self {
+        let code = code.into();
+        self.mfa_code_provider(move |_serial: &str| Some(code.clone()))
+    }
+
+    /// Asked for the code of an MFA device (its serial or ARN) when a role needs one: the CLI
+    /// asks on the terminal.
+    pub fn mfa_code_provider(
+        mut self,
+        ask: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.mfa_code = Some(MfaCode(Arc::new(ask)));
         self
     }
 
@@ -200,9 +218,13 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let env = self.environment.unwrap_or_else(Environment::from_process);
         let mut config = resolve(&self.inputs, &env)?;
-        if let Some(c) = self.credentials {
-            config.credentials = Some(c);
-            config.credentials_source = Some(Source::Explicit);
+        let explicit = self.credentials.is_some();
+        if let Some(credentials) = self.credentials {
+            config.credentials = Some(credentials.clone());
+            config.credential_plan = Some(CredentialPlan::Static {
+                credentials,
+                source: Source::Explicit,
+            });
         }
         let mut retry = self.retry.unwrap_or_default();
         if let Some(n) = self.max_attempts.or(config.max_attempts) {
@@ -213,19 +235,21 @@ impl ClientBuilder {
         {
             retry.max_attempts = 5;
         }
-        let explicit = config.credentials_source == Some(Source::Explicit);
-        let mut client = Client::with_config(config, self.headers)?;
-        if let (Some(provider), false) = (self.provider, explicit) {
-            client.credentials = Some(Arc::new(CredentialsCache::new(provider)));
-        }
+        let settings = ServiceSettings {
+            timeouts: self.timeouts,
+            retry: retry.clone(),
+            mfa_code: self.mfa_code,
+        };
+        let provider = match self.provider {
+            Some(provider) if !explicit => Some(provider),
+            _ => config
+                .credential_plan
+                .as_ref()
+                .map(|plan| from_plan(plan, &settings)),
+        };
+        let mut client = Client::assemble(config, self.headers, provider, self.timeouts)?;
         client.retrier = Arc::new(Retrier::new(retry));
         client.debug = self.debug;
-        if self.timeouts.connect != client.timeouts.connect
-            || self.timeouts.read != client.timeouts.read
-        {
-            client.http = http_client(self.timeouts)?;
-            client.timeouts = self.timeouts;
-        }
         Ok(client)
     }
 }
@@ -240,25 +264,27 @@ impl Client {
         ClientBuilder::default().build()
     }
 
-    /// A client for an already resolved configuration.
+    /// A client for an already resolved configuration (its credential plan is followed with the
+    /// default timeouts and retry policy).
     pub fn with_config(
         config: ResolvedConfig,
         headers: Vec<(String, String)>,
     ) -> Result<Client, Error> {
-        let timeouts = Timeouts::default();
-        let credentials = config.credentials.clone().map(|credentials| {
-            let provider = StaticCredentials(Provided {
-                credentials,
-                expires_at: None,
-                source: config
-                    .credentials_source
-                    .clone()
-                    .unwrap_or(Source::Explicit),
-            });
-            Arc::new(CredentialsCache::new(Arc::new(provider)))
-        });
+        let provider = config
+            .credential_plan
+            .as_ref()
+            .map(|plan| from_plan(plan, &ServiceSettings::default()));
+        Client::assemble(config, headers, provider, Timeouts::default())
+    }
+
+    fn assemble(
+        config: ResolvedConfig,
+        headers: Vec<(String, String)>,
+        provider: Option<Arc<dyn ProvideCredentials>>,
+        timeouts: Timeouts,
+    ) -> Result<Client, Error> {
         Ok(Client {
-            credentials,
+            credentials: provider.map(|p| Arc::new(CredentialsCache::new(p))),
             http: http_client(timeouts)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),
@@ -330,4 +356,105 @@ pub struct DryRun {
     pub headers: std::collections::BTreeMap<String, String>,
     /// The body as text, `{"base64": …}` when it is not UTF-8, or null when empty.
     pub body: serde_json::Value,
+}
+
+/// One setting as `configure list` shows it: its value (an access key only by its last four
+/// characters) and where it came from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Setting {
+    pub name: &'static str,
+    /// `None` when not set (or, for the access key, when it could not be had).
+    pub value: Option<String>,
+    /// The kind of source (`env`, `assume-role`, `config-file`…).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where exactly: a variable, a flag, a file and profile, an endpoint.
+    pub location: String,
+}
+
+impl Client {
+    /// The profile, access key (last four characters), region and endpoint this client uses, each
+    /// with its source, as `s3op configure list` prints them; never a secret. The access key is
+    /// fetched (and cached) when its source hands keys out; if that fails, the value is `None` and
+    /// the location says why.
+    pub async fn config_sources(&self) -> Vec<Setting> {
+        let origins = &self.config.origins;
+        let kind_of = |origin: &str| {
+            if origin.starts_with("--") {
+                "flag"
+            } else if origin.starts_with("AWS_") {
+                "env"
+            } else if origin.starts_with("profile ") || origin.starts_with("services ") {
+                "config-file"
+            } else if origin.starts_with("basic data") {
+                "basic-data"
+            } else {
+                "default"
+            }
+        };
+        let profile = Setting {
+            name: "profile",
+            value: origins
+                .profile
+                .as_ref()
+                .map(|_| origins.profile_name.clone()),
+            kind: origins
+                .profile
+                .as_deref()
+                .map_or("default", kind_of)
+                .to_string(),
+            location: origins.profile.clone().unwrap_or_default(),
+        };
+        let plan = self.config.credential_plan.as_ref();
+        let access_key = match self.current_credentials().await {
+            Ok(Some(keys)) => {
+                let location = match (&keys.source, plan) {
+                    (Source::Custom(name), _) => name.clone(),
+                    (_, Some(plan)) => plan.describe(),
+                    (source, None) => source.to_string(),
+                };
+                Setting {
+                    name: "access_key",
+                    value: Some(last_four(&keys.credentials.access_key_id)),
+                    kind: keys.source.kind().to_string(),
+                    location,
+                }
+            }
+            Ok(None) => Setting {
+                name: "access_key",
+                value: None,
+                kind: "none".to_string(),
+                location: String::new(),
+            },
+            Err(e) => Setting {
+                name: "access_key",
+                value: None,
+                kind: plan.map_or("custom", CredentialPlan::kind).to_string(),
+                location: e.to_string(),
+            },
+        };
+        vec![
+            profile,
+            access_key,
+            Setting {
+                name: "region",
+                value: Some(self.config.region.clone()),
+                kind: kind_of(&origins.region).to_string(),
+                location: origins.region.clone(),
+            },
+            Setting {
+                name: "endpoint",
+                value: Some(self.config.endpoint.to_string()),
+                kind: kind_of(&origins.endpoint).to_string(),
+                location: origins.endpoint.clone(),
+            },
+        ]
+    }
+}
+
+/// `****************ABCD`: an access key id shown by its last four characters.
+fn last_four(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    let shown: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    format!("{}{shown}", "*".repeat(16))
 }

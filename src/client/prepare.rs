@@ -583,12 +583,15 @@ pub fn static_method(method: &str) -> Result<&'static str, Error> {
 
 /// A request to any target (`s3op request`): an absolute http(s) URL, or a path and query relative
 /// to the endpoint (`/bucket/key?tagging`). Extra headers go on as given (signer headers refused).
+/// An `anonymous` request is never signed, so it may carry the headers the signer would set (an
+/// `Authorization` of another scheme: a container credentials endpoint's token).
 pub fn prepare_raw(
     method: &str,
     target: &str,
     body: Option<&Body>,
     extra_headers: &[(String, String)],
     config: &ResolvedConfig,
+    anonymous: bool,
 ) -> Result<Prepared, Error> {
     let method = static_method(method)?;
     let url = if target.starts_with("http://") || target.starts_with("https://") {
@@ -617,7 +620,7 @@ pub fn prepare_raw(
     let mut headers = Vec::with_capacity(extra_headers.len());
     for (name, value) in extra_headers {
         let lower = name.to_ascii_lowercase();
-        if SIGNER_HEADERS.contains(&lower.as_str()) {
+        if !anonymous && SIGNER_HEADERS.contains(&lower.as_str()) {
             return Err(Error::InvalidInput(format!(
                 "the header {name} is set by the signer and cannot be given"
             )));
@@ -637,7 +640,7 @@ pub fn prepare_raw(
         payload_sha256: None,
         service: None,
         pending_checksum: None,
-        anonymous: false,
+        anonymous,
     })
 }
 

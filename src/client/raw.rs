@@ -75,7 +75,8 @@ impl RawRequest {
     }
 
     /// Send it unsigned and without the client's extra headers: for a URL that is not S3 (an
-    /// upload's source), which must see neither a signature nor headers meant for S3.
+    /// upload's source, a credentials endpoint), which must see neither a signature nor headers
+    /// meant for S3. Headers added after this one may include `Authorization` (of another scheme).
     pub fn anonymous(mut self) -> Self {
         self.anonymous = true;
         self.headers.clear();
@@ -143,10 +144,10 @@ impl RawRequest {
             body.as_ref(),
             &self.headers,
             &self.client.config,
+            self.anonymous,
         )?;
         prepared.service = self.service.clone();
         prepared.unsigned_payload = self.unsigned_payload;
-        prepared.anonymous = self.anonymous;
         Ok(prepared)
     }
 

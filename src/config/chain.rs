@@ -103,6 +103,10 @@ pub struct ContainerPlan {
 #[derive(Clone, Debug)]
 pub struct InstanceMetadataPlan {
     pub endpoint: Url,
+    /// Seconds each call may take (`AWS_METADATA_SERVICE_TIMEOUT`, default 1).
+    pub timeout_seconds: f64,
+    /// Attempts per call (`AWS_METADATA_SERVICE_NUM_ATTEMPTS`, default 1).
+    pub attempts: u32,
     /// Reached only because no other source had keys: its failure then says so.
     pub fallback: bool,
 }
@@ -136,13 +140,7 @@ impl CredentialPlan {
     /// The short name of the source's kind, for `configure list`'s type column.
     pub fn kind(&self) -> &'static str {
         match self {
-            CredentialPlan::Static { source, .. } => match source {
-                Source::Explicit => "explicit",
-                Source::BasicData => "basic-data",
-                Source::Environment => "env",
-                Source::Profile(_) => "shared-credentials-file",
-                _ => "custom",
-            },
+            CredentialPlan::Static { source, .. } => source.kind(),
             CredentialPlan::AssumeRole(_) => "assume-role",
             CredentialPlan::WebIdentity(_) => "assume-role-with-web-identity",
             CredentialPlan::Process(_) => "custom-process",
@@ -376,9 +374,10 @@ fn sso_plan(inputs: &PlanInputs<'_>, profile: &Profile) -> Result<Option<SsoPlan
                 ))
             })?;
             let get = |key: &str| {
-                section.text(key).map(|(v, _)| v.to_owned()).ok_or_else(|| {
-                    invalid(format!("[sso-session {name}] has no {key}"))
-                })
+                section
+                    .text(key)
+                    .map(|(v, _)| v.to_owned())
+                    .ok_or_else(|| invalid(format!("[sso-session {name}] has no {key}")))
             };
             (get("sso_start_url")?, get("sso_region")?)
         }
@@ -471,7 +470,25 @@ fn instance_metadata_plan(
         origin: "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(),
         message: format!("`{text}` is not a URL: {e}"),
     })?;
-    Ok(Some(InstanceMetadataPlan { endpoint, fallback }))
+    let number = |name: &str, default: f64| -> Result<f64, ConfigError> {
+        match env.var(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n > 0.0)
+                .ok_or_else(|| ConfigError::InvalidCredentialSource {
+                    origin: name.to_owned(),
+                    message: format!("`{text}` is not a positive number"),
+                }),
+        }
+    };
+    Ok(Some(InstanceMetadataPlan {
+        endpoint,
+        timeout_seconds: number("AWS_METADATA_SERVICE_TIMEOUT", 1.0)?,
+        attempts: number("AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1.0)? as u32,
+        fallback,
+    }))
 }
 
 fn sts_endpoint(inputs: &PlanInputs<'_>) -> Result<Url, ConfigError> {

@@ -1,71 +1,76 @@
-//! The static key pair: basic data `AccessKey` + `SecretKey`, else the environment's
-//! `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ session token), else the profile's keys, file by
-//! file; half a pair is an error that names the missing half and never the secret. It does not read
-//! files (the `ini` module does) nor fetch temporary credentials from any service.
+//! Static key pairs: the basic data's `AccessKey` + `SecretKey`, the environment's
+//! `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ session token), and a profile's keys, file by
+//! file. Half a pair is an error that names the missing half and never the secret. Which source
+//! is asked when is the `chain` module's business.
 
 use crate::credentials::Source;
 use crate::secret::Secret;
 use crate::signer::Credentials;
 
+use super::chain::CredentialPlan;
 use super::ini::{IniValue, Profile};
 use super::{non_empty, BasicData, ConfigError, Environment};
 
-pub(super) fn resolve_credentials(
-    basic: Option<&BasicData>,
-    env: &Environment,
-    profile: &Profile,
-    explicit_profile: bool,
-) -> Result<Option<(Credentials, Source)>, ConfigError> {
-    if let Some(basic) = basic {
-        let secret = basic
-            .secret_key
-            .as_ref()
-            .map(Secret::expose)
-            .filter(|s| !s.trim().is_empty());
-        let pair = key_pair(
-            non_empty(basic.access_key.as_deref()),
-            secret,
-            None,
-            ("AccessKey", "SecretKey"),
-            "basic data",
-        )?;
-        if let Some(pair) = pair {
-            return Ok(Some((pair, Source::BasicData)));
-        }
-    }
-    // An explicitly named profile switches the environment's keys off; AWS_PROFILE does not
-    // (botocore's create_credential_resolver removes its EnvProvider only for `--profile`).
-    if !explicit_profile {
-        let token = env
-            .var("AWS_SESSION_TOKEN")
-            .or_else(|| env.var("AWS_SECURITY_TOKEN"));
-        let pair = key_pair(
-            env.var("AWS_ACCESS_KEY_ID"),
-            env.var("AWS_SECRET_ACCESS_KEY"),
-            token,
-            ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
-            "the environment",
-        )?;
-        if let Some(pair) = pair {
-            return Ok(Some((pair, Source::Environment)));
-        }
-    }
-    // Each file on its own, the credentials file first, as botocore's SharedCredentialProvider
-    // comes before its ConfigProvider.
+/// The basic data's key pair.
+pub(super) fn basic_data_keys(basic: &BasicData) -> Result<Option<CredentialPlan>, ConfigError> {
+    let secret = basic
+        .secret_key
+        .as_ref()
+        .map(Secret::expose)
+        .filter(|s| !s.trim().is_empty());
+    let pair = key_pair(
+        non_empty(basic.access_key.as_deref()),
+        secret,
+        None,
+        ("AccessKey", "SecretKey"),
+        "basic data",
+    )?;
+    Ok(pair.map(|credentials| CredentialPlan::Static {
+        credentials,
+        source: Source::BasicData,
+    }))
+}
+
+/// `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY`, with `AWS_SESSION_TOKEN` (or the older
+/// `AWS_SECURITY_TOKEN`).
+pub(super) fn environment_keys(env: &Environment) -> Result<Option<CredentialPlan>, ConfigError> {
+    let token = env
+        .var("AWS_SESSION_TOKEN")
+        .or_else(|| env.var("AWS_SECURITY_TOKEN"));
+    let pair = key_pair(
+        env.var("AWS_ACCESS_KEY_ID"),
+        env.var("AWS_SECRET_ACCESS_KEY"),
+        token,
+        ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
+        "the environment",
+    )?;
+    Ok(pair.map(|credentials| CredentialPlan::Static {
+        credentials,
+        source: Source::Environment,
+    }))
+}
+
+/// A profile's keys, each file on its own, the credentials file first (as botocore's
+/// SharedCredentialProvider comes before its ConfigProvider).
+pub(super) fn profile_keys(profile: &Profile) -> Result<Option<CredentialPlan>, ConfigError> {
     for source in &profile.sources {
         let text = |key: &str| match source.section.get(key) {
             Some(IniValue::Text(v)) if !v.is_empty() => Some(v.as_str()),
             _ => None,
         };
+        let origin = profile.origin(&source.path);
         let pair = key_pair(
             text("aws_access_key_id"),
             text("aws_secret_access_key"),
             text("aws_session_token").or_else(|| text("aws_security_token")),
             ("aws_access_key_id", "aws_secret_access_key"),
-            &profile.origin(&source.path),
+            &origin,
         )?;
-        if let Some(pair) = pair {
-            return Ok(Some((pair, Source::Profile(profile.origin(&source.path)))));
+        if let Some(credentials) = pair {
+            return Ok(Some(CredentialPlan::Static {
+                credentials,
+                source: Source::Profile(origin),
+            }));
         }
     }
     Ok(None)

@@ -56,12 +56,14 @@ pub(super) fn resolve_endpoint(
     profile: &Profile,
     files: &ProfileFiles,
     region: &Sourced,
-) -> Result<Url, ConfigError> {
+) -> Result<(Url, String), ConfigError> {
     if let Some(url) = non_empty(inputs.endpoint_url.as_deref()) {
-        return parse_endpoint(url, "--endpoint-url", false);
+        return parse_endpoint(url, "--endpoint-url", false)
+            .map(|u| (u, "--endpoint-url".to_owned()));
     }
     if let Some(url) = basic.and_then(|b| non_empty(b.url.as_deref())) {
-        return parse_endpoint(url, "basic data URL", true);
+        return parse_endpoint(url, "basic data URL", true)
+            .map(|u| (u, "basic data URL".to_owned()));
     }
     let ignore_configured = match env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         Some(value) => value.eq_ignore_ascii_case("true"),
@@ -72,7 +74,7 @@ pub(super) fn resolve_endpoint(
     if !ignore_configured {
         for name in ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] {
             if let Some(url) = env.var(name) {
-                return parse_endpoint(url, name, false);
+                return parse_endpoint(url, name, false).map(|u| (u, name.to_owned()));
             }
         }
         if let Some((services, path)) = profile.text("services") {
@@ -89,19 +91,73 @@ pub(super) fn resolve_endpoint(
                     })?;
             if let Some((url, path)) = section.nested("s3", "endpoint_url") {
                 let origin = format!("services section `{services}` in {}", path.display());
-                return parse_endpoint(url, &origin, false);
+                return parse_endpoint(url, &origin, false).map(|u| (u, origin));
             }
         }
         // The profile's own `s3 =` block, as the awscli-plugin-endpoint plugin reads it (many
         // MinIO and Wasabi guides set the endpoint this way).
         if let Some((url, path)) = profile.nested("s3", "endpoint_url") {
-            return parse_endpoint(url, &profile.origin(path), false);
+            let origin = profile.origin(path);
+            return parse_endpoint(url, &origin, false).map(|u| (u, origin));
         }
         if let Some((url, path)) = profile.text("endpoint_url") {
-            return parse_endpoint(url, &profile.origin(path), false);
+            let origin = profile.origin(path);
+            return parse_endpoint(url, &origin, false).map(|u| (u, origin));
         }
     }
-    aws_endpoint(region)
+    aws_endpoint(region).map(|u| {
+        (
+            u,
+            format!("AWS's endpoint for the region ({})", region.origin),
+        )
+    })
+}
+
+/// The endpoint of another AWS service the client calls for its keys (STS, SSO, SSO OIDC): the
+/// service's own variable (`AWS_ENDPOINT_URL_STS`), the profile's `[services]` section
+/// (`sts = endpoint_url = ...`), `AWS_ENDPOINT_URL`, else `default` (AWS's regional endpoint), as
+/// the AWS CLI looks them up. `env_suffix` is the variable's suffix, `key` the services key.
+pub(super) fn service_endpoint(
+    env_suffix: &str,
+    key: &str,
+    env: &Environment,
+    profile: &Profile,
+    files: &ProfileFiles,
+    default: &str,
+) -> Result<Url, ConfigError> {
+    let ignore_configured = match env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+        Some(value) => value.eq_ignore_ascii_case("true"),
+        None => profile
+            .text("ignore_configured_endpoint_urls")
+            .is_some_and(|(value, _)| value.eq_ignore_ascii_case("true")),
+    };
+    if !ignore_configured {
+        let own = format!("AWS_ENDPOINT_URL_{env_suffix}");
+        if let Some(url) = env.var(&own) {
+            return parse_endpoint(url, &own, false);
+        }
+        if let Some((services, _)) = profile.text("services") {
+            if let Some(section) = files.services(services) {
+                if let Some((url, path)) = section.nested(key, "endpoint_url") {
+                    let origin = format!("services section `{services}` in {}", path.display());
+                    return parse_endpoint(url, &origin, false);
+                }
+            }
+        }
+        if let Some(url) = env.var("AWS_ENDPOINT_URL") {
+            return parse_endpoint(url, "AWS_ENDPOINT_URL", false);
+        }
+    }
+    parse_endpoint(default, "AWS's regional endpoint", false)
+}
+
+/// The DNS suffix of AWS's endpoints in `region`'s partition.
+pub(super) fn aws_domain(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
 }
 
 /// AWS's regional endpoint. The regional form is used for us-east-1 too: AWS serves
@@ -120,11 +176,7 @@ fn aws_endpoint(region: &Sourced) -> Result<Url, ConfigError> {
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(invalid());
     }
-    let domain = if name.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
+    let domain = aws_domain(name);
     Url::parse(&format!("https://s3.{name}.{domain}")).map_err(|_| invalid())
 }
 

@@ -92,12 +92,22 @@ impl ProfileFiles {
         }
     }
 
+    /// The `[sso-session NAME]` section of the config file, as a one-source profile.
+    pub(super) fn sso_session(&self, name: &str) -> Option<Profile> {
+        self.config_section("sso-session", name)
+    }
+
     /// The `[services NAME]` section of the config file, as a one-source profile.
     pub(super) fn services(&self, name: &str) -> Option<Profile> {
+        self.config_section("services", name)
+    }
+
+    /// A `[KIND NAME]` section of the config file, as a one-source profile.
+    fn config_section(&self, kind: &str, name: &str) -> Option<Profile> {
         let file = self.config.as_ref()?;
         let section = merged(file, |header| {
             let mut words = header.split_whitespace();
-            words.next() == Some("services") && words.next().map(unquote) == Some(name)
+            words.next() == Some(kind) && words.next().map(unquote) == Some(name)
         })?;
         Some(Profile {
             name: name.to_owned(),

@@ -52,6 +52,7 @@ use url::Url;
 use crate::signer::Credentials;
 
 mod basic_data;
+mod chain;
 mod credentials;
 mod endpoint;
 mod ini;
@@ -61,7 +62,13 @@ pub use basic_data::BasicData;
 pub use endpoint::{bucket_fits_virtual_host, is_aws_endpoint};
 pub use size::{parse_size, SizeError};
 
-use credentials::resolve_credentials;
+pub use chain::{
+    AssumeRolePlan, ContainerPlan, CredentialPlan, InstanceMetadataPlan, ProcessPlan, SsoPlan,
+    WebIdentityPlan,
+};
+
+use chain::PlanInputs;
+use credentials::basic_data_keys;
 use endpoint::{resolve_addressing, resolve_endpoint};
 use ini::{Profile, ProfileFiles};
 
@@ -107,10 +114,14 @@ pub struct ResolvedConfig {
     pub endpoint: Url,
     /// The region in the signing scope.
     pub region: String,
-    /// `None` when no source had credentials: the caller sends unsigned requests or refuses.
+    /// Where the profile, region and endpoint came from (`configure list`).
+    pub origins: Origins,
+    /// Static keys, when the plan is static: the caller sends unsigned requests or refuses when
+    /// there is no plan either.
     pub credentials: Option<Credentials>,
-    /// Where `credentials` came from.
-    pub credentials_source: Option<crate::credentials::Source>,
+    /// Where the keys come from (`credentials` holds them when they are static); `None` when no
+    /// source is set (and instance metadata is switched off): requests go unsigned or are refused.
+    pub credential_plan: Option<CredentialPlan>,
     /// The addressing style for buckets that fit it (see [`ResolvedConfig::uses_virtual_host`]).
     pub addressing: Addressing,
     /// The service name in the signing scope: `s3` unless the basic data says otherwise.
@@ -122,6 +133,17 @@ pub struct ResolvedConfig {
     pub max_attempts: Option<u32>,
     /// `standard`, `adaptive` (treated as standard) or `legacy` (`AWS_RETRY_MODE`, profile `retry_mode`).
     pub retry_mode: Option<String>,
+}
+
+/// Where settings came from: a flag, a variable, a profile file, a default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins {
+    /// `--profile` or `AWS_PROFILE`; `None` for the default profile.
+    pub profile: Option<String>,
+    /// The profile in use (`default` unless named).
+    pub profile_name: String,
+    pub region: String,
+    pub endpoint: String,
 }
 
 /// Why configuration could not be resolved. Messages name the source and never carry a secret.
@@ -144,6 +166,10 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
+    /// A credential setting that cannot work as written (a role without a source, a loop of
+    /// source profiles, an SSO profile without its account).
+    #[error("credentials from {origin}: {message}")]
+    InvalidCredentialSource { origin: String, message: String },
     /// One half of an access key pair without the other.
     #[error("incomplete credentials from {origin}: {present} is set but {missing} is missing")]
     IncompleteCredentials {
@@ -317,12 +343,22 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
     let basic = inputs.basic_data.as_ref();
 
     let region = resolve_region(inputs, basic, env, &profile);
-    let endpoint = resolve_endpoint(inputs, basic, env, &profile, &files, &region)?;
-    let (credentials, credentials_source) =
-        match resolve_credentials(basic, env, &profile, flag_profile.is_some())? {
-            Some((credentials, source)) => (Some(credentials), Some(source)),
-            None => (None, None),
-        };
+    let (endpoint, endpoint_origin) =
+        resolve_endpoint(inputs, basic, env, &profile, &files, &region)?;
+    let credential_plan = match basic.map(basic_data_keys).transpose()?.flatten() {
+        Some(keys) => Some(keys),
+        None => chain::plan(&PlanInputs {
+            env,
+            files: &files,
+            profile: &profile,
+            explicit_profile: flag_profile.is_some(),
+            region: &region.value,
+        })?,
+    };
+    let credentials = match &credential_plan {
+        Some(CredentialPlan::Static { credentials, .. }) => Some(credentials.clone()),
+        _ => None,
+    };
     let addressing = resolve_addressing(inputs, &profile, &endpoint)?;
     let service = basic
         .and_then(|b| non_empty(b.service.as_deref()))
@@ -379,11 +415,22 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         .or_else(|| profile.text("retry_mode").map(|(v, _)| v))
         .map(str::to_owned);
 
+    let origins = Origins {
+        profile: match (flag_profile, profile_named) {
+            (Some(_), _) => Some("--profile".to_owned()),
+            (None, true) => Some("AWS_PROFILE".to_owned()),
+            (None, false) => None,
+        },
+        profile_name: profile.name.clone(),
+        region: region.origin.clone(),
+        endpoint: endpoint_origin,
+    };
     Ok(ResolvedConfig {
         endpoint,
+        origins,
         region: region.value,
         credentials,
-        credentials_source,
+        credential_plan,
         addressing,
         service,
         chunk_size,

@@ -4,12 +4,12 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Mutex;
 
-use super::{CredentialsError, ProvideCredentials, Provided};
+use super::{CredentialsError, ProvideCredentials, ProvideFuture, Provided};
 
 /// How long before their expiry keys are fetched anew, as the AWS SDKs do.
 pub const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
-/// Keys from a provider, kept until [`REFRESH_AHEAD`] before they expire. Requests in flight share
+/// Keys from a provider, kept until five minutes before they expire. Requests in flight share
 /// one fetch: the first to find the keys stale fetches while the others wait for its result.
 #[derive(Debug)]
 pub struct CredentialsCache {
@@ -52,4 +52,11 @@ fn is_fresh(provided: &Provided, now: SystemTime) -> bool {
     provided
         .expires_at
         .is_none_or(|expiry| expiry > now + REFRESH_AHEAD)
+}
+
+/// A cache is a provider too: a role's source keys are cached on their own.
+impl ProvideCredentials for CredentialsCache {
+    fn provide(&self) -> ProvideFuture<'_> {
+        Box::pin(self.get())
+    }
 }

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::retry::RetryPolicy;
 
 /// How the calling client talks to services: its timeouts, retry policy and MFA code source.
-#[derive(Clone)]
+#[derive(Clone, Debug, Default)]
 pub struct ServiceSettings {
     pub timeouts: Timeouts,
     pub retry: RetryPolicy,
@@ -23,26 +23,22 @@ pub struct ServiceSettings {
     pub mfa_code: Option<MfaCode>,
 }
 
-/// Asked for the current code of an MFA device (its serial or ARN); `None` when there is none.
-pub type MfaCode = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+/// The function behind [`MfaCode`].
+pub type AskMfaCode = dyn Fn(&str) -> Option<String> + Send + Sync;
 
-impl std::fmt::Debug for ServiceSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceSettings")
-            .field("timeouts", &self.timeouts)
-            .field("retry", &self.retry)
-            .field("mfa_code", &self.mfa_code.is_some())
-            .finish()
+/// Asked for the current code of an MFA device (its serial or ARN); `None` when there is none.
+#[derive(Clone)]
+pub struct MfaCode(pub Arc<AskMfaCode>);
+
+impl MfaCode {
+    pub fn code(&self, serial: &str) -> Option<String> {
+        (self.0)(serial)
     }
 }
 
-impl Default for ServiceSettings {
-    fn default() -> Self {
-        ServiceSettings {
-            timeouts: Timeouts::default(),
-            retry: RetryPolicy::default(),
-            mfa_code: None,
-        }
+impl std::fmt::Debug for MfaCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaCode(..)")
     }
 }
 
@@ -58,7 +54,11 @@ pub(super) fn service_client(
         .endpoint_url(endpoint.as_str())
         .region(region)
         .path_style(true)
-        .environment(Environment::from_vars(Vec::<(String, String)>::new(), None))
+        // Its own keys come from `keys` alone: no chain, and no instance metadata behind it.
+        .environment(Environment::from_vars(
+            [("AWS_EC2_METADATA_DISABLED", "true")],
+            None,
+        ))
         .retry_policy(settings.retry.clone())
         .connect_timeout(settings.timeouts.connect)
         .read_timeout(settings.timeouts.read);

@@ -49,6 +49,8 @@ pub fn command(env: &[(&str, &str)]) -> Command {
         cmd.env("PATH", path);
     }
     cmd.env("HOME", std::env::temp_dir().join("s3op-test-home-none"));
+    // Never the real instance metadata service of the machine the tests run on.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     cmd.env("AWS_CONFIG_FILE", "/nonexistent/s3op-test/config");
     cmd.env(
         "AWS_SHARED_CREDENTIALS_FILE",
