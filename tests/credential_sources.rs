@@ -424,3 +424,279 @@ async fn an_expired_sso_login_without_a_refresh_token_says_which_login_to_run() 
     );
     s3.verify().await;
 }
+
+/// STS's answer to AssumeRole / AssumeRoleWithWebIdentity with these keys.
+fn sts_answer(action: &str, key: &str, token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/xml")
+        .set_body_string(format!(
+            "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <{action}Result><Credentials><AccessKeyId>{key}</AccessKeyId>\
+             <SecretAccessKey>secret-of-{key}</SecretAccessKey><SessionToken>{token}</SessionToken>\
+             <Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></{action}Result>\
+             </{action}Response>"
+        ))
+}
+
+#[tokio::test]
+async fn assume_role_sends_every_profile_setting_signed_with_the_source_keys() {
+    use wiremock::matchers::{body_string_contains, header_regex};
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .and(header_regex(
+            "authorization",
+            r"Credential=AKIDBASE/\d{8}/eu-central-1/sts/aws4_request",
+        ))
+        .and(body_string_contains("Action=AssumeRole&"))
+        .and(body_string_contains(
+            "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdeploy",
+        ))
+        .and(body_string_contains("RoleSessionName=nightly"))
+        .and(body_string_contains("ExternalId=ext-1"))
+        .and(body_string_contains("DurationSeconds=1800"))
+        .and(body_string_contains(
+            "SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fme",
+        ))
+        .and(body_string_contains("TokenCode=123456"))
+        .respond_with(sts_answer("AssumeRole", "ASIADEPLOY", "deploy-token"))
+        .expect(1)
+        .mount(&sts)
+        .await;
+    let home = Home::new("role-settings");
+    home.write(
+        ".aws/config",
+        "[profile deploy]\nregion = eu-central-1\nrole_arn = arn:aws:iam::123456789012:role/deploy\n\
+         source_profile = base\nrole_session_name = nightly\nexternal_id = ext-1\n\
+         duration_seconds = 1800\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n",
+    );
+    home.write(
+        ".aws/credentials",
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+    );
+    let client = Client::builder()
+        .endpoint_url("http://127.0.0.1:9")
+        .path_style(true)
+        .profile("deploy")
+        .mfa_code("123456")
+        .environment(home.env(&[("AWS_ENDPOINT_URL_STS", &sts.uri())]))
+        .build()
+        .expect("client");
+    assert_eq!(
+        signed_with(&client).await,
+        ("ASIADEPLOY".into(), Some("deploy-token".into()))
+    );
+    sts.verify().await;
+}
+
+#[tokio::test]
+async fn a_chain_of_two_roles_signs_each_assume_role_with_the_keys_before_it() {
+    use wiremock::matchers::{body_string_contains, header_regex};
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header_regex("authorization", r"Credential=AKIDBASE/"))
+        .and(body_string_contains("role%2Finner"))
+        .respond_with(sts_answer("AssumeRole", "ASIAINNER", "inner-token"))
+        .expect(1)
+        .mount(&sts)
+        .await;
+    Mock::given(method("POST"))
+        .and(header_regex("authorization", r"Credential=ASIAINNER/"))
+        .and(header("x-amz-security-token", "inner-token"))
+        .and(body_string_contains("role%2Fouter"))
+        .respond_with(sts_answer("AssumeRole", "ASIAOUTER", "outer-token"))
+        .expect(1)
+        .mount(&sts)
+        .await;
+    let home = Home::new("role-chain");
+    home.write(
+        ".aws/config",
+        "[profile outer]\nrole_arn = arn:aws:iam::1:role/outer\nsource_profile = inner\n\n\
+         [profile inner]\nrole_arn = arn:aws:iam::1:role/inner\nsource_profile = base\n",
+    );
+    home.write(
+        ".aws/credentials",
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+    );
+    let env = home.env(&[
+        ("AWS_PROFILE", "outer"),
+        ("AWS_ENDPOINT_URL_STS", &sts.uri()),
+    ]);
+    let client = client("http://127.0.0.1:9", env).expect("client");
+    assert_eq!(
+        signed_with(&client).await,
+        ("ASIAOUTER".into(), Some("outer-token".into()))
+    );
+    sts.verify().await;
+}
+
+#[tokio::test]
+async fn credential_source_environment_signs_the_role_with_the_environment_keys() {
+    use wiremock::matchers::header_regex;
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header_regex("authorization", r"Credential=AKIDENV/"))
+        .respond_with(sts_answer("AssumeRole", "ASIAFROMENV", "env-role-token"))
+        .expect(1)
+        .mount(&sts)
+        .await;
+    let home = Home::new("credential-source");
+    home.write(
+        ".aws/config",
+        "[profile ci]\nrole_arn = arn:aws:iam::1:role/ci\ncredential_source = Environment\n",
+    );
+    let client = Client::builder()
+        .endpoint_url("http://127.0.0.1:9")
+        .profile("ci")
+        .environment(home.env(&[
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+            ("AWS_ENDPOINT_URL_STS", &sts.uri()),
+        ]))
+        .build()
+        .expect("client");
+    assert_eq!(
+        signed_with(&client).await,
+        ("ASIAFROMENV".into(), Some("env-role-token".into()))
+    );
+    sts.verify().await;
+}
+
+#[tokio::test]
+async fn web_identity_in_a_profile_sends_the_token_unsigned() {
+    use wiremock::matchers::body_string_contains;
+    let sts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=AssumeRoleWithWebIdentity"))
+        .and(body_string_contains("WebIdentityToken=the-oidc-token"))
+        .and(body_string_contains("RoleSessionName=deployer"))
+        .respond_with(sts_answer(
+            "AssumeRoleWithWebIdentity",
+            "ASIAWEB",
+            "web-token",
+        ))
+        .expect(1)
+        .mount(&sts)
+        .await;
+    let home = Home::new("webid-profile");
+    let token_file = home.write("token", "the-oidc-token\n");
+    home.write(
+        ".aws/config",
+        &format!(
+            "[default]\nrole_arn = arn:aws:iam::1:role/web\nrole_session_name = deployer\n\
+             web_identity_token_file = {}\n",
+            token_file.display()
+        ),
+    );
+    let env = home.env(&[("AWS_ENDPOINT_URL_STS", &sts.uri())]);
+    let client = client("http://127.0.0.1:9", env).expect("client");
+    assert_eq!(
+        signed_with(&client).await,
+        ("ASIAWEB".into(), Some("web-token".into()))
+    );
+    let requests = sts.received_requests().await.unwrap_or_default();
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.headers.contains_key("authorization")),
+        "AssumeRoleWithWebIdentity is not signed"
+    );
+    sts.verify().await;
+}
+
+#[tokio::test]
+async fn instance_metadata_asks_for_a_session_token_first() {
+    let imds = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/latest/api/token"))
+        .and(header("x-aws-ec2-metadata-token-ttl-seconds", "21600"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("session-1"))
+        .expect(1)
+        .mount(&imds)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/latest/meta-data/iam/security-credentials/"))
+        .and(header("x-aws-ec2-metadata-token", "session-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("web-servers\n"))
+        .expect(1)
+        .mount(&imds)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/latest/meta-data/iam/security-credentials/web-servers",
+        ))
+        .and(header("x-aws-ec2-metadata-token", "session-1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/plain")
+                .set_body_string(
+                    "{\"Code\": \"Success\", \"AccessKeyId\": \"ASIAIMDS\", \
+                     \"SecretAccessKey\": \"imds-secret\", \"Token\": \"imds-token\", \
+                     \"Expiration\": \"2099-01-01T00:00:00Z\"}",
+                ),
+        )
+        .expect(1)
+        .mount(&imds)
+        .await;
+    let home = Home::new("imds-v2");
+    let env = s3op::config::Environment::from_vars(
+        [("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri())],
+        Some(home.0.clone()),
+    );
+    let client = client("http://127.0.0.1:9", env).expect("client");
+    assert_eq!(
+        signed_with(&client).await,
+        ("ASIAIMDS".into(), Some("imds-token".into()))
+    );
+    imds.verify().await;
+}
+
+#[tokio::test]
+async fn instance_metadata_that_never_answers_gives_up_after_its_short_timeout() {
+    // Accepts connections and never answers: the 1 s read timeout decides, not the 60 s one.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let address = format!("http://{}", silent.local_addr().expect("address"));
+    let home = Home::new("imds-silent");
+    let env = s3op::config::Environment::from_vars(
+        [("AWS_EC2_METADATA_SERVICE_ENDPOINT", address)],
+        Some(home.0.clone()),
+    );
+    let client = client("http://127.0.0.1:9", env).expect("client");
+    let started = std::time::Instant::now();
+    let err = client
+        .list_buckets()
+        .request()
+        .dry_run()
+        .await
+        .expect_err("no keys");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "gave up after {:?}",
+        started.elapsed()
+    );
+    assert!(err.is_input_error(), "{err}");
+    assert!(err.to_string().starts_with("no credentials found"), "{err}");
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_container_endpoint_over_plain_http_elsewhere_is_refused() {
+    let home = Home::new("container-remote");
+    let env = home.env(&[(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "http://10.1.2.3/credentials",
+    )]);
+    let client = client("http://127.0.0.1:9", env).expect("client");
+    let err = client
+        .list_buckets()
+        .request()
+        .dry_run()
+        .await
+        .expect_err("refused");
+    assert!(err.is_input_error(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("over plain http only loopback, 169.254.170.2 and 169.254.170.23"),
+        "{err}"
+    );
+}

@@ -15,26 +15,34 @@ use s3op::credentials::{
 use s3op::secret::Secret;
 use s3op::Client;
 
-/// Hands out the test server's keys; the first answer expires in two minutes (inside the refresh
-/// window), every later one in an hour. Counts how often it is asked.
+/// Hands out the test server's keys; the first answer expires `first_lifetime` seconds from now
+/// (negative: already expired), every later one in an hour, each with a session token naming its
+/// call. Counts how often it is asked.
 #[derive(Debug)]
 struct Expiring {
     access_key: String,
     secret_key: String,
+    first_lifetime: i64,
     calls: Arc<AtomicU64>,
 }
 
 impl ProvideCredentials for Expiring {
     fn provide(&self) -> ProvideFuture<'_> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
-        let lifetime = if call == 0 { 120 } else { 3600 };
+        let lifetime = if call == 0 { self.first_lifetime } else { 3600 };
+        let now = SystemTime::now();
+        let expires_at = if lifetime >= 0 {
+            now + Duration::from_secs(lifetime.unsigned_abs())
+        } else {
+            now - Duration::from_secs(lifetime.unsigned_abs())
+        };
         let provided = Provided {
             credentials: Credentials {
                 access_key_id: self.access_key.clone(),
                 secret_access_key: Secret::new(self.secret_key.clone()),
-                session_token: None,
+                session_token: Some(Secret::new(format!("token-of-call-{call}"))),
             },
-            expires_at: Some(SystemTime::now() + Duration::from_secs(lifetime)),
+            expires_at: Some(expires_at),
             source: Source::Custom("test provider".into()),
         };
         Box::pin(async move {
@@ -60,7 +68,17 @@ impl ProvideCredentials for Broken {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn keys_near_expiry_are_fetched_once_for_64_requests_in_flight() {
+async fn keys_within_five_minutes_of_expiry_are_fetched_once_for_64_requests_in_flight() {
+    one_refresh_for_64_requests(120).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_keys_are_fetched_once_for_64_requests_in_flight() {
+    one_refresh_for_64_requests(-60).await;
+}
+
+/// The first keys expire `first_lifetime` seconds from now: one request, then 64 at once.
+async fn one_refresh_for_64_requests(first_lifetime: i64) {
     let server = support::s3s_fs();
     let calls = Arc::new(AtomicU64::new(0));
     let client = Client::builder()
@@ -74,6 +92,7 @@ async fn keys_near_expiry_are_fetched_once_for_64_requests_in_flight() {
         .credentials_provider(Expiring {
             access_key: server.access_key.clone(),
             secret_key: server.secret_key.clone(),
+            first_lifetime,
             calls: calls.clone(),
         })
         .build()
@@ -110,6 +129,18 @@ async fn keys_near_expiry_are_fetched_once_for_64_requests_in_flight() {
         "one refresh for 64 requests"
     );
     assert_eq!(client.credential_fetches(), 2);
+    // Signed with the refreshed keys from now on.
+    let dry = client
+        .head_bucket()
+        .bucket(&bucket)
+        .request()
+        .dry_run()
+        .await
+        .expect("dry run");
+    assert_eq!(
+        dry.headers.get("x-amz-security-token").map(String::as_str),
+        Some("token-of-call-1")
+    );
 
     // Fresh for an hour now: no more fetches.
     client
@@ -167,6 +198,7 @@ async fn explicit_keys_win_over_a_provider() {
         .credentials_provider(Expiring {
             access_key: "unused".into(),
             secret_key: "unused".into(),
+            first_lifetime: 3600,
             calls: calls.clone(),
         })
         .credentials(&server.access_key, &server.secret_key, None)

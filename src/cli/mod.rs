@@ -574,6 +574,7 @@ fn client_without_key_check(matches: &ArgMatches) -> Result<Client, Failure> {
         builder = builder.read_timeout(*t);
     }
     builder = builder.debug(matches.get_flag("debug"));
+    builder = builder.unsigned(matches.get_flag("no-sign-request"));
     builder = match matches.get_one::<String>("mfa-code") {
         Some(code) => builder.mfa_code(code.trim()),
         None => builder.mfa_code_provider(ask_mfa_code),

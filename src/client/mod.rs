@@ -95,6 +95,7 @@ pub struct ClientBuilder {
     credentials: Option<Credentials>,
     provider: Option<Arc<dyn ProvideCredentials>>,
     mfa_code: Option<MfaCode>,
+    unsigned: bool,
     environment: Option<Environment>,
     headers: Vec<(String, String)>,
     max_attempts: Option<u32>,
@@ -146,6 +147,13 @@ impl ClientBuilder {
     /// configured source.
     pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// Send every request unsigned (`--no-sign-request`): no source of keys is asked, even when
+    /// one is configured (public buckets, anonymous access).
+    pub fn unsigned(mut self, yes: bool) -> Self {
+        self.unsigned = yes;
         self
     }
 
@@ -240,7 +248,12 @@ impl ClientBuilder {
             retry: retry.clone(),
             mfa_code: self.mfa_code,
         };
+        if self.unsigned {
+            config.credentials = None;
+            config.credential_plan = None;
+        }
         let provider = match self.provider {
+            _ if self.unsigned => None,
             Some(provider) if !explicit => Some(provider),
             _ => config
                 .credential_plan

@@ -2,19 +2,21 @@
 //! environment and the profile files: static keys (basic data, then `AWS_ACCESS_KEY_ID`), a
 //! profile's `role_arn` (with `source_profile` chains or `credential_source`), web identity
 //! (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, or a profile's `web_identity_token_file`), SSO
-//! (`sso_session` or the legacy `sso_start_url`), the profile's own keys, `credential_process`, a
-//! container endpoint, and last EC2 instance metadata. Nothing is fetched here: the answer is a
+//! (`sso_session` or the legacy `sso_start_url`), the profile's keys in the credentials file,
+//! `credential_process`, its keys in the config file, a container endpoint, and last EC2 instance
+//! metadata. Nothing is fetched here: the answer is a
 //! [`CredentialPlan`], which `crate::credentials` turns into providers and `configure list` shows.
 
 use std::path::PathBuf;
 
 use url::Url;
 
-use super::credentials::{environment_keys, profile_keys};
+use super::credentials::{environment_keys, profile_keys, profile_keys_in};
 use super::endpoint::{aws_domain, service_endpoint};
 use super::ini::{Profile, ProfileFiles};
 use super::{ConfigError, Environment};
 use crate::credentials::Source;
+use crate::secret::Secret;
 use crate::signer::Credentials;
 
 /// Where a client's keys will come from.
@@ -94,8 +96,8 @@ pub struct SsoPlan {
 #[derive(Clone, Debug)]
 pub struct ContainerPlan {
     pub url: String,
-    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
-    pub token: Option<String>,
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN` (a secret: `Debug` shows `***`).
+    pub token: Option<Secret>,
     /// `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`, read at each fetch (it is rotated).
     pub token_file: Option<PathBuf>,
 }
@@ -194,7 +196,8 @@ pub(super) fn plan(inputs: &PlanInputs<'_>) -> Result<Option<CredentialPlan>, Co
     if let Some(sso) = sso_plan(inputs, profile)? {
         return Ok(Some(CredentialPlan::Sso(sso)));
     }
-    if let Some(keys) = profile_keys(profile)? {
+    // botocore's order: the credentials file's keys, credential_process, the config file's keys.
+    if let Some(keys) = profile_keys_in(profile, true)? {
         return Ok(Some(keys));
     }
     if let Some((command, path)) = profile.text("credential_process") {
@@ -203,10 +206,13 @@ pub(super) fn plan(inputs: &PlanInputs<'_>) -> Result<Option<CredentialPlan>, Co
             origin: profile.origin(path),
         })));
     }
+    if let Some(keys) = profile_keys_in(profile, false)? {
+        return Ok(Some(keys));
+    }
     if let Some(container) = container_plan(env)? {
         return Ok(Some(CredentialPlan::Container(container)));
     }
-    Ok(instance_metadata_plan(env, true)?.map(CredentialPlan::InstanceMetadata))
+    Ok(instance_metadata_plan(env, profile, true)?.map(CredentialPlan::InstanceMetadata))
 }
 
 /// A profile with `role_arn`: its web identity, or AssumeRole signed by its source.
@@ -276,10 +282,11 @@ fn role_plan(
                         "source_profile `{name}` is in none of the profile files"
                     )));
                 }
-                if source.text("role_arn").is_some() {
-                    role_plan(inputs, &source, visited)?
-                } else if let Some(keys) = profile_keys(&source)? {
+                // As botocore: a source profile's own keys win over its role.
+                if let Some(keys) = profile_keys(&source)? {
                     keys
+                } else if source.text("role_arn").is_some() {
+                    role_plan(inputs, &source, visited)?
                 } else if let Some((command, path)) = source.text("credential_process") {
                     CredentialPlan::Process(ProcessPlan {
                         command: command.to_owned(),
@@ -302,7 +309,7 @@ fn role_plan(
                         .to_owned(),
                 )
             })?,
-            "Ec2InstanceMetadata" => instance_metadata_plan(inputs.env, false)?
+            "Ec2InstanceMetadata" => instance_metadata_plan(inputs.env, profile, false)?
                 .map(CredentialPlan::InstanceMetadata)
                 .ok_or_else(|| {
                     invalid(
@@ -444,7 +451,7 @@ fn container_plan(env: &Environment) -> Result<Option<ContainerPlan>, ConfigErro
         url,
         token: env
             .var("AWS_CONTAINER_AUTHORIZATION_TOKEN")
-            .map(str::to_owned),
+            .map(Secret::new),
         token_file: env
             .var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
             .map(PathBuf::from),
@@ -455,6 +462,7 @@ fn container_plan(env: &Environment) -> Result<Option<ContainerPlan>, ConfigErro
 /// `None` when `AWS_EC2_METADATA_DISABLED` is true.
 fn instance_metadata_plan(
     env: &Environment,
+    profile: &Profile,
     fallback: bool,
 ) -> Result<Option<InstanceMetadataPlan>, ConfigError> {
     if env
@@ -463,30 +471,55 @@ fn instance_metadata_plan(
     {
         return Ok(None);
     }
-    let text = env
-        .var("AWS_EC2_METADATA_SERVICE_ENDPOINT")
-        .unwrap_or("http://169.254.169.254");
+    let setting = |var: &str, key: &str| {
+        env.var(var)
+            .map(|v| (v.to_owned(), var.to_owned()))
+            .or_else(|| {
+                profile
+                    .text(key)
+                    .map(|(v, path)| (v.to_owned(), profile.origin(path)))
+            })
+    };
+    let (text, origin) = setting(
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        "ec2_metadata_service_endpoint",
+    )
+    .unwrap_or_else(|| {
+        (
+            "http://169.254.169.254".to_owned(),
+            "the default".to_owned(),
+        )
+    });
+    let text = text.as_str();
     let endpoint = Url::parse(text).map_err(|e| ConfigError::InvalidCredentialSource {
-        origin: "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(),
+        origin: origin.clone(),
         message: format!("`{text}` is not a URL: {e}"),
     })?;
-    let number = |name: &str, default: f64| -> Result<f64, ConfigError> {
-        match env.var(name) {
+    let number = |var: &str, key: &str, default: f64| -> Result<f64, ConfigError> {
+        match setting(var, key) {
             None => Ok(default),
-            Some(text) => text
+            Some((text, origin)) => text
                 .parse::<f64>()
                 .ok()
-                .filter(|n| n.is_finite() && *n > 0.0)
+                .filter(|n| n.is_finite() && *n > 0.0 && *n < 3600.0)
                 .ok_or_else(|| ConfigError::InvalidCredentialSource {
-                    origin: name.to_owned(),
-                    message: format!("`{text}` is not a positive number"),
+                    origin,
+                    message: format!("{key} `{text}` is not a number of seconds or attempts"),
                 }),
         }
     };
     Ok(Some(InstanceMetadataPlan {
         endpoint,
-        timeout_seconds: number("AWS_METADATA_SERVICE_TIMEOUT", 1.0)?,
-        attempts: number("AWS_METADATA_SERVICE_NUM_ATTEMPTS", 1.0)? as u32,
+        timeout_seconds: number(
+            "AWS_METADATA_SERVICE_TIMEOUT",
+            "metadata_service_timeout",
+            1.0,
+        )?,
+        attempts: number(
+            "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
+            "metadata_service_num_attempts",
+            1.0,
+        )? as u32,
         fallback,
     }))
 }

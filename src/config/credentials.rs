@@ -53,7 +53,22 @@ pub(super) fn environment_keys(env: &Environment) -> Result<Option<CredentialPla
 /// A profile's keys, each file on its own, the credentials file first (as botocore's
 /// SharedCredentialProvider comes before its ConfigProvider).
 pub(super) fn profile_keys(profile: &Profile) -> Result<Option<CredentialPlan>, ConfigError> {
-    for source in &profile.sources {
+    match profile_keys_in(profile, true)? {
+        Some(keys) => Ok(Some(keys)),
+        None => profile_keys_in(profile, false),
+    }
+}
+
+/// A profile's keys in the credentials file (`credentials_file`) or in the config file.
+pub(super) fn profile_keys_in(
+    profile: &Profile,
+    credentials_file: bool,
+) -> Result<Option<CredentialPlan>, ConfigError> {
+    for source in profile
+        .sources
+        .iter()
+        .filter(|s| s.credentials_file == credentials_file)
+    {
         let text = |key: &str| match source.section.get(key) {
             Some(IniValue::Text(v)) if !v.is_empty() => Some(v.as_str()),
             _ => None,

@@ -113,10 +113,11 @@ pub(super) fn resolve_endpoint(
     })
 }
 
-/// The endpoint of another AWS service the client calls for its keys (STS, SSO, SSO OIDC): the
-/// service's own variable (`AWS_ENDPOINT_URL_STS`), the profile's `[services]` section
-/// (`sts = endpoint_url = ...`), `AWS_ENDPOINT_URL`, else `default` (AWS's regional endpoint), as
-/// the AWS CLI looks them up. `env_suffix` is the variable's suffix, `key` the services key.
+/// The endpoint of another AWS service the client calls for its keys (STS, SSO, SSO OIDC), in
+/// the AWS CLI's order: the service's own variable (`AWS_ENDPOINT_URL_STS`), `AWS_ENDPOINT_URL`,
+/// the profile's `[services]` section (`sts = endpoint_url = ...`), the profile's `endpoint_url`,
+/// else `default` (AWS's regional endpoint). `env_suffix` is the variable's suffix, `key` the
+/// services key.
 pub(super) fn service_endpoint(
     env_suffix: &str,
     key: &str,
@@ -133,8 +134,10 @@ pub(super) fn service_endpoint(
     };
     if !ignore_configured {
         let own = format!("AWS_ENDPOINT_URL_{env_suffix}");
-        if let Some(url) = env.var(&own) {
-            return parse_endpoint(url, &own, false);
+        for name in [own.as_str(), "AWS_ENDPOINT_URL"] {
+            if let Some(url) = env.var(name) {
+                return parse_endpoint(url, name, false);
+            }
         }
         if let Some((services, _)) = profile.text("services") {
             if let Some(section) = files.services(services) {
@@ -144,8 +147,8 @@ pub(super) fn service_endpoint(
                 }
             }
         }
-        if let Some(url) = env.var("AWS_ENDPOINT_URL") {
-            return parse_endpoint(url, "AWS_ENDPOINT_URL", false);
+        if let Some((url, path)) = profile.text("endpoint_url") {
+            return parse_endpoint(url, &profile.origin(path), false);
         }
     }
     parse_endpoint(default, "AWS's regional endpoint", false)

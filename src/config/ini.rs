@@ -36,6 +36,8 @@ pub(super) struct ProfileFiles {
 pub(super) struct ProfileSource {
     pub(super) path: PathBuf,
     pub(super) section: Section,
+    /// From the credentials file (else the config file).
+    pub(super) credentials_file: bool,
 }
 
 /// A profile as found in the files: its credentials-file section first, then its config-file
@@ -74,6 +76,7 @@ impl ProfileFiles {
                 sources.push(ProfileSource {
                     path: file.path.clone(),
                     section,
+                    credentials_file: true,
                 });
             }
         }
@@ -83,6 +86,7 @@ impl ProfileFiles {
                 sources.push(ProfileSource {
                     path: file.path.clone(),
                     section,
+                    credentials_file: false,
                 });
             }
         }
@@ -114,6 +118,7 @@ impl ProfileFiles {
             sources: vec![ProfileSource {
                 path: file.path.clone(),
                 section,
+                credentials_file: false,
             }],
         })
     }

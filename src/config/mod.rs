@@ -317,6 +317,10 @@ impl fmt::Debug for ResolvedConfig {
             .field("endpoint", &self.endpoint.as_str())
             .field("region", &self.region)
             .field("credentials", &self.credentials.as_ref().map(Creds))
+            .field(
+                "credential_plan",
+                &self.credential_plan.as_ref().map(CredentialPlan::describe),
+            )
             .field("addressing", &self.addressing)
             .field("service", &self.service)
             .field("chunk_size", &self.chunk_size)

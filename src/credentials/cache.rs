@@ -1,6 +1,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::Mutex;
 
@@ -9,36 +9,69 @@ use super::{CredentialsError, ProvideCredentials, ProvideFuture, Provided};
 /// How long before their expiry keys are fetched anew, as the AWS SDKs do.
 pub const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
+/// After a failed fetch, callers within this long get the same error instead of asking again
+/// (64 requests waiting on a source that is down ask it once).
+const FAILURE_HOLD: Duration = Duration::from_secs(1);
+
 /// Keys from a provider, kept until five minutes before they expire. Requests in flight share
-/// one fetch: the first to find the keys stale fetches while the others wait for its result.
+/// one fetch: the first to find the keys stale fetches while the others wait for its result. A
+/// failed refresh keeps the old keys while they still work.
 #[derive(Debug)]
 pub struct CredentialsCache {
     provider: Arc<dyn ProvideCredentials>,
-    current: Mutex<Option<Provided>>,
+    state: Mutex<State>,
     fetches: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    current: Option<Provided>,
+    failure: Option<(Instant, CredentialsError)>,
 }
 
 impl CredentialsCache {
     pub fn new(provider: Arc<dyn ProvideCredentials>) -> CredentialsCache {
         CredentialsCache {
             provider,
-            current: Mutex::new(None),
+            state: Mutex::new(State::default()),
             fetches: AtomicU64::new(0),
         }
     }
 
     /// Usable keys: the cached ones while they are fresh, else new ones from the provider.
     pub async fn get(&self) -> Result<Provided, CredentialsError> {
-        let mut current = self.current.lock().await;
-        if let Some(provided) = current.as_ref().filter(|p| is_fresh(p, SystemTime::now())) {
-            return Ok(provided.clone());
+        let mut state = self.state.lock().await;
+        let now = SystemTime::now();
+        let usable = state.current.clone().filter(|p| !is_expired(p, now));
+        if let Some(provided) = usable.clone().filter(|p| is_fresh(p, now)) {
+            return Ok(provided);
+        }
+        let failed_recently = state
+            .failure
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < FAILURE_HOLD);
+        if failed_recently {
+            return match (usable, &state.failure) {
+                (Some(provided), _) => Ok(provided),
+                (None, Some((_, error))) => Err(error.clone()),
+                (None, None) => unreachable_failure(),
+            };
         }
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let provided = self.provider.provide().await?;
-        *current = Some(provided.clone());
-        // Keys that arrive already inside the refresh window are used for this request: they
-        // still work, and the next request asks again.
-        Ok(provided)
+        match self.provider.provide().await {
+            Ok(provided) => {
+                state.current = Some(provided.clone());
+                state.failure = None;
+                // Keys that arrive already inside the refresh window are used, and asked for
+                // again at the next request (as botocore does).
+                Ok(provided)
+            }
+            Err(error) => {
+                state.failure = Some((Instant::now(), error.clone()));
+                // Keys that still work are better than none.
+                usable.ok_or(error)
+            }
+        }
     }
 
     /// How many times the provider has been asked (for tests and `--debug`).
@@ -47,11 +80,25 @@ impl CredentialsCache {
     }
 }
 
+/// The failure branch when no failure is recorded cannot be reached (the caller checked); an
+/// error rather than a panic all the same.
+fn unreachable_failure() -> Result<Provided, CredentialsError> {
+    Err(CredentialsError::Unavailable {
+        source_name: "the credentials cache".into(),
+        message: "no keys and no recorded failure".into(),
+    })
+}
+
 /// Keys without an expiry, or whose expiry is more than [`REFRESH_AHEAD`] away.
 fn is_fresh(provided: &Provided, now: SystemTime) -> bool {
     provided
         .expires_at
         .is_none_or(|expiry| expiry > now + REFRESH_AHEAD)
+}
+
+/// Keys past their expiry.
+fn is_expired(provided: &Provided, now: SystemTime) -> bool {
+    provided.expires_at.is_some_and(|expiry| expiry <= now)
 }
 
 /// A cache is a provider too: a role's source keys are cached on their own.

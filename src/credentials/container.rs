@@ -46,7 +46,7 @@ impl Container {
                     .trim()
                     .to_owned(),
             ),
-            (None, token) => token.clone(),
+            (None, token) => token.as_ref().map(|t| t.expose().to_owned()),
         };
         if token.as_deref().is_some_and(|t| t.contains(['\r', '\n'])) {
             return Err(invalid(&name, "the authorization token holds a line break"));

@@ -115,7 +115,7 @@ impl fmt::Display for Source {
 }
 
 /// Why no keys could be had. Messages say what to do and never carry a secret or a token.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CredentialsError {
     /// The source was found but cannot be used as it stands (a malformed answer, a file that

@@ -1,8 +1,9 @@
 //! `credential_process`: a program the profile names, run by the shell, that prints its keys as
 //! JSON (`Version` 1, `AccessKeyId`, `SecretAccessKey`, optional `SessionToken` and `Expiration`).
 //! Keys without `Expiration` are kept for the client's life; with one, the program is run again five
-//! minutes before it. A failing program's exit status and the end of its stderr make the error;
-//! what it printed on stdout is never repeated (it may hold a secret).
+//! minutes before it. It shares the terminal (a helper may ask for a password); a failing
+//! program's exit status and the last line of its stderr make the error, and neither its command
+//! line nor its stdout is ever repeated (either may hold a secret).
 
 use std::process::Stdio;
 
@@ -38,12 +39,12 @@ impl Process {
         let name = format!("credential_process ({})", self.plan.origin);
         let mut command = shell(&self.plan.command);
         let output = command
-            .stdin(Stdio::null())
+            .stdin(Stdio::inherit())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .output()
             .await
-            .map_err(|e| invalid(&name, format!("cannot run `{}`: {e}", self.plan.command)))?;
+            .map_err(|e| invalid(&name, format!("cannot run it: {e}")))?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let last = stderr

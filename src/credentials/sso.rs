@@ -1,8 +1,9 @@
 //! IAM Identity Center (SSO): the token `aws sso login` leaves in `~/.aws/sso/cache/<sha1>.json`
-//! (named by the `sso_session`'s name, or by the start URL in the legacy form), refreshed through
-//! SSO OIDC `CreateToken` when it is near its end and the cache holds a refresh token (the new token
-//! is written back, as the AWS CLI does), then the role's keys from the portal's
-//! `GetRoleCredentials`. Without a usable token the error is the `aws sso login` command to run.
+//! (named by the `sso_session`'s name, or by the start URL in the legacy form), then the role's keys
+//! from the portal's `GetRoleCredentials`. With an `sso_session`, a token within 15 minutes of its
+//! end is refreshed through SSO OIDC `CreateToken` when the cache holds a refresh token and a live
+//! client registration, and written back (owner-only, as the AWS CLI does); the legacy form is
+//! never refreshed. Without a usable token the error is the `aws sso login` command to run.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -16,8 +17,10 @@ use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture, Pr
 use crate::config::SsoPlan;
 use crate::secret::Secret;
 
-/// How long before its end a refreshable token is refreshed.
-const TOKEN_REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
+/// How long before its end a refreshable token is refreshed (botocore's SSOTokenProvider).
+const TOKEN_REFRESH_AHEAD: Duration = Duration::from_secs(15 * 60);
+/// The longest token lifetime believed from CreateToken (a bigger `expiresIn` is taken as this).
+const MAX_TOKEN_LIFETIME: u64 = 7 * 24 * 3600;
 
 #[derive(Debug)]
 pub struct Sso {
@@ -68,24 +71,35 @@ impl Sso {
         let mut cached: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| invalid(&self.name(), format!("{} is not JSON: {e}", path.display())))?;
         let token = cached["accessToken"].as_str().unwrap_or("").to_owned();
+        // Older AWS CLIs wrote `2019-11-14T04:05:45UTC`.
         let expires = cached["expiresAt"]
             .as_str()
-            .map(|t| parse_expiry(&self.name(), t))
+            .map(|t| parse_expiry(&self.name(), &t.replace("UTC", "Z")))
             .transpose()?;
         let now = SystemTime::now();
-        let fresh = |at: SystemTime| at > now + TOKEN_REFRESH_AHEAD;
-        match expires {
-            Some(at) if fresh(at) && !token.is_empty() => return Ok(Secret::new(token)),
-            _ => {}
+        let still_valid = expires.is_some_and(|at| at > now) && !token.is_empty();
+        let fresh = expires.is_some_and(|at| at > now + TOKEN_REFRESH_AHEAD) && !token.is_empty();
+        if fresh {
+            return Ok(Secret::new(token));
         }
-        let refreshable = ["refreshToken", "clientId", "clientSecret"]
-            .iter()
-            .all(|k| cached[*k].as_str().is_some_and(|v| !v.is_empty()));
+        let registration_live = match cached["registrationExpiresAt"].as_str() {
+            Some(text) => parse_expiry(&self.name(), text)? > now,
+            None => true,
+        };
+        let refreshable = self.plan.session.is_some()
+            && registration_live
+            && ["refreshToken", "clientId", "clientSecret"]
+                .iter()
+                .all(|k| cached[*k].as_str().is_some_and(|v| !v.is_empty()));
+        let keep_or_login = |why: &str| {
+            if still_valid {
+                Ok(Secret::new(token.clone()))
+            } else {
+                Err(self.login_needed(why))
+            }
+        };
         if !refreshable {
-            return match expires {
-                Some(at) if at > now && !token.is_empty() => Ok(Secret::new(token)),
-                _ => Err(self.login_needed("the SSO login has expired")),
-            };
+            return keep_or_login("the SSO login has expired");
         }
         let body = serde_json::json!({
             "clientId": cached["clientId"],
@@ -109,10 +123,11 @@ impl Sso {
             .await;
         let answer = match answer {
             Ok(answer) => answer.response,
-            // A refresh token that is no longer accepted: log in again.
+            // A refresh token that is no longer accepted: the token while it lasts, then log in.
             Err(e) if e.envelope().is_some_and(|a| (400..500).contains(&a.status)) => {
-                return Err(self.login_needed("the SSO session could not be refreshed"))
+                return keep_or_login("the SSO session could not be refreshed")
             }
+            Err(_) if still_valid => return Ok(Secret::new(token.clone())),
             Err(e) => return Err(unavailable(&self.name(), &e)),
         };
         let new_token = answer["accessToken"]
@@ -120,7 +135,10 @@ impl Sso {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| invalid(&self.name(), "CreateToken answered without accessToken"))?
             .to_owned();
-        let seconds = answer["expiresIn"].as_u64().unwrap_or(3600);
+        let seconds = answer["expiresIn"]
+            .as_u64()
+            .unwrap_or(3600)
+            .min(MAX_TOKEN_LIFETIME);
         let expires_at = time::OffsetDateTime::from(now + Duration::from_secs(seconds));
         cached["accessToken"] = new_token.clone().into();
         cached["expiresAt"] =
@@ -196,14 +214,40 @@ impl ProvideCredentials for Sso {
     }
 }
 
-/// Write the refreshed token back (beside the file, then renamed over it); a failure only means
-/// the next run refreshes again.
+/// Write the refreshed token back: to a file of its own beside the cache file, readable by its
+/// owner only (it holds the refresh token and client secret), then renamed over it. A failure only
+/// means the next run refreshes again.
 async fn write_cache(path: &std::path::Path, cached: &serde_json::Value) {
-    let temporary = path.with_extension("json.s3op-tmp");
+    let temporary = path.with_extension(format!(
+        "json.s3op-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    ));
     let text = cached.to_string();
-    if tokio::fs::write(&temporary, text).await.is_ok()
-        && tokio::fs::rename(&temporary, path).await.is_err()
-    {
+    let written = tokio::task::spawn_blocking({
+        let temporary = temporary.clone();
+        move || write_private(&temporary, text.as_bytes())
+    })
+    .await
+    .is_ok_and(|r| r.is_ok());
+    if !written || tokio::fs::rename(&temporary, path).await.is_err() {
         let _ = tokio::fs::remove_file(&temporary).await;
     }
+}
+
+/// Create `path` (it must not exist) with mode 0600 where there are modes, and write `bytes`.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
