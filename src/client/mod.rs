@@ -96,6 +96,7 @@ pub struct ClientBuilder {
     provider: Option<Arc<dyn ProvideCredentials>>,
     mfa_code: Option<MfaCode>,
     unsigned: bool,
+    direct: bool,
     environment: Option<Environment>,
     headers: Vec<(String, String)>,
     max_attempts: Option<u32>,
@@ -154,6 +155,14 @@ impl ClientBuilder {
     /// one is configured (public buckets, anonymous access).
     pub fn unsigned(mut self, yes: bool) -> Self {
         self.unsigned = yes;
+        self
+    }
+
+    /// Connect directly, ignoring `HTTPS_PROXY`/`HTTP_PROXY` (instance metadata and container
+    /// endpoints are always reached this way, as the AWS SDKs do: a proxy must not see their
+    /// tokens).
+    pub fn direct(mut self, yes: bool) -> Self {
+        self.direct = yes;
         self
     }
 
@@ -260,7 +269,8 @@ impl ClientBuilder {
                 .as_ref()
                 .map(|plan| from_plan(plan, &settings)),
         };
-        let mut client = Client::assemble(config, self.headers, provider, self.timeouts)?;
+        let mut client =
+            Client::assemble(config, self.headers, provider, self.timeouts, self.direct)?;
         client.retrier = Arc::new(Retrier::new(retry));
         client.debug = self.debug;
         Ok(client)
@@ -287,7 +297,7 @@ impl Client {
             .credential_plan
             .as_ref()
             .map(|plan| from_plan(plan, &ServiceSettings::default()));
-        Client::assemble(config, headers, provider, Timeouts::default())
+        Client::assemble(config, headers, provider, Timeouts::default(), false)
     }
 
     fn assemble(
@@ -295,10 +305,11 @@ impl Client {
         headers: Vec<(String, String)>,
         provider: Option<Arc<dyn ProvideCredentials>>,
         timeouts: Timeouts,
+        direct: bool,
     ) -> Result<Client, Error> {
         Ok(Client {
             credentials: provider.map(|p| Arc::new(CredentialsCache::new(p))),
-            http: http_client(timeouts)?,
+            http: http_client(timeouts, direct)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),
             retrier: Arc::new(Retrier::new(RetryPolicy::default())),
@@ -349,8 +360,10 @@ impl Client {
     }
 }
 
-fn http_client(timeouts: Timeouts) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+fn http_client(timeouts: Timeouts, direct: bool) -> Result<reqwest::Client, Error> {
+    let builder = reqwest::Client::builder();
+    let builder = if direct { builder.no_proxy() } else { builder };
+    builder
         .connect_timeout(timeouts.connect)
         .read_timeout(timeouts.read)
         .redirect(reqwest::redirect::Policy::none())

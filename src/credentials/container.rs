@@ -5,7 +5,7 @@
 
 use url::{Host, Url};
 
-use super::service::{invalid, parse_expiry, service_client, unavailable, ServiceSettings};
+use super::service::{invalid, local_client, parse_expiry, unavailable, ServiceSettings};
 use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture, Provided, Source};
 use crate::config::ContainerPlan;
 use crate::secret::Secret;
@@ -54,8 +54,7 @@ impl Container {
         let mut base = url.clone();
         base.set_path("");
         base.set_query(None);
-        let client = service_client(&base, "us-east-1", &self.settings, None)
-            .map_err(|e| unavailable(&name, &e))?;
+        let client = local_client(&base, &self.settings).map_err(|e| unavailable(&name, &e))?;
         let mut request = client.request("GET", url.as_str()).anonymous();
         if let Some(token) = token.filter(|t| !t.is_empty()) {
             request = request.header("authorization", token);

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::container::read_json_credentials;
-use super::service::{service_client, unavailable, ServiceSettings};
+use super::service::{local_client, unavailable, ServiceSettings};
 use super::{CredentialsError, ProvideCredentials, ProvideFuture, Provided, Source};
 use crate::client::Timeouts;
 use crate::config::InstanceMetadataPlan;
@@ -47,8 +47,7 @@ impl InstanceMetadata {
                 err
             }
         };
-        let client = service_client(&self.plan.endpoint, "us-east-1", &self.settings, None)
-            .map_err(|e| fail(&e))?;
+        let client = local_client(&self.plan.endpoint, &self.settings).map_err(|e| fail(&e))?;
         let token = client
             .request("PUT", "/latest/api/token")
             .anonymous()

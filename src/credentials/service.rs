@@ -50,7 +50,7 @@ pub(super) fn service_client(
     settings: &ServiceSettings,
     keys: Option<Arc<dyn ProvideCredentials>>,
 ) -> Result<Client, Error> {
-    let mut builder = Client::builder()
+    let builder = Client::builder()
         .endpoint_url(endpoint.as_str())
         .region(region)
         .path_style(true)
@@ -62,10 +62,25 @@ pub(super) fn service_client(
         .retry_policy(settings.retry.clone())
         .connect_timeout(settings.timeouts.connect)
         .read_timeout(settings.timeouts.read);
-    if let Some(keys) = keys {
-        builder = builder.credentials_provider(keys);
+    match keys {
+        Some(keys) => builder.credentials_provider(keys).build(),
+        None => builder.build(),
     }
-    builder.build()
+}
+
+/// A client for a link-local or loopback credentials endpoint (instance metadata, a container
+/// agent): unsigned, and never through a proxy.
+pub(super) fn local_client(endpoint: &Url, settings: &ServiceSettings) -> Result<Client, Error> {
+    Client::builder()
+        .endpoint_url(endpoint.as_str())
+        .path_style(true)
+        .direct(true)
+        .unsigned(true)
+        .environment(Environment::from_vars(Vec::<(String, String)>::new(), None))
+        .retry_policy(settings.retry.clone())
+        .connect_timeout(settings.timeouts.connect)
+        .read_timeout(settings.timeouts.read)
+        .build()
 }
 
 /// A failure of the service call, named after its source; an S3-style error envelope becomes its
