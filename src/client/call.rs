@@ -188,6 +188,7 @@ impl Request {
     pub async fn presign(&self, expires_in: Duration) -> Result<String, Error> {
         let prepared = self.prepare()?;
         let provided = self.client.current_credentials().await?;
+        let prepared = self.client.in_bucket_region(&prepared);
         if !matches!(prepared.body, PreparedBody::Empty) {
             return Err(Error::InvalidInput(
                 "a presigned URL carries no body: drop the body member".into(),
@@ -291,6 +292,7 @@ impl Client {
     /// Prepare and sign `call`, without sending it.
     pub(crate) async fn dry_run(&self, mut call: Call) -> Result<DryRun, Error> {
         let provided = self.current_credentials().await?;
+        call.prepared = self.in_bucket_region(&call.prepared).into_owned();
         prepare::sign(
             &mut call.prepared,
             provided.as_ref().map(|p| &p.credentials),

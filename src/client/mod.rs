@@ -22,6 +22,7 @@ pub(crate) mod pipeline;
 #[doc(hidden)]
 pub mod prepare;
 mod raw;
+mod region;
 mod response;
 pub(crate) mod sink;
 
@@ -52,6 +53,8 @@ pub struct Client {
     retrier: Arc<Retrier>,
     /// Where the keys come from, cached until shortly before they expire; `None`: unsigned.
     credentials: Option<Arc<CredentialsCache>>,
+    /// Buckets' regions learnt from redirects, shared by this client's clones.
+    bucket_regions: Arc<region::BucketRegions>,
     timeouts: Timeouts,
     debug: bool,
 }
@@ -309,6 +312,7 @@ impl Client {
     ) -> Result<Client, Error> {
         Ok(Client {
             credentials: provider.map(|p| Arc::new(CredentialsCache::new(p))),
+            bucket_regions: Arc::default(),
             http: http_client(timeouts, direct)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),

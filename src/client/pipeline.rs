@@ -12,10 +12,13 @@
 //! carried it; they are what the call returns, and what `on_headers` is told as soon as they arrive
 //! (downloads start their other ranges then).
 
+use std::borrow::Cow;
+
 use futures_util::StreamExt;
 use tokio::io::AsyncReadExt;
 
 use super::prepare::{self, Prepared, PreparedBody};
+use super::region;
 use super::response::{error_chain, headers_map, read_envelope, strip_query, Reading};
 use super::sink::Sink;
 use super::{Client, Progress, Timeouts};
@@ -161,6 +164,19 @@ fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {
 }
 
 impl Client {
+    /// `prepared` as it is sent: itself, or a copy for its bucket's region once that is known.
+    pub(crate) fn in_bucket_region<'a>(&self, prepared: &'a Prepared) -> Cow<'a, Prepared> {
+        let known = prepared
+            .bucket
+            .as_deref()
+            .and_then(|bucket| self.bucket_regions.get(bucket))
+            .filter(|region| *region != self.config.region);
+        match known {
+            Some(region) => Cow::Owned(region::retarget(prepared, &self.config.region, &region)),
+            None => Cow::Borrowed(prepared),
+        }
+    }
+
     /// Run `call` to its end: attempts until one succeeds or the retrier says stop. A streamed body
     /// goes to `sink`; `on_headers` is told the first successful answer's status and headers as soon
     /// as they arrive.
@@ -174,10 +190,20 @@ impl Client {
         let mut position = BodyPosition::default();
         let mut spent = 0;
         let mut attempt = 0;
+        let mut target = self.in_bucket_region(&call.prepared);
+        let mut redirected = false;
         loop {
             attempt += 1;
             let result = self
-                .attempt(call, sink, streams, &mut position, &mut on_headers, attempt)
+                .attempt(
+                    call,
+                    &target,
+                    sink,
+                    streams,
+                    &mut position,
+                    &mut on_headers,
+                    attempt,
+                )
                 .await;
             let error = match result {
                 Ok(envelope) => {
@@ -186,6 +212,23 @@ impl Client {
                 }
                 Err(e) => e,
             };
+            // Signed for the wrong region: once more for the bucket's own, which is remembered.
+            let signed_for = target.region.as_deref().unwrap_or(&self.config.region);
+            if let Some(region) =
+                region::redirected_region(&error, signed_for).filter(|_| !redirected)
+            {
+                if self.debug {
+                    eprintln!("s3op: the bucket is in {region}: sending again, signed for it");
+                }
+                if let Some(bucket) = &call.prepared.bucket {
+                    self.bucket_regions.remember(bucket, &region);
+                }
+                let moved = region::retarget(&target, signed_for, &region);
+                target = Cow::Owned(moved);
+                redirected = true;
+                attempt -= 1;
+                continue;
+            }
             // Without an ETag to pin the rest to, a broken body starts again from its first byte.
             if position.taken > 0 && position.etag.is_none() {
                 if !sink.restart(position.taken) {
@@ -210,16 +253,18 @@ impl Client {
     }
 
     /// One attempt: sign a copy of the prepared request, send it, read the answer.
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         call: &Call,
+        target: &Prepared,
         sink: &mut Sink<'_>,
         streams: bool,
         position: &mut BodyPosition,
         on_headers: &mut Option<tokio::sync::oneshot::Sender<Envelope>>,
         attempt: u32,
     ) -> Result<Envelope, Error> {
-        let mut prepared = call.prepared.clone();
+        let mut prepared = target.clone();
         if streams {
             if let Some((range, etag)) = position.resume_headers(call.asked_range().1) {
                 set_header(&mut prepared.headers, "range", range);

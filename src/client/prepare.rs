@@ -51,6 +51,10 @@ pub struct Prepared {
     pub pending_checksum: Option<(String, String)>,
     /// Send without signing (a source that is not S3, such as an upload's http(s) URL).
     pub anonymous: bool,
+    /// The bucket the request addresses, if any (its region is learnt from redirects).
+    pub bucket: Option<String>,
+    /// Sign for this region instead of the configured one (the bucket's own, once known).
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -426,6 +430,8 @@ pub fn prepare(
         service: None,
         pending_checksum,
         anonymous: false,
+        bucket,
+        region: None,
     })
 }
 
@@ -641,6 +647,8 @@ pub fn prepare_raw(
         service: None,
         pending_checksum: None,
         anonymous,
+        bucket: None,
+        region: None,
     })
 }
 
@@ -719,7 +727,7 @@ pub fn sign(
     };
     let params = SigningParams {
         credentials,
-        region: &config.region,
+        region: prepared.region.as_deref().unwrap_or(&config.region),
         service: prepared.service.as_deref().unwrap_or(&config.service),
         time,
         settings: SigningSettings::s3(),
@@ -757,7 +765,7 @@ pub fn presign(
     };
     let params = SigningParams {
         credentials,
-        region: &config.region,
+        region: prepared.region.as_deref().unwrap_or(&config.region),
         service: prepared.service.as_deref().unwrap_or(&config.service),
         time,
         settings: SigningSettings::default(),
