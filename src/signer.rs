@@ -208,6 +208,10 @@ pub enum SignError {
     /// `expires_in` was over 7 days, which AWS refuses.
     #[error("a presigned URL can be valid for at most 7 days (604800 s), not {secs} s")]
     ExpiryTooLong { secs: u64 },
+    /// No SigV4a key could be derived from the secret (practically impossible: the derivation
+    /// would have to fail 255 times in a row).
+    #[error("no SigV4a signing key could be derived from this secret key")]
+    V4aKey,
 }
 
 /// Signs `req` for the `Authorization` header.
@@ -268,6 +272,124 @@ pub fn sign(req: &SignableRequest<'_>, params: &SigningParams<'_>) -> Signed {
         string_to_sign,
         signature,
     }
+}
+
+/// SigV4a's algorithm name: ECDSA over P-256 with SHA-256.
+pub const ALGORITHM_V4A: &str = "AWS4-ECDSA-P256-SHA256";
+
+/// Signs `req` with SigV4a for the `Authorization` header, as Multi-Region Access Points require:
+/// `params.region` is the region set (`*` for all regions), sent and signed as
+/// `x-amz-region-set`; the credential scope has no region (`date/service/aws4_request`); the
+/// signature is an ECDSA P-256 signature (DER, hex) over the string to sign's SHA-256, with the
+/// deterministic nonce of RFC 6979, by a key derived from the secret key (NIST SP 800-108 counter
+/// mode with HMAC-SHA256, as AWS specifies), so the same input always signs the same.
+pub fn sign_v4a(
+    req: &SignableRequest<'_>,
+    params: &SigningParams<'_>,
+) -> Result<Signed, SignError> {
+    let settings = &params.settings;
+    let creds = params.credentials;
+    let amz_date = format_amz_date(params.time);
+    let date = amz_date.get(..8).unwrap_or(&amz_date);
+    let scope = format!("{date}/{}/{TERMINATOR}", params.service);
+    let token = creds.session_token.as_ref().map(Secret::expose);
+    let payload = req.payload.as_str();
+
+    let mut added: Vec<(&'static str, &str)> = Vec::with_capacity(4);
+    added.push(("x-amz-date", &amz_date));
+    added.push(("x-amz-region-set", params.region));
+    if let Some(token) = token {
+        added.push(("x-amz-security-token", token));
+    }
+    if settings.add_content_sha256_header {
+        added.push(("x-amz-content-sha256", payload));
+    }
+    let headers = signed_header_list(req.headers, &added, settings, false);
+    let signed_headers = signed_header_names(&headers);
+    let canonical_request = canonical_request(req, settings, &[], &headers, &signed_headers);
+    let mut string_to_sign = String::with_capacity(ALGORITHM_V4A.len() + scope.len() + 90);
+    string_to_sign.push_str(ALGORITHM_V4A);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(&amz_date);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(&scope);
+    string_to_sign.push('\n');
+    push_hex_lower(
+        &mut string_to_sign,
+        &Sha256::digest(canonical_request.as_bytes()),
+    );
+    let key = v4a_signing_key(&creds.access_key_id, creds.secret_access_key.expose())?;
+    let digest = Sha256::digest(string_to_sign.as_bytes());
+    let signed: p256::ecdsa::DerSignature =
+        p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&key, &digest)
+            .map_err(|_| SignError::V4aKey)?;
+    let mut signature = String::with_capacity(144);
+    push_hex_lower(&mut signature, signed.as_bytes());
+
+    let authorization = format!(
+        "{ALGORITHM_V4A} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
+        creds.access_key_id
+    );
+    let mut out = Vec::with_capacity(5);
+    out.push(("x-amz-date".to_owned(), amz_date.clone()));
+    out.push(("x-amz-region-set".to_owned(), params.region.to_owned()));
+    if settings.add_content_sha256_header {
+        out.push(("x-amz-content-sha256".to_owned(), payload.to_owned()));
+    }
+    if let Some(token) = token {
+        out.push(("x-amz-security-token".to_owned(), token.to_owned()));
+    }
+    out.push(("authorization".to_owned(), authorization));
+    Ok(Signed {
+        headers: out,
+        canonical_request,
+        string_to_sign,
+        signature,
+    })
+}
+
+/// The P-256 private key SigV4a derives from an access key: HMAC-SHA256 keyed with
+/// `"AWS4A" + secret` over `1_u32 ‖ algorithm ‖ 0x00 ‖ access key id ‖ counter ‖ 256_u32`
+/// (big-endian), taken as a big-endian number `k0`; the first counter (from 1) for which
+/// `k0 ≤ n − 2` (n the curve's order) gives the key `k0 + 1`.
+fn v4a_signing_key(
+    access_key_id: &str,
+    secret: &str,
+) -> Result<p256::ecdsa::SigningKey, SignError> {
+    // n − 2 for P-256, big-endian.
+    const ORDER_MINUS_TWO: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x4f,
+    ];
+    let input_key = format!("AWS4A{secret}");
+    for counter in 1..=u8::MAX {
+        let mut mac = keyed_mac(&[input_key.as_bytes()]);
+        mac.update(&1u32.to_be_bytes());
+        mac.update(ALGORITHM_V4A.as_bytes());
+        mac.update(&[0]);
+        mac.update(access_key_id.as_bytes());
+        mac.update(&[counter]);
+        mac.update(&256u32.to_be_bytes());
+        let k0: [u8; 32] = mac.finalize().into_bytes().into();
+        if k0 <= ORDER_MINUS_TWO {
+            let key = add_one(k0);
+            return p256::ecdsa::SigningKey::from_slice(&key).map_err(|_| SignError::V4aKey);
+        }
+    }
+    Err(SignError::V4aKey)
+}
+
+/// `n + 1` for a big-endian 256-bit number below the maximum.
+fn add_one(mut n: [u8; 32]) -> [u8; 32] {
+    for byte in n.iter_mut().rev() {
+        let (sum, carry) = byte.overflowing_add(1);
+        *byte = sum;
+        if !carry {
+            break;
+        }
+    }
+    n
 }
 
 /// Signs `req` into query parameters: a presigned URL valid for `expires_in` (whole seconds, at
