@@ -33,6 +33,9 @@ pub struct Operation {
     pub checksum_required: bool,
     /// Host prefix template (`{RequestRoute}.`), if the operation has one.
     pub host_prefix: Option<&'static str>,
+    /// Endpoint rule-set parameters the operation always sets (`UseS3ExpressControlEndpoint`,
+    /// `DisableAccessPoints`, `DisableS3ExpressSessionAuth`, `UseObjectLambdaEndpoint`).
+    pub endpoint_params: &'static [(&'static str, bool)],
     pub deprecated: bool,
     /// The operation's reference page (Markdown): `docs/reference/<cli_name>.md` and `--help`.
     pub help: &'static str,
@@ -66,6 +69,8 @@ pub struct Member {
     pub streaming: bool,
     /// Also fills `{Name}` in the operation's host prefix.
     pub host_label: bool,
+    /// The endpoint rule-set parameter its value feeds (`Bucket`, `Key`, `Prefix`, `CopySource`).
+    pub context_param: Option<&'static str>,
     /// Allowed values, for help and docs only.
     pub values: &'static [&'static str],
 }
@@ -152,6 +157,7 @@ pub static RAW_REQUEST: Operation = Operation {
     listing: false,
     checksum_required: false,
     host_prefix: None,
+    endpoint_params: &[],
     deprecated: false,
     help: "",
 };

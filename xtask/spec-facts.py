@@ -12,11 +12,15 @@ hand-made line alone. Run it again after a model update; it is idempotent.
   input members, output headers) names that shape instead of `string`. An input member's `values`
   line is dropped: the enum shape holds the values now;
 - `member` in `[output]` for outputs whose body is one payload member (GetBucketPolicyStatus's
-  `PolicyStatus`, GetObject's `Body`), so the typed output can name it.
+  `PolicyStatus`, GetObject's `Body`), so the typed output can name it;
+- the endpoint rule set's per-operation facts: `context_param = "Bucket"` (`Key`, `Prefix`,
+  `CopySource`) on the input members the model marks with `contextParam`, and an
+  `[endpoint_params]` table with the model's `staticContextParams`
+  (`UseS3ExpressControlEndpoint = true`, ...).
 
     python3 xtask/spec-facts.py ../shared/s3-model/service-2.json spec/
 
-`cargo xtask spec-audit` checks all three facts against the model afterwards.
+`cargo xtask spec-audit` checks these facts against the model afterwards.
 """
 
 import json
@@ -90,6 +94,14 @@ def edit_shapes(facts, text):
     return header, sections
 
 
+def member_block(text, member):
+    """The `[[member]]` block named `member` in an operation file's text ('' when absent)."""
+    for block in text.split("[[member]]"):
+        if f'\nname = {q(member)}\n' in block:
+            return block.split("\n[")[0]
+    return ""
+
+
 def edit_operation(facts, path):
     text = path.read_text()
     name = path.stem
@@ -101,6 +113,8 @@ def edit_operation(facts, path):
     out = []
     member = None
     section = None
+    static = op.get("staticContextParams", {})
+    endpoint_done = False
     for line in text.split("\n"):
         if line.startswith("["):
             section = line
@@ -124,7 +138,18 @@ def edit_operation(facts, path):
                 enum = r and facts.enum_of(r["shape"])
                 if enum:
                     line = f"{hm.group(1)}{enum}{hm.group(4)}{hm.group(5)}"
+        if line.startswith("[") and not endpoint_done and static and "[endpoint_params]" not in text:
+            out.append("[endpoint_params]")
+            for param, value in static.items():
+                out.append(f"{param} = {'true' if value['value'] else 'false'}")
+            out.append("")
+            endpoint_done = True
         out.append(line)
+        if section == "[[member]]" and member and line.startswith("location = "):
+            r = input_members.get(member)
+            param = r and r.get("contextParam", {}).get("name")
+            if param and f"context_param = {q(param)}" not in member_block(text, member):
+                out.append(f"context_param = {q(param)}")
         if section == "[output]" and line.startswith("kind = ") and output is not None:
             payload = output.get("payload")
             if payload and f"member = {q(payload)}" not in text:

@@ -238,6 +238,11 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
         Some(p) => quote!(Some(#p)),
         None => quote!(None),
     };
+    let endpoint_params: Vec<TokenStream> = op
+        .endpoint_params
+        .iter()
+        .map(|(name, value)| quote!((#name, #value)))
+        .collect();
     let help_path = format!("/reference/{cli_name}.md");
 
     let mut member_entries = Vec::new();
@@ -395,6 +400,7 @@ fn operation(spec: &Spec, op: &Operation, shapes: &mut ShapeEmitter) -> TokenStr
             listing: #listing,
             checksum_required: #checksum_required,
             host_prefix: #host_prefix,
+            endpoint_params: &[#(#endpoint_params),*],
             deprecated: #deprecated,
             help: include_str!(concat!(env!("OUT_DIR"), #help_path)),
         };
@@ -475,6 +481,10 @@ fn member_entry(spec: &Spec, op: &Operation, m: &Member, shape: &TokenStream) ->
     };
     let streaming = m.streaming;
     let values = spec.member_values(m);
+    let context_param = match &m.context_param {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
     quote! {
         Member {
             name: #name,
@@ -486,6 +496,7 @@ fn member_entry(spec: &Spec, op: &Operation, m: &Member, shape: &TokenStream) ->
             encoding: #encoding,
             streaming: #streaming,
             host_label: #host_label,
+            context_param: #context_param,
             values: &[#(#values),*],
         }
     }

@@ -39,6 +39,10 @@ pub struct Operation {
     /// Prefix added to the host, with `{Member}` labels (WriteGetObjectResponse: `{RequestRoute}.`).
     #[serde(default)]
     pub host_prefix: Option<String>,
+    /// Endpoint rule-set parameters this operation always sets (the model's
+    /// `staticContextParams`: `UseS3ExpressControlEndpoint = true` for bucket-level operations).
+    #[serde(default)]
+    pub endpoint_params: BTreeMap<String, bool>,
     #[serde(default, rename = "member")]
     pub members: Vec<Member>,
     #[serde(default)]
@@ -104,6 +108,10 @@ pub struct Member {
     /// Also fills `{Name}` in the operation's host prefix (WriteGetObjectResponse's RequestRoute).
     #[serde(default)]
     pub host_label: bool,
+    /// The endpoint rule-set parameter this member's value feeds (the model's `contextParam`:
+    /// `Bucket`, `Key`, `Prefix`, `CopySource`).
+    #[serde(default)]
+    pub context_param: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

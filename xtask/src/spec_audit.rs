@@ -95,6 +95,18 @@ struct ModelOperation {
     deprecated: bool,
     http_checksum: Option<ModelHttpChecksum>,
     endpoint: Option<ModelEndpoint>,
+    #[serde(default)]
+    static_context_params: BTreeMap<String, ModelStaticParam>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelStaticParam {
+    value: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct ModelContextParam {
+    name: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +149,7 @@ struct ModelRef {
     host_label: bool,
     #[serde(default)]
     streaming: bool,
+    context_param: Option<ModelContextParam>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -444,6 +457,17 @@ impl<'a> Auditor<'a> {
             &show(host_prefix),
         );
         self.compare(at, "deprecated", &op.deprecated, &m.deprecated);
+        let static_params: Vec<String> = m
+            .static_context_params
+            .iter()
+            .map(|(name, p)| format!("{name}={}", p.value))
+            .collect();
+        let spec_params: Vec<String> = op
+            .endpoint_params
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        self.compare_list(at, "endpoint_params", &spec_params, &static_params);
         self.input_members(op, m);
         self.payload(op, m);
         self.output(op, m);
@@ -559,6 +583,12 @@ impl<'a> Auditor<'a> {
         }
 
         self.compare(at, "host_label", &member.host_label, &r.host_label);
+        self.compare(
+            at,
+            "context_param",
+            &show(member.context_param.as_deref()),
+            &show(r.context_param.as_ref().map(|p| p.name.as_str())),
+        );
         self.compare(at, "deprecated", &member.deprecated, &r.deprecated);
         let streaming = r.streaming || self.shape(&r.shape).is_some_and(|s| s.streaming);
         self.compare(at, "streaming", &member.streaming, &streaming);
