@@ -210,6 +210,16 @@ fn global_args() -> Vec<Arg> {
             .global(true)
             .action(ArgAction::SetTrue)
             .help("Send requests anonymously"),
+        Arg::new("ca-bundle")
+            .long("ca-bundle")
+            .global(true)
+            .value_name("FILE")
+            .help("Also trust the CA certificates of this PEM file (AWS_CA_BUNDLE, profile ca_bundle)"),
+        Arg::new("no-verify-ssl")
+            .long("no-verify-ssl")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Do not check server certificates (warns on stderr)"),
         Arg::new("mfa-code")
             .long("mfa-code")
             .global(true)
@@ -579,7 +589,18 @@ fn client_without_key_check(matches: &ArgMatches) -> Result<Client, Failure> {
         Some(code) => builder.mfa_code(code.trim()),
         None => builder.mfa_code_provider(ask_mfa_code),
     };
-    Ok(builder.build()?)
+    if let Some(path) = matches.get_one::<String>("ca-bundle") {
+        builder = builder.ca_bundle(path);
+    }
+    let no_verify = matches.get_flag("no-verify-ssl");
+    let client = builder.no_verify_ssl(no_verify).build()?;
+    if no_verify {
+        eprintln!(
+            "s3op: warning: --no-verify-ssl: server certificates are not checked; anyone on the \
+             network path can read and change this traffic"
+        );
+    }
+    Ok(client)
 }
 
 /// The MFA code for `serial`, asked on the terminal; `None` when standard input is not one.

@@ -25,6 +25,7 @@ mod raw;
 mod region;
 mod response;
 pub(crate) mod sink;
+mod tls;
 
 pub use call::Request;
 pub use raw::RawRequest;
@@ -100,6 +101,9 @@ pub struct ClientBuilder {
     mfa_code: Option<MfaCode>,
     unsigned: bool,
     direct: bool,
+    /// Trust and proxies handed down by a parent client (credential services), over what this
+    /// builder's own environment says.
+    network: Option<crate::config::Network>,
     environment: Option<Environment>,
     headers: Vec<(String, String)>,
     max_attempts: Option<u32>,
@@ -166,6 +170,29 @@ impl ClientBuilder {
     /// tokens).
     pub fn direct(mut self, yes: bool) -> Self {
         self.direct = yes;
+        self
+    }
+
+    /// Trust the CA certificates of this PEM file (one or more) besides the system's store and the
+    /// bundled web roots (`--ca-bundle`; it wins over `AWS_CA_BUNDLE` and profile `ca_bundle`). A
+    /// file that cannot be read or holds no certificate makes [`ClientBuilder::build`] fail.
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.inputs.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// Accept any server certificate (`--no-verify-ssl`): for a test server with a certificate
+    /// nobody signed. Anyone on the network path can then read and change the traffic; the
+    /// library does not warn, the CLI does.
+    pub fn no_verify_ssl(mut self, yes: bool) -> Self {
+        self.inputs.no_verify_ssl = yes;
+        self
+    }
+
+    /// Trust and proxies as a parent client resolved them (credential services reached on its
+    /// behalf use its CA bundle and proxies, whatever their own isolated environment says).
+    pub(crate) fn network(mut self, network: crate::config::Network) -> Self {
+        self.network = Some(network);
         self
     }
 
@@ -255,10 +282,14 @@ impl ClientBuilder {
         {
             retry.max_attempts = 5;
         }
+        if let Some(network) = self.network {
+            config.network = network;
+        }
         let settings = ServiceSettings {
             timeouts: self.timeouts,
             retry: retry.clone(),
             mfa_code: self.mfa_code,
+            network: config.network.clone(),
         };
         if self.unsigned {
             config.credentials = None;
@@ -313,7 +344,7 @@ impl Client {
         Ok(Client {
             credentials: provider.map(|p| Arc::new(CredentialsCache::new(p))),
             bucket_regions: Arc::default(),
-            http: http_client(timeouts, direct)?,
+            http: http_client(timeouts, direct, &config.network)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),
             retrier: Arc::new(Retrier::new(RetryPolicy::default())),
@@ -364,10 +395,14 @@ impl Client {
     }
 }
 
-fn http_client(timeouts: Timeouts, direct: bool) -> Result<reqwest::Client, Error> {
-    let builder = reqwest::Client::builder();
-    let builder = if direct { builder.no_proxy() } else { builder };
-    builder
+/// The pooled HTTP client: trusted roots, certificate checking and proxies from `network` (none
+/// when `direct`), the timeouts, and no redirects followed (S3's redirects carry a region to learn).
+fn http_client(
+    timeouts: Timeouts,
+    direct: bool,
+    network: &crate::config::Network,
+) -> Result<reqwest::Client, Error> {
+    tls::configure(reqwest::Client::builder(), network, direct)?
         .connect_timeout(timeouts.connect)
         .read_timeout(timeouts.read)
         .redirect(reqwest::redirect::Policy::none())

@@ -164,6 +164,10 @@ pub(crate) fn strip_query(url: &url::Url) -> String {
 
 /// An error and its causes on one line ("connection refused" is usually two levels down).
 pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    // A refused certificate, told in words, rather than "error sending request".
+    if let Some(problem) = super::tls::tls_problem(e) {
+        return problem;
+    }
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -227,7 +227,7 @@ fn parse_endpoint(raw: &str, origin: &str, default_https: bool) -> Result<Url, C
 /// endpoint never reaches an error message. A secret access key may contain `/`, which ends the
 /// authority for a URL parser, so unless the text parses as a URL without user info, everything
 /// before the last `@` ahead of any `?` or `#` is hidden: too much rather than too little.
-fn redact_userinfo(value: &str) -> String {
+pub(super) fn redact_userinfo(value: &str) -> String {
     let plain = |url: Url| url.has_host() && url.username().is_empty() && url.password().is_none();
     if Url::parse(value).is_ok_and(plain) {
         return value.to_owned();

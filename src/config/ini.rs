@@ -188,7 +188,7 @@ impl Profile {
     }
 }
 
-fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
+pub(super) fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
     match (path.strip_prefix('~'), home) {
         (Some(""), Some(home)) => home.to_path_buf(),
         (Some(rest), Some(home)) if rest.starts_with(['/', '\\']) => home.join(&rest[1..]),

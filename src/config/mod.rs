@@ -37,6 +37,11 @@
 //!   wildcard DNS for bucket names. Under virtual-hosted addressing a bucket whose name cannot be a
 //!   host name (upper case, underscores, dots over https) still goes path style
 //!   ([`bucket_fits_virtual_host`], [`ResolvedConfig::uses_virtual_host`]).
+//! - **TLS and proxies** (`network`): the system's trusted roots and the bundled web roots, plus a
+//!   PEM bundle from `--ca-bundle`, else `AWS_CA_BUNDLE`, else profile `ca_bundle` (a bundle that
+//!   cannot be read or holds no certificate is an error naming it); `--no-verify-ssl`; proxies
+//!   from `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy` (either case) of the
+//!   [`Environment`].
 //! - **Service and part size**: basic data `Service`, else `s3`; basic data `ChunkSize`, else the
 //!   profile's `s3 = multipart_chunksize`, else the transfer code's default.
 //!
@@ -56,10 +61,12 @@ mod chain;
 mod credentials;
 mod endpoint;
 mod ini;
+mod network;
 mod size;
 
 pub use basic_data::BasicData;
 pub use endpoint::{bucket_fits_virtual_host, is_aws_endpoint};
+pub use network::{read_ca_bundle, CaBundle, Network, Proxies, ProxyUrl};
 pub use size::{parse_size, SizeError};
 
 pub use chain::{
@@ -88,6 +95,10 @@ pub struct ConfigInputs {
     pub path_style: bool,
     /// `--data`: an OpenIntegrations basic data structure (see [`BasicData::load`]).
     pub basic_data: Option<BasicData>,
+    /// `--ca-bundle`: a PEM file of CA certificates to trust besides the system's.
+    pub ca_bundle: Option<PathBuf>,
+    /// `--no-verify-ssl`: accept any certificate.
+    pub no_verify_ssl: bool,
 }
 
 /// A snapshot of the environment variables and the home directory, so that resolution (and its
@@ -133,6 +144,8 @@ pub struct ResolvedConfig {
     pub max_attempts: Option<u32>,
     /// `standard`, `adaptive` (treated as standard) or `legacy` (`AWS_RETRY_MODE`, profile `retry_mode`).
     pub retry_mode: Option<String>,
+    /// Trusted roots, certificate checking and proxies.
+    pub network: Network,
 }
 
 /// Where settings came from: a flag, a variable, a profile file, a default.
@@ -205,6 +218,14 @@ pub enum ConfigError {
     /// Basic data that is not a JSON object of the expected shape.
     #[error("invalid basic data ({origin}): {reason}")]
     InvalidBasicData { origin: String, reason: String },
+    /// A CA bundle that cannot be read, holds no certificate, or holds one that cannot be trusted.
+    #[error("CA bundle {} from {origin}: {reason}", .path.display())]
+    CaBundle {
+        path: PathBuf,
+        /// `--ca-bundle`, `AWS_CA_BUNDLE`, or the profile and its file.
+        origin: String,
+        reason: String,
+    },
     /// A file that exists but cannot be read, or a basic data file that does not exist.
     #[error("cannot read {}: {reason}", .path.display())]
     ReadFile { path: PathBuf, reason: String },
@@ -324,6 +345,7 @@ impl fmt::Debug for ResolvedConfig {
             .field("addressing", &self.addressing)
             .field("service", &self.service)
             .field("chunk_size", &self.chunk_size)
+            .field("network", &self.network)
             .finish()
     }
 }
@@ -414,6 +436,7 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         )?),
         None => None,
     };
+    let network = network::resolve_network(inputs, env, &profile)?;
     let retry_mode = env
         .var("AWS_RETRY_MODE")
         .or_else(|| profile.text("retry_mode").map(|(v, _)| v))
@@ -440,6 +463,7 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         chunk_size,
         max_attempts,
         retry_mode,
+        network,
     })
 }
 

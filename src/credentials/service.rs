@@ -21,6 +21,8 @@ pub struct ServiceSettings {
     pub retry: RetryPolicy,
     /// Gives the MFA code for a device (`mfa_serial`) when a role needs one.
     pub mfa_code: Option<MfaCode>,
+    /// The calling client's trusted roots and proxies, so STS and SSO are reached the way S3 is.
+    pub network: crate::config::Network,
 }
 
 /// The function behind [`MfaCode`].
@@ -59,6 +61,7 @@ pub(super) fn service_client(
             [("AWS_EC2_METADATA_DISABLED", "true")],
             None,
         ))
+        .network(settings.network.clone())
         .retry_policy(settings.retry.clone())
         .connect_timeout(settings.timeouts.connect)
         .read_timeout(settings.timeouts.read);
@@ -75,6 +78,7 @@ pub(super) fn local_client(endpoint: &Url, settings: &ServiceSettings) -> Result
         .endpoint_url(endpoint.as_str())
         .path_style(true)
         .direct(true)
+        .network(settings.network.clone())
         .unsigned(true)
         .environment(Environment::from_vars(Vec::<(String, String)>::new(), None))
         .retry_policy(settings.retry.clone())
