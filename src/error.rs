@@ -53,6 +53,14 @@ pub enum Error {
         /// No answer came within a timeout (connect or read).
         timeout: bool,
     },
+    /// The server's TLS certificate was refused (not trusted, another host's, expired): another
+    /// attempt would meet the same certificate, so it is not retried.
+    #[error("{method} {url}: {message}")]
+    Tls {
+        method: String,
+        url: String,
+        message: String,
+    },
     /// The server's answer made no sense for the operation (a listing that does not advance).
     #[error("{0}")]
     InvalidResponse(String),

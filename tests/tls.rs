@@ -148,7 +148,9 @@ async fn library_names_the_unknown_issuer_and_trusts_a_ca_bundle() {
         .await
         .expect_err("an unknown CA is refused");
     let text = e.to_string();
-    assert!(matches!(e, s3op::Error::Transport { .. }), "{e:?}");
+    assert!(matches!(e, s3op::Error::Tls { .. }), "{e:?}");
+    // The same certificate would be met again: not retried.
+    assert_eq!(s3op::retry::classify(&e), s3op::retry::Failure::Final);
     assert!(
         text.contains("certificate not trusted: UnknownIssuer"),
         "{text}"

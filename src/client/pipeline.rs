@@ -462,6 +462,13 @@ async fn execute(
 
 /// A reqwest failure as [`Error::Transport`]; a timeout names the setting that ran out.
 fn transport_error(method: &str, url: String, e: &reqwest::Error, timeouts: Timeouts) -> Error {
+    if let Some(message) = super::tls::tls_problem(e) {
+        return Error::Tls {
+            method: method.to_string(),
+            url,
+            message,
+        };
+    }
     let timeout = e.is_timeout() || error_chain(e).contains("timed out");
     let mut message = error_chain(e);
     if timeout {
