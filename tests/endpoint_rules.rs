@@ -186,6 +186,11 @@ fn malformed_rule_sets_are_refused_with_where() {
             "$.rules[0].conditions[0]",
             "takes 1 arguments",
         ),
+        (
+            r#"{"parameters":{},"rules":[{"type":"endpoint","conditions":[{"fn":"not","argv":[{"fn":"isSet","argv":[true],"assign":"x"}]}],"endpoint":{"url":"x"}}]}"#,
+            "$.rules[0].conditions[0].argv[0]",
+            "only a condition may `assign`",
+        ),
     ];
     for (json, path, message) in cases {
         match Resolver::from_json(json, partitions) {

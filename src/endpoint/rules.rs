@@ -69,9 +69,10 @@ enum TemplatePart {
 
 #[derive(Debug)]
 enum Expr {
-    Str(Template),
-    Bool(bool),
-    Int(i64),
+    /// A string, boolean or integer written in the rule set.
+    Literal(Value<'static>),
+    /// A string with holes.
+    Template(Template),
     Ref(usize),
     Call(Box<Call>),
 }
@@ -431,12 +432,21 @@ impl Parser {
 
     fn expr(&mut self, value: &Json, path: &str) -> Result<Expr, EndpointError> {
         Ok(match value {
-            Json::String(s) => Expr::Str(self.template(s, path)?),
-            Json::Bool(b) => Expr::Bool(*b),
-            Json::Number(n) => Expr::Int(
+            Json::String(s) => {
+                let template = self.template(s, path)?;
+                match template.parts.as_slice() {
+                    [] => Expr::Literal(Value::Str(Cow::Borrowed(""))),
+                    [TemplatePart::Literal(text)] => {
+                        Expr::Literal(Value::Str(Cow::Owned(text.clone())))
+                    }
+                    _ => Expr::Template(template),
+                }
+            }
+            Json::Bool(b) => Expr::Literal(Value::Bool(*b)),
+            Json::Number(n) => Expr::Literal(Value::Int(
                 n.as_i64()
                     .ok_or_else(|| invalid(path, format!("{n} is not an integer")))?,
-            ),
+            )),
             Json::Object(map) if map.contains_key("ref") => {
                 let name = map
                     .get("ref")
@@ -445,7 +455,11 @@ impl Parser {
                 Expr::Ref(self.slot(name, path))
             }
             Json::Object(map) if map.contains_key("fn") => {
-                Expr::Call(Box::new(self.call(value, path)?))
+                let call = self.call(value, path)?;
+                if call.assign.is_some() {
+                    return Err(invalid(path, "only a condition may `assign`"));
+                }
+                Expr::Call(Box::new(call))
             }
             other => return Err(invalid(path, format!("not an expression: {other}"))),
         })
@@ -664,9 +678,8 @@ impl<'a> Evaluation<'a> {
 
     fn rule(&mut self, rule: &'a Rule) -> Result<Option<ResolvedEndpoint>, EndpointError> {
         for condition in &rule.conditions {
-            match self.call(condition)? {
-                None | Some(Value::Bool(false)) => return Ok(None),
-                Some(_) => {}
+            if !self.condition(condition)? {
+                return Ok(None);
             }
         }
         match &rule.kind {
@@ -724,13 +737,17 @@ impl<'a> Evaluation<'a> {
     fn string(&mut self, e: &'a Expr) -> Result<Cow<'a, str>, EndpointError> {
         match self.expr(e)? {
             Some(Value::Str(s)) => Ok(s),
-            Some(other) => match other.get() {
-                Value::Str(s) => Ok(s.clone()),
+            Some(Value::Shared(inner)) => match inner.get() {
+                Value::Str(s) => Ok(Cow::Borrowed(s.as_ref())),
                 v => Err(EndpointError::Evaluation(format!(
                     "expected a string, found {}",
                     v.kind()
                 ))),
             },
+            Some(v) => Err(EndpointError::Evaluation(format!(
+                "expected a string, found {}",
+                v.kind()
+            ))),
             None => Err(EndpointError::Evaluation(
                 "expected a string, found an unset value".into(),
             )),
@@ -771,109 +788,119 @@ impl<'a> Evaluation<'a> {
 
     fn expr(&mut self, e: &'a Expr) -> Result<Option<Value<'a>>, EndpointError> {
         Ok(match e {
-            Expr::Str(t) => Some(Value::Str(self.render(t)?)),
-            Expr::Bool(b) => Some(Value::Bool(*b)),
-            Expr::Int(i) => Some(Value::Int(*i)),
+            Expr::Literal(v) => Some(Value::Shared(v)),
+            Expr::Template(t) => Some(Value::Str(self.render(t)?)),
             Expr::Ref(slot) => self.slots[*slot].clone(),
-            Expr::Call(call) => self.call(call)?,
+            Expr::Call(call) => self.apply(call)?,
         })
     }
 
-    fn call(&mut self, call: &'a Call) -> Result<Option<Value<'a>>, EndpointError> {
-        let result = self.apply(call)?;
-        if let (Some(slot), Some(value)) = (call.assign, &result) {
+    /// A condition holds unless its function gives `false` or nothing; its value is assigned
+    /// (moved, not copied) when it asks to be.
+    fn condition(&mut self, call: &'a Call) -> Result<bool, EndpointError> {
+        let value = match self.apply(call)? {
+            None => return Ok(false),
+            Some(v) => v,
+        };
+        if matches!(value.get(), Value::Bool(false)) {
+            return Ok(false);
+        }
+        if let Some(slot) = call.assign {
             if self.slots[slot].is_some() {
                 return Err(EndpointError::Evaluation(format!(
                     "{} assigns a name already in scope",
                     call.function.name()
                 )));
             }
-            self.slots[slot] = Some(value.clone());
+            self.slots[slot] = Some(value);
             self.trail.push(slot);
         }
-        Ok(result)
+        Ok(true)
+    }
+
+    /// Evaluates a call's arguments: references and literals are borrowed where they are, only
+    /// nested calls and templates are computed.
+    fn operands(&mut self, args: &'a [Expr]) -> Result<Operands<'a>, EndpointError> {
+        let mut computed: [Option<Option<Value<'a>>>; 4] = Default::default();
+        for (i, e) in args.iter().enumerate().take(4) {
+            if matches!(e, Expr::Call(_) | Expr::Template(_)) {
+                computed[i] = Some(self.expr(e)?);
+            }
+        }
+        Ok(Operands { args, computed })
     }
 
     fn apply(&mut self, call: &'a Call) -> Result<Option<Value<'a>>, EndpointError> {
         let f = call.function;
-        let args = &call.args;
-        let arg = |i: usize| {
-            args.get(i)
-                .ok_or_else(|| type_error(f, "a missing argument"))
-        };
+        let ops = self.operands(&call.args)?;
+        let arg = |i: usize| ops.get(i, &self.slots);
         Ok(match f {
-            Function::IsSet => Some(Value::Bool(self.expr(arg(0)?)?.is_some())),
+            Function::IsSet => Some(Value::Bool(arg(0).is_some())),
             Function::Not => {
                 // An unset value is false, so `not` of it holds (as botocore evaluates it).
-                let holds = match self.expr(arg(0)?)? {
+                let holds = match arg(0) {
                     None => false,
-                    Some(v) => match v.get() {
-                        Value::Bool(b) => *b,
-                        _ => true,
-                    },
+                    Some(v) => !matches!(v.get(), Value::Bool(false)),
                 };
                 Some(Value::Bool(!holds))
             }
             Function::BooleanEquals => {
-                let a = want_bool(f, self.expr(arg(0)?)?)?;
-                let b = want_bool(f, self.expr(arg(1)?)?)?;
-                Some(Value::Bool(a == b))
+                Some(Value::Bool(want_bool(f, arg(0))? == want_bool(f, arg(1))?))
             }
             Function::StringEquals => {
-                let a = want_str(f, self.expr(arg(0)?)?)?;
-                let b = want_str(f, self.expr(arg(1)?)?)?;
-                Some(Value::Bool(a == b))
+                Some(Value::Bool(want_text(f, arg(0))? == want_text(f, arg(1))?))
             }
-            Function::GetAttr => {
-                // Borrow a referenced value rather than clone it whole.
-                if let Expr::Ref(slot) = arg(0)? {
-                    match &self.slots[*slot] {
-                        None => return Err(type_error(f, "an unset value")),
-                        Some(v) => walk(v, &call.path)?.cloned(),
-                    }
-                } else {
-                    match self.expr(arg(0)?)? {
-                        None => return Err(type_error(f, "an unset value")),
-                        Some(v) => walk(&v, &call.path)?.cloned(),
-                    }
-                }
-            }
+            Function::GetAttr => match arg(0) {
+                None => return Err(type_error(f, "an unset value")),
+                // What lives as long as the rule set (partitions) is pointed at, not copied.
+                Some(Value::Shared(inner)) => walk(inner, &call.path)?.map(Value::Shared),
+                Some(v) => walk(v, &call.path)?.cloned(),
+            },
             Function::Substring => {
-                let input = want_str(f, self.expr(arg(0)?)?)?;
-                let start = want_index(f, self.expr(arg(1)?)?)?;
-                let stop = want_index(f, self.expr(arg(2)?)?)?;
-                let reverse = want_bool(f, self.expr(arg(3)?)?)?;
+                let input = want_str(f, arg(0))?;
+                let start = want_index(f, arg(1))?;
+                let stop = want_index(f, arg(2))?;
+                let reverse = want_bool(f, arg(3))?;
                 functions::substring(input, start, stop, reverse).map(Value::Str)
             }
-            Function::UriEncode => {
-                let input = want_str(f, self.expr(arg(0)?)?)?;
-                Some(Value::Str(functions::uri_encode(input)))
-            }
-            Function::ParseUrl => {
-                let input = want_str(f, self.expr(arg(0)?)?)?;
-                functions::parse_url(input)
-            }
-            Function::IsValidHostLabel => {
-                let input = want_str(f, self.expr(arg(0)?)?)?;
-                let sub = want_bool(f, self.expr(arg(1)?)?)?;
-                Some(Value::Bool(functions::is_valid_host_label(&input, sub)))
-            }
+            Function::UriEncode => Some(Value::Str(functions::uri_encode(want_str(f, arg(0))?))),
+            Function::ParseUrl => functions::parse_url(want_str(f, arg(0))?),
+            Function::IsValidHostLabel => Some(Value::Bool(functions::is_valid_host_label(
+                want_text(f, arg(0))?,
+                want_bool(f, arg(1))?,
+            ))),
             Function::AwsPartition => {
-                let region = want_str(f, self.expr(arg(0)?)?)?;
-                Some(Value::Shared(self.partitions.lookup(&region)))
+                let region = want_text(f, arg(0))?;
+                Some(Value::Shared(self.partitions.lookup(region)))
             }
-            Function::AwsParseArn => {
-                let input = want_str(f, self.expr(arg(0)?)?)?;
-                functions::parse_arn(input)
-            }
+            Function::AwsParseArn => functions::parse_arn(want_str(f, arg(0))?),
             Function::AwsIsVirtualHostableS3Bucket => {
-                let input = want_str(f, self.expr(arg(0)?)?)?;
-                let sub = want_bool(f, self.expr(arg(1)?)?)?;
                 Some(Value::Bool(functions::is_virtual_hostable_s3_bucket(
-                    &input, sub,
+                    want_text(f, arg(0))?,
+                    want_bool(f, arg(1))?,
                 )))
             }
         })
+    }
+}
+
+/// A call's arguments once evaluated: computed values, or references into the scope and the
+/// rule set.
+struct Operands<'a> {
+    args: &'a [Expr],
+    computed: [Option<Option<Value<'a>>>; 4],
+}
+
+impl<'a> Operands<'a> {
+    fn get<'s>(&'s self, i: usize, slots: &'s [Option<Value<'a>>]) -> Option<&'s Value<'a>> {
+        if let Some(Some(computed)) = self.computed.get(i) {
+            return computed.as_ref();
+        }
+        match self.args.get(i)? {
+            Expr::Literal(v) => Some(v),
+            Expr::Ref(slot) => slots.get(*slot)?.as_ref(),
+            Expr::Call(_) | Expr::Template(_) => None,
+        }
     }
 }
 
@@ -881,28 +908,39 @@ fn type_error(f: Function, found: &str) -> EndpointError {
     EndpointError::Evaluation(format!("{} was given {found}", f.name()))
 }
 
-fn want_str<'a>(f: Function, v: Option<Value<'a>>) -> Result<Cow<'a, str>, EndpointError> {
+/// A string argument for a function whose result may borrow from it.
+fn want_str<'a>(f: Function, v: Option<&Value<'a>>) -> Result<Cow<'a, str>, EndpointError> {
     match v {
-        Some(Value::Str(s)) => Ok(s),
         Some(Value::Shared(inner)) => match inner.get() {
-            Value::Str(s) => Ok(s.clone()),
+            Value::Str(s) => Ok(Cow::Borrowed(s.as_ref())),
             other => Err(type_error(f, other.kind())),
         },
+        Some(Value::Str(Cow::Borrowed(s))) => Ok(Cow::Borrowed(s)),
+        Some(Value::Str(Cow::Owned(s))) => Ok(Cow::Owned(s.clone())),
         Some(other) => Err(type_error(f, other.kind())),
         None => Err(type_error(f, "an unset value")),
     }
 }
 
-fn want_bool(f: Function, v: Option<Value<'_>>) -> Result<bool, EndpointError> {
-    match v.as_ref().map(Value::get) {
+/// A string argument only looked at.
+fn want_text<'s>(f: Function, v: Option<&'s Value<'_>>) -> Result<&'s str, EndpointError> {
+    match v.map(Value::get) {
+        Some(Value::Str(s)) => Ok(s),
+        Some(other) => Err(type_error(f, other.kind())),
+        None => Err(type_error(f, "an unset value")),
+    }
+}
+
+fn want_bool(f: Function, v: Option<&Value<'_>>) -> Result<bool, EndpointError> {
+    match v.map(Value::get) {
         Some(Value::Bool(b)) => Ok(*b),
         Some(other) => Err(type_error(f, other.kind())),
         None => Err(type_error(f, "an unset value")),
     }
 }
 
-fn want_index(f: Function, v: Option<Value<'_>>) -> Result<usize, EndpointError> {
-    match v.as_ref().map(Value::get) {
+fn want_index(f: Function, v: Option<&Value<'_>>) -> Result<usize, EndpointError> {
+    match v.map(Value::get) {
         Some(Value::Int(i)) => usize::try_from(*i).map_err(|_| type_error(f, "a negative index")),
         Some(other) => Err(type_error(f, other.kind())),
         None => Err(type_error(f, "an unset value")),
