@@ -18,6 +18,7 @@ pub mod client;
 pub mod compat;
 pub mod config;
 pub mod credentials;
+pub mod endpoint;
 pub mod envelope;
 pub mod error;
 pub mod generated;
