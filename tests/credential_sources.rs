@@ -294,7 +294,7 @@ async fn a_container_endpoint_with_a_token_file_supplies_the_keys() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn instance_metadata_v2_supplies_the_role_keys() {
+async fn instance_metadata_on_moto_supplies_the_role_keys() {
     let moto = support::moto();
     let home = Home::new("imds");
     let env = s3op::config::Environment::from_vars(

@@ -65,13 +65,7 @@ pub(super) fn resolve_endpoint(
         return parse_endpoint(url, "basic data URL", true)
             .map(|u| (u, "basic data URL".to_owned()));
     }
-    let ignore_configured = match env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
-        Some(value) => value.eq_ignore_ascii_case("true"),
-        None => profile
-            .text("ignore_configured_endpoint_urls")
-            .is_some_and(|(value, _)| value.eq_ignore_ascii_case("true")),
-    };
-    if !ignore_configured {
+    if !ignores_configured_endpoints(env, profile) {
         for name in ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] {
             if let Some(url) = env.var(name) {
                 return parse_endpoint(url, name, false).map(|u| (u, name.to_owned()));
@@ -126,13 +120,7 @@ pub(super) fn service_endpoint(
     files: &ProfileFiles,
     default: &str,
 ) -> Result<Url, ConfigError> {
-    let ignore_configured = match env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
-        Some(value) => value.eq_ignore_ascii_case("true"),
-        None => profile
-            .text("ignore_configured_endpoint_urls")
-            .is_some_and(|(value, _)| value.eq_ignore_ascii_case("true")),
-    };
-    if !ignore_configured {
+    if !ignores_configured_endpoints(env, profile) {
         let own = format!("AWS_ENDPOINT_URL_{env_suffix}");
         for name in [own.as_str(), "AWS_ENDPOINT_URL"] {
             if let Some(url) = env.var(name) {
@@ -160,6 +148,16 @@ pub(super) fn aws_domain(region: &str) -> &'static str {
         "amazonaws.com.cn"
     } else {
         "amazonaws.com"
+    }
+}
+
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, else the profile's `ignore_configured_endpoint_urls`.
+fn ignores_configured_endpoints(env: &Environment, profile: &Profile) -> bool {
+    match env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+        Some(value) => value.eq_ignore_ascii_case("true"),
+        None => profile
+            .text("ignore_configured_endpoint_urls")
+            .is_some_and(|(value, _)| value.eq_ignore_ascii_case("true")),
     }
 }
 

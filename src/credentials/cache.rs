@@ -46,16 +46,10 @@ impl CredentialsCache {
         if let Some(provided) = usable.clone().filter(|p| is_fresh(p, now)) {
             return Ok(provided);
         }
-        let failed_recently = state
-            .failure
-            .as_ref()
-            .is_some_and(|(at, _)| at.elapsed() < FAILURE_HOLD);
-        if failed_recently {
-            return match (usable, &state.failure) {
-                (Some(provided), _) => Ok(provided),
-                (None, Some((_, error))) => Err(error.clone()),
-                (None, None) => unreachable_failure(),
-            };
+        if let Some((at, error)) = &state.failure {
+            if at.elapsed() < FAILURE_HOLD {
+                return usable.ok_or_else(|| error.clone());
+            }
         }
         self.fetches.fetch_add(1, Ordering::Relaxed);
         match self.provider.provide().await {
@@ -78,15 +72,6 @@ impl CredentialsCache {
     pub fn fetches(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
     }
-}
-
-/// The failure branch when no failure is recorded cannot be reached (the caller checked); an
-/// error rather than a panic all the same.
-fn unreachable_failure() -> Result<Provided, CredentialsError> {
-    Err(CredentialsError::Unavailable {
-        source_name: "the credentials cache".into(),
-        message: "no keys and no recorded failure".into(),
-    })
 }
 
 /// Keys without an expiry, or whose expiry is more than [`REFRESH_AHEAD`] away.

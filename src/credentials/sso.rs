@@ -162,14 +162,8 @@ impl Sso {
         .map_err(|e| unavailable(&self.name(), &e))?;
         let target = format!(
             "/federation/credentials?account_id={}&role_name={}",
-            percent_encoding::utf8_percent_encode(
-                &self.plan.account_id,
-                percent_encoding::NON_ALPHANUMERIC
-            ),
-            percent_encoding::utf8_percent_encode(
-                &self.plan.role_name,
-                percent_encoding::NON_ALPHANUMERIC
-            ),
+            crate::signer::uri_encode(&self.plan.account_id, true),
+            crate::signer::uri_encode(&self.plan.role_name, true),
         );
         let answer = client
             .request("GET", &target)

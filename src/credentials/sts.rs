@@ -5,19 +5,10 @@
 
 use std::sync::Arc;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
 use super::service::{invalid, parse_expiry, service_client, unavailable, ServiceSettings};
 use super::{Credentials, CredentialsError, ProvideCredentials, ProvideFuture, Provided, Source};
 use crate::config::{AssumeRolePlan, WebIdentityPlan};
 use crate::secret::Secret;
-
-/// What form encoding leaves alone (RFC 3986 unreserved).
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// STS AssumeRole for a profile's `role_arn`.
 #[derive(Debug)]
@@ -172,7 +163,7 @@ impl ProvideCredentials for WebIdentity {
 fn encode_form(pairs: &[(&str, String)]) -> Vec<u8> {
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, FORM)))
+        .map(|(k, v)| format!("{k}={}", crate::signer::uri_encode(v, true)))
         .collect::<Vec<_>>()
         .join("&")
         .into_bytes()
