@@ -35,6 +35,15 @@ pub enum Error {
     InvalidInput(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// AWS's endpoint rule set refused the request's parameters (an ARN it does not accept, FIPS
+    /// with a custom endpoint, a region that is no host name); nothing was sent. The message is the
+    /// rule set's own.
+    #[error("{}{source}", bucket.as_deref().map(|b| format!("bucket {b}: ")).unwrap_or_default())]
+    Endpoint {
+        /// The bucket (name or ARN) the request was for.
+        bucket: Option<String>,
+        source: crate::endpoint::EndpointError,
+    },
     /// No keys could be had from the configured source (nothing was sent to S3).
     #[error(transparent)]
     Credentials(#[from] crate::credentials::CredentialsError),
@@ -80,6 +89,7 @@ impl Error {
             Error::InvalidMember { .. }
                 | Error::InvalidInput(_)
                 | Error::Config(_)
+                | Error::Endpoint { .. }
                 | Error::Credentials(
                     crate::credentials::CredentialsError::Invalid { .. }
                         | crate::credentials::CredentialsError::NotFound { .. }

@@ -74,6 +74,10 @@ pub struct SigningSettings {
     pub session_token_unsigned: bool,
     /// Send and sign `x-amz-content-sha256` with the payload hash (header signing only). S3 requires it.
     pub add_content_sha256_header: bool,
+    /// The name the session token goes under instead of `x-amz-security-token` (header) or
+    /// `X-Amz-Security-Token` (query): S3 Express sessions use `x-amz-s3session-token` and
+    /// `X-Amz-S3session-Token`.
+    pub session_token_name_override: Option<&'static str>,
 }
 
 impl SigningSettings {
@@ -84,6 +88,7 @@ impl SigningSettings {
             double_encode_path: false,
             session_token_unsigned: false,
             add_content_sha256_header: true,
+            session_token_name_override: None,
         }
     }
 }
@@ -223,10 +228,11 @@ pub fn sign(req: &SignableRequest<'_>, params: &SigningParams<'_>) -> Signed {
     let token = creds.session_token.as_ref().map(Secret::expose);
     let payload = req.payload.as_str();
 
+    let token_name = token_header(settings);
     let mut added: Vec<(&'static str, &str)> = Vec::with_capacity(3);
     added.push(("x-amz-date", &amz_date));
     if let Some(token) = token {
-        added.push(("x-amz-security-token", token));
+        added.push((token_name, token));
     }
     if settings.add_content_sha256_header {
         added.push(("x-amz-content-sha256", payload));
@@ -262,7 +268,7 @@ pub fn sign(req: &SignableRequest<'_>, params: &SigningParams<'_>) -> Signed {
         out.push(("x-amz-content-sha256".to_owned(), payload.to_owned()));
     }
     if let Some(token) = token {
-        out.push(("x-amz-security-token".to_owned(), token.to_owned()));
+        out.push((token_name.to_owned(), token.to_owned()));
     }
     out.push(("authorization".to_owned(), authorization));
 
@@ -295,11 +301,12 @@ pub fn sign_v4a(
     let token = creds.session_token.as_ref().map(Secret::expose);
     let payload = req.payload.as_str();
 
+    let token_name = token_header(settings);
     let mut added: Vec<(&'static str, &str)> = Vec::with_capacity(4);
     added.push(("x-amz-date", &amz_date));
     added.push(("x-amz-region-set", params.region));
     if let Some(token) = token {
-        added.push(("x-amz-security-token", token));
+        added.push((token_name, token));
     }
     if settings.add_content_sha256_header {
         added.push(("x-amz-content-sha256", payload));
@@ -337,7 +344,7 @@ pub fn sign_v4a(
         out.push(("x-amz-content-sha256".to_owned(), payload.to_owned()));
     }
     if let Some(token) = token {
-        out.push(("x-amz-security-token".to_owned(), token.to_owned()));
+        out.push((token_name.to_owned(), token.to_owned()));
     }
     out.push(("authorization".to_owned(), authorization));
     Ok(Signed {
@@ -427,8 +434,11 @@ pub fn presign(
     extra.push(("X-Amz-Date", &amz_date));
     extra.push(("X-Amz-Expires", &expires));
     extra.push(("X-Amz-SignedHeaders", &signed_headers));
+    let token_name = settings
+        .session_token_name_override
+        .unwrap_or("X-Amz-Security-Token");
     if let (Some(token), false) = (token, settings.session_token_unsigned) {
-        extra.push(("X-Amz-Security-Token", token));
+        extra.push((token_name, token));
     }
 
     let canonical_request = canonical_request(req, settings, &extra, &headers, &signed_headers);
@@ -442,7 +452,7 @@ pub fn presign(
     query.push(("X-Amz-Expires".to_owned(), expires));
     query.push(("X-Amz-SignedHeaders".to_owned(), signed_headers));
     if let Some(token) = token {
-        query.push(("X-Amz-Security-Token".to_owned(), token.to_owned()));
+        query.push((token_name.to_owned(), token.to_owned()));
     }
     query.push(("X-Amz-Signature".to_owned(), signature.clone()));
 
@@ -489,6 +499,13 @@ fn credential_scope(amz_date: &str, region: &str, service: &str) -> String {
     scope
 }
 
+/// The header the session token goes under.
+fn token_header(settings: &SigningSettings) -> &'static str {
+    settings
+        .session_token_name_override
+        .unwrap_or("x-amz-security-token")
+}
+
 /// The headers that go into the canonical request, sorted by lowercase name (stable, so the values
 /// of a repeated header keep their order), with the signer's own headers in place of the caller's.
 fn signed_header_list<'a>(
@@ -503,13 +520,13 @@ fn signed_header_list<'a>(
         let excluded = NEVER_SIGNED.iter().any(|n| name.eq_ignore_ascii_case(n))
             || (presigning && NOT_PRESIGNED.iter().any(|n| name.eq_ignore_ascii_case(n)))
             || (settings.session_token_unsigned
-                && name.eq_ignore_ascii_case("x-amz-security-token"));
+                && name.eq_ignore_ascii_case(token_header(settings)));
         if !replaced && !excluded {
             list.push((name, value));
         }
     }
     for &(name, value) in added {
-        if !(settings.session_token_unsigned && name == "x-amz-security-token") {
+        if !(settings.session_token_unsigned && name == token_header(settings)) {
             list.push((name, value));
         }
     }

@@ -1289,3 +1289,112 @@ fn secrets_never_reach_error_messages() {
         );
     }
 }
+
+#[test]
+fn endpoint_switches_come_from_flags_then_variables_then_the_profile() {
+    let home = TempDir::new("endpoint-switches");
+    home.config(
+        "[default]\nuse_fips_endpoint = true\nuse_dualstack_endpoint = TRUE\n\
+         s3_use_arn_region = false\ns3_disable_multiregion_access_points = true\n\
+         s3_us_east_1_regional_endpoint = legacy\ns3_disable_express_session_auth = true\n\
+         s3 =\n    use_accelerate_endpoint = true\n",
+    );
+    let from_profile = ok(&no_inputs(), &home.env(&[])).endpoint_settings;
+    assert!(!from_profile.custom_endpoint);
+    assert!(from_profile.use_fips && from_profile.use_dual_stack && from_profile.accelerate);
+    assert!(!from_profile.use_arn_region);
+    assert!(from_profile.disable_multi_region_access_points);
+    assert!(from_profile.use_global_endpoint && from_profile.disable_s3_express_session_auth);
+    let origin = |settings: &s3op::config::EndpointSettings, name: &str| {
+        settings
+            .given
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, value, origin)| format!("{value} {origin}"))
+    };
+    assert!(
+        origin(&from_profile, "use_fips_endpoint")
+            .is_some_and(|o| o.starts_with("true profile `default`")),
+        "{:?}",
+        from_profile.given
+    );
+
+    // Variables beat the profile; flags beat variables.
+    let vars = [
+        ("AWS_USE_FIPS_ENDPOINT", "false"),
+        ("AWS_USE_DUALSTACK_ENDPOINT", "false"),
+        ("AWS_S3_USE_ARN_REGION", "true"),
+        ("AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS", "false"),
+        ("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT", "regional"),
+        ("AWS_S3_DISABLE_EXPRESS_SESSION_AUTH", "false"),
+    ];
+    let from_env = ok(&no_inputs(), &home.env(&vars)).endpoint_settings;
+    assert!(!from_env.use_fips && !from_env.use_dual_stack && from_env.use_arn_region);
+    assert!(!from_env.disable_multi_region_access_points && !from_env.use_global_endpoint);
+    assert!(!from_env.disable_s3_express_session_auth);
+    assert_eq!(
+        origin(&from_env, "use_fips_endpoint").as_deref(),
+        Some("false AWS_USE_FIPS_ENDPOINT")
+    );
+    let flags = ConfigInputs {
+        use_fips_endpoint: Some(true),
+        use_dualstack_endpoint: Some(true),
+        use_accelerate_endpoint: Some(false),
+        disable_multiregion_access_points: Some(true),
+        ..no_inputs()
+    };
+    let from_flags = ok(&flags, &home.env(&vars)).endpoint_settings;
+    assert!(from_flags.use_fips && from_flags.use_dual_stack && !from_flags.accelerate);
+    assert!(from_flags.disable_multi_region_access_points);
+    assert_eq!(
+        origin(&from_flags, "use_fips_endpoint").as_deref(),
+        Some("true --use-fips-endpoint")
+    );
+
+    // Nothing set: botocore's defaults (the ARN's region used, everything else off).
+    let bare = TempDir::new("endpoint-switches-none");
+    let defaults = ok(&no_inputs(), &bare.env(&[])).endpoint_settings;
+    assert_eq!(defaults, s3op::config::EndpointSettings::default());
+    assert!(defaults.use_arn_region && !defaults.use_fips && !defaults.accelerate);
+}
+
+#[test]
+fn fips_and_dual_stack_from_variables_or_profile_give_way_to_a_configured_endpoint() {
+    let home = TempDir::new("endpoint-switches-custom");
+    home.config("[default]\nuse_dualstack_endpoint = true\n");
+    let custom = ConfigInputs {
+        endpoint_url: Some("https://minio.internal:9000".into()),
+        ..no_inputs()
+    };
+    let env = home.env(&[("AWS_USE_FIPS_ENDPOINT", "true")]);
+    let settings = ok(&custom, &env).endpoint_settings;
+    assert!(settings.custom_endpoint);
+    assert!(!settings.use_fips && !settings.use_dual_stack);
+    // A flag is passed on (and the endpoint rules refuse the combination).
+    let flagged = ConfigInputs {
+        use_fips_endpoint: Some(true),
+        ..custom
+    };
+    assert!(ok(&flagged, &env).endpoint_settings.use_fips);
+}
+
+#[test]
+fn endpoint_switches_that_are_not_booleans_are_errors_naming_their_source() {
+    let home = TempDir::new("endpoint-switches-bad");
+    let e = err(&no_inputs(), &home.env(&[("AWS_USE_FIPS_ENDPOINT", "1")]));
+    assert!(
+        matches!(e, ConfigError::InvalidSetting { ref key, ref origin, .. }
+            if key == "use_fips_endpoint" && origin == "AWS_USE_FIPS_ENDPOINT"),
+        "{e}"
+    );
+    home.config("[default]\ns3 =\n    use_accelerate_endpoint = on\n");
+    let e = err(&no_inputs(), &home.env(&[]));
+    assert!(e.to_string().contains("use_accelerate_endpoint"), "{e}");
+    assert!(e.to_string().contains("profile `default`"), "{e}");
+    home.config("[default]\n");
+    let e = err(
+        &no_inputs(),
+        &home.env(&[("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT", "global")]),
+    );
+    assert!(e.to_string().contains("legacy or regional"), "{e}");
+}

@@ -242,21 +242,31 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn settings() -> impl Strategy<Value = SigningSettings> {
-    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
-        |(
-            normalize_path,
-            double_encode_path,
-            session_token_unsigned,
-            add_content_sha256_header,
-        )| {
-            SigningSettings {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
                 normalize_path,
                 double_encode_path,
                 session_token_unsigned,
                 add_content_sha256_header,
-            }
-        },
-    )
+                s3_express,
+            )| {
+                SigningSettings {
+                    normalize_path,
+                    double_encode_path,
+                    session_token_unsigned,
+                    add_content_sha256_header,
+                    // S3 Express sessions' token name (aws-sdk-s3 sets the same override).
+                    session_token_name_override: s3_express.then_some("x-amz-s3session-token"),
+                }
+            },
+        )
 }
 
 /// aws-sigv4's settings for ours; with `SigningSettings::s3()` this is what aws-sdk-s3 uses.
@@ -286,6 +296,7 @@ fn aws_settings(
     } else {
         SessionTokenMode::Include
     };
+    s.session_token_name_override = ours.session_token_name_override;
     s.signature_location = location;
     s.expires_in = Some(expires_in);
     s

@@ -211,6 +211,7 @@ fn read_context(json: &str) -> Result<Context, String> {
             double_encode_path: false,
             session_token_unsigned: flag("/omit_session_token"),
             add_content_sha256_header: flag("/sign_body"),
+            session_token_name_override: None,
         },
     })
 }

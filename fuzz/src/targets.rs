@@ -495,9 +495,16 @@ pub fn signer(data: &[u8]) {
                 double_encode_path: true,
                 session_token_unsigned: true,
                 add_content_sha256_header: false,
+                session_token_name_override: None,
             },
         ),
-        _ => (PayloadHash::Unsigned, SigningSettings::s3()),
+        _ => (
+            PayloadHash::Unsigned,
+            SigningSettings {
+                session_token_name_override: Some("x-amz-s3session-token"),
+                ..SigningSettings::s3()
+            },
+        ),
     };
     let signable = SignableRequest {
         method: &request.method,

@@ -164,6 +164,26 @@ fn global_args() -> Vec<Arg> {
             .global(true)
             .action(ArgAction::SetTrue)
             .help("Put the bucket in the path, not the host name"),
+        Arg::new("use-fips-endpoint")
+            .long("use-fips-endpoint")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Use AWS's FIPS endpoints (AWS_USE_FIPS_ENDPOINT, profile use_fips_endpoint)"),
+        Arg::new("use-dualstack-endpoint")
+            .long("use-dualstack-endpoint")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Use AWS's dual-stack (IPv6) endpoints (AWS_USE_DUALSTACK_ENDPOINT, profile use_dualstack_endpoint)"),
+        Arg::new("use-accelerate-endpoint")
+            .long("use-accelerate-endpoint")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Use S3 Transfer Acceleration (profile s3 = use_accelerate_endpoint)"),
+        Arg::new("disable-multiregion-access-points")
+            .long("disable-multiregion-access-points")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Refuse Multi-Region Access Point ARNs (AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS)"),
         Arg::new("data")
             .long("data")
             .global(true)
@@ -549,6 +569,18 @@ fn client_without_key_check(matches: &ArgMatches) -> Result<Client, Failure> {
     }
     if matches.get_flag("path-style") {
         builder = builder.path_style(true);
+    }
+    if matches.get_flag("use-fips-endpoint") {
+        builder = builder.use_fips(true);
+    }
+    if matches.get_flag("use-dualstack-endpoint") {
+        builder = builder.use_dual_stack(true);
+    }
+    if matches.get_flag("use-accelerate-endpoint") {
+        builder = builder.accelerate(true);
+    }
+    if matches.get_flag("disable-multiregion-access-points") {
+        builder = builder.disable_multi_region_access_points(true);
     }
     if let Some(data) = matches.get_one::<String>("data") {
         let data = BasicData::load(data).map_err(|e| Failure::Usage(format!("--data: {e}")))?;

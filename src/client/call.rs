@@ -142,8 +142,13 @@ impl Request {
 
     /// The request, unsigned (checks the input; a file body is not read).
     pub fn prepare(&self) -> Result<Prepared, Error> {
-        let mut prepared =
-            prepare::prepare(self.op, &self.values, &self.headers, &self.client.config)?;
+        let mut prepared = prepare::prepare(
+            self.op,
+            &self.values,
+            &self.headers,
+            &self.client.config,
+            self.client.resolver()?,
+        )?;
         prepared.unsigned_payload = self.unsigned_payload;
         Ok(prepared)
     }
@@ -187,16 +192,16 @@ impl Request {
     /// request carries is signed in: whoever uses the URL must send it with that value.
     pub async fn presign(&self, expires_in: Duration) -> Result<String, Error> {
         let prepared = self.prepare()?;
-        let provided = self.client.current_credentials().await?;
-        let prepared = self.client.in_bucket_region(&prepared);
+        let prepared = self.client.in_bucket_region(&prepared)?;
         if !matches!(prepared.body, PreparedBody::Empty) {
             return Err(Error::InvalidInput(
                 "a presigned URL carries no body: drop the body member".into(),
             ));
         }
+        let credentials = self.client.signing_credentials(&prepared).await?;
         prepare::presign(
             &prepared,
-            provided.as_ref().map(|p| &p.credentials),
+            credentials.as_ref(),
             &self.client.config,
             SystemTime::now(),
             expires_in,
@@ -291,14 +296,14 @@ pub(crate) async fn read_stdin() -> Result<bytes::Bytes, Error> {
 impl Client {
     /// Prepare and sign `call`, without sending it.
     pub(crate) async fn dry_run(&self, mut call: Call) -> Result<DryRun, Error> {
-        let provided = self.current_credentials().await?;
-        call.prepared = self.in_bucket_region(&call.prepared).into_owned();
+        call.prepared = self.in_bucket_region(&call.prepared)?.into_owned();
+        let credentials = self.signing_credentials(&call.prepared).await?;
         prepare::sign(
             &mut call.prepared,
-            provided.as_ref().map(|p| &p.credentials),
+            credentials.as_ref(),
             &self.config,
             self.retrier.signing_time(),
-        );
+        )?;
         let prepared = call.prepared;
         let body = match &prepared.body {
             PreparedBody::Empty => serde_json::Value::Null,

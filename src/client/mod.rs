@@ -18,12 +18,15 @@
 //! ```
 
 mod call;
+mod express;
 pub(crate) mod pipeline;
 #[doc(hidden)]
 pub mod prepare;
 mod raw;
 mod region;
 mod response;
+#[doc(hidden)]
+pub mod route;
 pub(crate) mod sink;
 mod tls;
 
@@ -38,6 +41,7 @@ use crate::config::{resolve, BasicData, ConfigInputs, Environment, ResolvedConfi
 use crate::credentials::{
     from_plan, CredentialsCache, MfaCode, ProvideCredentials, Provided, ServiceSettings, Source,
 };
+use crate::endpoint::{EndpointError, Resolver};
 use crate::error::Error;
 use crate::operation::Operation;
 use crate::retry::{Retrier, RetryPolicy};
@@ -56,6 +60,10 @@ pub struct Client {
     credentials: Option<Arc<CredentialsCache>>,
     /// Buckets' regions learnt from redirects, shared by this client's clones.
     bucket_regions: Arc<region::BucketRegions>,
+    /// AWS's endpoint rules, parsed at the first request that needs them.
+    resolver: Arc<std::sync::OnceLock<Result<Resolver, EndpointError>>>,
+    /// S3 Express session keys by directory bucket.
+    express_sessions: Arc<express::ExpressSessions>,
     timeouts: Timeouts,
     debug: bool,
 }
@@ -131,6 +139,39 @@ impl ClientBuilder {
     /// Address buckets in the path (`http://host/bucket/key`) rather than the host name.
     pub fn path_style(mut self, yes: bool) -> Self {
         self.inputs.path_style = yes;
+        self
+    }
+
+    /// AWS's FIPS endpoints (over `AWS_USE_FIPS_ENDPOINT` and profile `use_fips_endpoint`).
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.inputs.use_fips_endpoint = Some(on);
+        self
+    }
+
+    /// AWS's dual-stack (IPv4 and IPv6) endpoints (over `AWS_USE_DUALSTACK_ENDPOINT` and profile
+    /// `use_dualstack_endpoint`).
+    pub fn use_dual_stack(mut self, on: bool) -> Self {
+        self.inputs.use_dualstack_endpoint = Some(on);
+        self
+    }
+
+    /// S3 Transfer Acceleration endpoints (over profile `s3 = use_accelerate_endpoint`).
+    pub fn accelerate(mut self, on: bool) -> Self {
+        self.inputs.use_accelerate_endpoint = Some(on);
+        self
+    }
+
+    /// Whether an access point ARN's own region is used when it is not the client's (default
+    /// on; over `AWS_S3_USE_ARN_REGION` and profile `s3_use_arn_region`).
+    pub fn use_arn_region(mut self, on: bool) -> Self {
+        self.inputs.use_arn_region = Some(on);
+        self
+    }
+
+    /// Refuse Multi-Region Access Point ARNs (over `AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS`
+    /// and profile `s3_disable_multiregion_access_points`).
+    pub fn disable_multi_region_access_points(mut self, on: bool) -> Self {
+        self.inputs.disable_multiregion_access_points = Some(on);
         self
     }
 
@@ -344,6 +385,8 @@ impl Client {
         Ok(Client {
             credentials: provider.map(|p| Arc::new(CredentialsCache::new(p))),
             bucket_regions: Arc::default(),
+            resolver: Arc::default(),
+            express_sessions: Arc::default(),
             http: http_client(timeouts, direct, &config.network)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),
@@ -355,6 +398,48 @@ impl Client {
 
     pub fn config(&self) -> &ResolvedConfig {
         &self.config
+    }
+
+    /// AWS's S3 endpoint rules (bundled), parsed once per client and its clones.
+    pub(crate) fn resolver(&self) -> Result<&Resolver, Error> {
+        self.resolver
+            .get_or_init(Resolver::new)
+            .as_ref()
+            .map_err(|e| Error::Endpoint {
+                bucket: None,
+                source: e.clone(),
+            })
+    }
+
+    /// The endpoint requests without a bucket go to: the configured one, else AWS's for the
+    /// region as the endpoint rules make it (FIPS, dual-stack and the legacy global host
+    /// included). Raw requests with a path (`s3op request /bucket/key`) are sent under it.
+    pub fn endpoint(&self) -> Result<url::Url, Error> {
+        if self.config.endpoint_settings.custom_endpoint {
+            return Ok(self.config.endpoint.clone());
+        }
+        let route = route::Route::new(&self.config, String::new(), String::new(), None);
+        Ok(route.resolve(&self.config.region, self.resolver()?)?.url)
+    }
+
+    /// The keys to sign `prepared` with: the client's, or for a directory bucket's S3 Express
+    /// endpoint the bucket's session keys; `None` when the client sends unsigned requests.
+    pub(crate) async fn signing_credentials(
+        &self,
+        prepared: &prepare::Prepared,
+    ) -> Result<Option<Credentials>, Error> {
+        if prepared.anonymous {
+            return Ok(None);
+        }
+        let Some(provided) = self.current_credentials().await? else {
+            return Ok(None);
+        };
+        match (&prepared.auth, prepared.bucket.as_deref()) {
+            (route::Auth::S3Express, Some(bucket)) => {
+                self.express_credentials(bucket).await.map(Some)
+            }
+            _ => Ok(Some(provided.credentials)),
+        }
     }
 
     /// Whether this client signs its requests (it has a source of keys).
@@ -438,8 +523,9 @@ pub struct Setting {
 }
 
 impl Client {
-    /// The profile, access key (last four characters), region and endpoint this client uses, each
-    /// with its source, as `s3op configure list` prints them; never a secret. The access key is
+    /// The profile, access key (last four characters), region and endpoint this client uses, and
+    /// the endpoint switches that are set (`use_fips_endpoint`…), each with its source, as `s3op
+    /// configure list` prints them; never a secret. The access key is
     /// fetched (and cached) when its source hands keys out; if that fails, the value is `None` and
     /// the location says why.
     pub async fn config_sources(&self) -> Vec<Setting> {
@@ -498,7 +584,7 @@ impl Client {
                 location: e.to_string(),
             },
         };
-        vec![
+        let mut settings = vec![
             profile,
             access_key,
             Setting {
@@ -509,11 +595,24 @@ impl Client {
             },
             Setting {
                 name: "endpoint",
-                value: Some(self.config.endpoint.to_string()),
+                value: Some(
+                    self.endpoint()
+                        .map_or_else(|e| e.to_string(), |url| url.to_string()),
+                ),
                 kind: kind_of(&origins.endpoint).to_string(),
                 location: origins.endpoint.clone(),
             },
-        ]
+        ];
+        // The endpoint switches that were set (FIPS, dual-stack, acceleration, …).
+        for (name, value, origin) in &self.config.endpoint_settings.given {
+            settings.push(Setting {
+                name,
+                value: Some(value.clone()),
+                kind: kind_of(origin).to_string(),
+                location: origin.clone(),
+            });
+        }
+        settings
     }
 }
 

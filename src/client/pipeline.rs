@@ -165,16 +165,24 @@ fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {
 
 impl Client {
     /// `prepared` as it is sent: itself, or a copy for its bucket's region once that is known.
-    pub(crate) fn in_bucket_region<'a>(&self, prepared: &'a Prepared) -> Cow<'a, Prepared> {
+    pub(crate) fn in_bucket_region<'a>(
+        &self,
+        prepared: &'a Prepared,
+    ) -> Result<Cow<'a, Prepared>, Error> {
         let known = prepared
             .bucket
             .as_deref()
             .and_then(|bucket| self.bucket_regions.get(bucket))
             .filter(|region| *region != self.config.region);
-        match known {
-            Some(region) => Cow::Owned(region::retarget(prepared, &self.config.region, &region)),
+        Ok(match known {
+            Some(region) => Cow::Owned(region::retarget(
+                prepared,
+                &self.config.region,
+                &region,
+                self.resolver()?,
+            )?),
             None => Cow::Borrowed(prepared),
-        }
+        })
     }
 
     /// Run `call` to its end: attempts until one succeeds or the retrier says stop. A streamed body
@@ -190,7 +198,7 @@ impl Client {
         let mut position = BodyPosition::default();
         let mut spent = 0;
         let mut attempt = 0;
-        let mut target = self.in_bucket_region(&call.prepared);
+        let mut target = self.in_bucket_region(&call.prepared)?;
         let mut redirected = false;
         loop {
             attempt += 1;
@@ -223,7 +231,7 @@ impl Client {
                 if let Some(bucket) = &call.prepared.bucket {
                     self.bucket_regions.remember(bucket, &region);
                 }
-                let moved = region::retarget(&target, signed_for, &region);
+                let moved = region::retarget(&target, signed_for, &region, self.resolver()?)?;
                 target = Cow::Owned(moved);
                 redirected = true;
                 attempt -= 1;
@@ -358,14 +366,14 @@ impl Client {
         call: &Call,
         attempt: u32,
     ) -> Result<reqwest::Response, Error> {
-        let provided = self.current_credentials().await?;
-        let credentials = provided.as_ref().map(|p| &p.credentials);
+        let keys = self.signing_credentials(&prepared).await?;
+        let credentials = keys.as_ref();
         let signed = prepare::sign(
             &mut prepared,
             credentials,
             &self.config,
             self.retrier.signing_time(),
-        );
+        )?;
         if self.debug {
             eprintln!(
                 "s3op: attempt {attempt}: {} {}",

@@ -13,7 +13,9 @@ use bytes::Bytes;
 use md5::{Digest as _, Md5};
 use url::Url;
 
-use crate::config::{bucket_fits_virtual_host, Addressing, ResolvedConfig};
+use super::route::{Auth, Route};
+use crate::config::ResolvedConfig;
+use crate::endpoint::Resolver;
 use crate::error::Error;
 use crate::operation::{Encoding, Location, Member, Operation, Payload};
 use crate::shape::{Shape, TimestampFormat};
@@ -44,7 +46,8 @@ pub struct Prepared {
     pub unsigned_payload: bool,
     /// The body's SHA-256, hex, when computed ahead (a streamed file that must be signed).
     pub payload_sha256: Option<String>,
-    /// Sign for this service instead of the configured one (`s3op request --service`).
+    /// Sign for this service instead of the configured one: the endpoint's signing name
+    /// (`s3express`, `s3-outposts`…), or `s3op request --service`.
     pub service: Option<String>,
     /// A flexible checksum still to compute over a file body: (header, algorithm). Reading the file
     /// is left to the async preparation step, which does it once on a blocking thread.
@@ -53,8 +56,14 @@ pub struct Prepared {
     pub anonymous: bool,
     /// The bucket the request addresses, if any (its region is learnt from redirects).
     pub bucket: Option<String>,
-    /// Sign for this region instead of the configured one (the bucket's own, once known).
+    /// Sign for this region instead of the configured one (the endpoint's, or the bucket's own
+    /// once known).
     pub region: Option<String>,
+    /// How to sign: SigV4, SigV4a or with an S3 Express session, as the endpoint asks.
+    pub auth: Auth,
+    /// Where the request goes, kept to resolve again for another region; `None` for a request
+    /// to a URL given whole (`s3op request`).
+    pub route: Option<Route>,
 }
 
 #[derive(Debug, Clone)]
@@ -178,12 +187,14 @@ fn encode_key(m: &'static Member, key: &str) -> Result<String, Error> {
     Ok(signer::uri_encode(key, has_dot_segment))
 }
 
-/// Build the unsigned request for `op` with `values` against `config`.
+/// Build the unsigned request for `op` with `values` against `config`, sent where `resolver`'s
+/// endpoint rules say for the configured region.
 pub fn prepare(
     op: &'static Operation,
     values: &[(&'static str, Value)],
     extra_headers: &[(String, String)],
     config: &ResolvedConfig,
+    resolver: &Resolver,
 ) -> Result<Prepared, Error> {
     let get = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
     for (name, value) in values {
@@ -201,9 +212,14 @@ pub fn prepare(
         }
     }
 
-    // Path labels, query parameters and headers, in spec order.
-    let mut path = op.path.to_string();
-    let mut bucket: Option<String> = None;
+    // Path labels, query parameters and headers, in spec order. The bucket is no part of the
+    // path: the endpoint rule set puts it in the host or the path (see `route`).
+    let mut path = op
+        .path
+        .strip_prefix("/{Bucket}")
+        .unwrap_or(op.path)
+        .to_string();
+    let mut context: Vec<(&'static str, String)> = Vec::new();
     let mut query: Vec<(String, String)> = op
         .query
         .iter()
@@ -213,6 +229,9 @@ pub fn prepare(
     let mut host_labels: Vec<(&str, String)> = Vec::new();
     for m in op.members {
         let Some(value) = get(m.name) else { continue };
+        if let Some(param) = m.context_param {
+            context.push((param, scalar_text(m, value, TimestampFormat::Iso8601)?));
+        }
         match m.location {
             Location::Uri { label, greedy } => {
                 let text = scalar_text(m, value, TimestampFormat::Iso8601)?;
@@ -220,7 +239,10 @@ pub fn prepare(
                     return Err(invalid(m, "must not be empty"));
                 }
                 if label == "Bucket" {
-                    bucket = Some(text.clone());
+                    if m.context_param.is_none() {
+                        context.push(("Bucket", text));
+                    }
+                    continue;
                 }
                 let encoded = if greedy {
                     encode_key(m, &text)?
@@ -419,19 +441,44 @@ pub fn prepare(
         headers.push((lower, value.clone()));
     }
 
-    let url = build_url(op, config, &path, bucket.as_deref(), &host_labels, &query)?;
+    let host_prefix = match op.host_prefix {
+        None => None,
+        Some(prefix) => {
+            let mut p = prefix.to_string();
+            for (label, value) in &host_labels {
+                if !is_host_label(value) {
+                    return Err(Error::InvalidInput(format!(
+                        "{label} must be letters, digits, '.' and '-' (it goes into the host name)"
+                    )));
+                }
+                p = p.replace(&format!("{{{label}}}"), value);
+            }
+            Some(p)
+        }
+    };
+    let mut route = Route::new(config, path, query_string(&query), host_prefix);
+    for (param, value) in &context {
+        route.set_string(param, value);
+    }
+    for (param, on) in op.endpoint_params {
+        route.set_bool(param, *on);
+    }
+    let resolved = route.resolve(&config.region, resolver)?;
+    headers.extend(resolved.headers);
     Ok(Prepared {
         method: op.method,
-        url,
+        url: resolved.url,
         headers,
         body,
         unsigned_payload: false,
         payload_sha256: None,
-        service: None,
+        service: Some(resolved.signing_name),
         pending_checksum,
         anonymous: false,
-        bucket,
-        region: None,
+        bucket: route.bucket().map(str::to_string),
+        region: Some(resolved.signing_region),
+        auth: resolved.auth,
+        route: Some(route),
     })
 }
 
@@ -465,67 +512,6 @@ fn query_string(query: &[(String, String)]) -> String {
         }
     }
     out
-}
-
-fn build_url(
-    op: &'static Operation,
-    config: &ResolvedConfig,
-    path: &str,
-    bucket: Option<&str>,
-    host_labels: &[(&str, String)],
-    query: &[(String, String)],
-) -> Result<Url, Error> {
-    let endpoint = &config.endpoint;
-    let mut host = endpoint.host_str().unwrap_or_default().to_string();
-    let mut path = path.to_string();
-    if let Some(bucket) = bucket {
-        let https = endpoint.scheme() == "https";
-        if config.addressing == Addressing::VirtualHosted && bucket_fits_virtual_host(bucket, https)
-        {
-            host = format!("{bucket}.{host}");
-            let encoded = format!("/{}", signer::uri_encode(bucket, true));
-            path = path.strip_prefix(&encoded).unwrap_or(&path).to_string();
-            if path.is_empty() {
-                path.push('/');
-            }
-        }
-    }
-    if let Some(prefix) = op.host_prefix {
-        if matches!(
-            endpoint.host(),
-            Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))
-        ) {
-            return Err(Error::InvalidInput(format!(
-                "{} goes to the host `{prefix}` + the endpoint's host name, and the endpoint \
-                 {endpoint} is an IP address: give an endpoint with a host name",
-                op.name
-            )));
-        }
-        let mut p = prefix.to_string();
-        for (label, value) in host_labels {
-            if !is_host_label(value) {
-                return Err(Error::InvalidInput(format!(
-                    "{label} must be letters, digits, '.' and '-' (it goes into the host name)"
-                )));
-            }
-            p = p.replace(&format!("{{{label}}}"), value);
-        }
-        host = format!("{p}{host}");
-    }
-    let base = endpoint.path().trim_end_matches('/');
-    let mut text = format!("{}://{}", endpoint.scheme(), host);
-    if let Some(port) = endpoint.port() {
-        text.push_str(&format!(":{port}"));
-    }
-    text.push_str(base);
-    text.push_str(&path);
-    let q = query_string(query);
-    if !q.is_empty() {
-        text.push('?');
-        text.push_str(&q);
-    }
-    Url::parse(&text)
-        .map_err(|e| Error::InvalidInput(format!("cannot build a URL from {text:?}: {e}")))
 }
 
 /// What botocore accepts for a host-prefix label (its `HOST_PREFIX_RE`, `^[A-Za-z0-9.-]+$`).
@@ -588,7 +574,7 @@ pub fn static_method(method: &str) -> Result<&'static str, Error> {
 }
 
 /// A request to any target (`s3op request`): an absolute http(s) URL, or a path and query relative
-/// to the endpoint (`/bucket/key?tagging`). Extra headers go on as given (signer headers refused).
+/// to `endpoint` (`/bucket/key?tagging`). Extra headers go on as given (signer headers refused).
 /// An `anonymous` request is never signed, so it may carry the headers the signer would set (an
 /// `Authorization` of another scheme: a container credentials endpoint's token).
 pub fn prepare_raw(
@@ -596,7 +582,7 @@ pub fn prepare_raw(
     target: &str,
     body: Option<&Body>,
     extra_headers: &[(String, String)],
-    config: &ResolvedConfig,
+    endpoint: &Url,
     anonymous: bool,
 ) -> Result<Prepared, Error> {
     let method = static_method(method)?;
@@ -604,7 +590,6 @@ pub fn prepare_raw(
         Url::parse(target)
             .map_err(|e| Error::InvalidInput(format!("{target:?} is not a URL: {e}")))?
     } else if target.starts_with('/') {
-        let endpoint = &config.endpoint;
         let base = endpoint.path().trim_end_matches('/');
         let mut text = format!(
             "{}://{}",
@@ -649,6 +634,8 @@ pub fn prepare_raw(
         anonymous,
         bucket: None,
         region: None,
+        auth: Auth::V4,
+        route: None,
     })
 }
 
@@ -691,18 +678,22 @@ fn payload_hash(body: &PreparedBody, unsigned: bool, precomputed: Option<&str>) 
     }
 }
 
-/// Sign `prepared` in place with header signing (Authorization). Without credentials the request
-/// stays anonymous.
+/// Sign `prepared` in place with header signing (Authorization), by the scheme its endpoint asks
+/// for: SigV4, SigV4a (`x-amz-region-set`), or SigV4 with an S3 Express session, whose keys the
+/// caller passes as `credentials` and whose token goes as `x-amz-s3session-token`. Without
+/// credentials the request stays anonymous.
 pub fn sign(
     prepared: &mut Prepared,
     credentials: Option<&Credentials>,
     config: &ResolvedConfig,
     time: SystemTime,
-) -> Option<signer::Signed> {
+) -> Result<Option<signer::Signed>, Error> {
     if prepared.anonymous {
-        return None;
+        return Ok(None);
     }
-    let credentials = credentials?;
+    let Some(credentials) = credentials else {
+        return Ok(None);
+    };
     let mut headers = Vec::with_capacity(prepared.headers.len() + 2);
     headers.push(("host".to_string(), host_header(&prepared.url)));
     headers.extend(prepared.headers.iter().cloned());
@@ -725,21 +716,45 @@ pub fn sign(
         headers: &headers,
         payload: &payload,
     };
-    let params = SigningParams {
-        credentials,
-        region: prepared.region.as_deref().unwrap_or(&config.region),
-        service: prepared.service.as_deref().unwrap_or(&config.service),
-        time,
-        settings: SigningSettings::s3(),
+    let mut settings = SigningSettings::s3();
+    let region = prepared.region.as_deref().unwrap_or(&config.region);
+    let service = prepared.service.as_deref().unwrap_or(&config.service);
+    let signed = match &prepared.auth {
+        Auth::V4 | Auth::S3Express => {
+            if prepared.auth == Auth::S3Express {
+                settings.session_token_name_override = Some(S3_SESSION_TOKEN_HEADER);
+            }
+            let params = SigningParams {
+                credentials,
+                region,
+                service,
+                time,
+                settings,
+            };
+            signer::sign(&request, &params)
+        }
+        Auth::V4a { region_set } => {
+            let params = SigningParams {
+                credentials,
+                region: region_set,
+                service,
+                time,
+                settings,
+            };
+            signer::sign_v4a(&request, &params).map_err(|e| Error::InvalidInput(e.to_string()))?
+        }
     };
-    let signed = signer::sign(&request, &params);
     prepared.headers = headers.into_iter().filter(|(k, _)| k != "host").collect();
     prepared.headers.extend(signed.headers.iter().cloned());
-    Some(signed)
+    Ok(Some(signed))
 }
 
+/// The header an S3 Express session token is sent in.
+pub const S3_SESSION_TOKEN_HEADER: &str = "x-amz-s3session-token";
+
 /// A presigned URL for `prepared`: every header it carries is signed in and must be sent by whoever
-/// uses the URL.
+/// uses the URL. An S3 Express request is presigned with the session's keys (the caller's
+/// `credentials`), its token as `X-Amz-S3session-Token`.
 pub fn presign(
     prepared: &Prepared,
     credentials: Option<&Credentials>,
@@ -763,12 +778,24 @@ pub fn presign(
         headers: &headers,
         payload: &payload,
     };
+    let mut settings = SigningSettings::default();
+    match &prepared.auth {
+        Auth::V4 => {}
+        Auth::S3Express => settings.session_token_name_override = Some("X-Amz-S3session-Token"),
+        Auth::V4a { .. } => {
+            return Err(Error::InvalidInput(
+                "this endpoint (a Multi-Region Access Point) is signed with SigV4a, and s3op \
+                 presigns with SigV4 only"
+                    .into(),
+            ))
+        }
+    }
     let params = SigningParams {
         credentials,
         region: prepared.region.as_deref().unwrap_or(&config.region),
         service: prepared.service.as_deref().unwrap_or(&config.service),
         time,
-        settings: SigningSettings::default(),
+        settings,
     };
     let presigned = signer::presign(&request, &params, expires_in)
         .map_err(|e| Error::InvalidInput(e.to_string()))?;

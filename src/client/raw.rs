@@ -143,7 +143,7 @@ impl RawRequest {
             &self.target,
             body.as_ref(),
             &self.headers,
-            &self.client.config,
+            &self.client.endpoint()?,
             self.anonymous,
         )?;
         prepared.service = self.service.clone();

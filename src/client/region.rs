@@ -12,6 +12,7 @@ use url::Url;
 
 use super::prepare::Prepared;
 use crate::config::is_aws_endpoint;
+use crate::endpoint::Resolver;
 use crate::error::Error;
 
 /// Bucket name → region, as learnt by one client.
@@ -50,17 +51,32 @@ pub(crate) fn redirected_region(error: &Error, signed_for: &str) -> Option<Strin
     (valid && region != signed_for).then(|| region.to_string())
 }
 
-/// `prepared`, signed for `to` instead of `from`, and sent to `to`'s host when it goes to one of
-/// AWS's regional S3 hosts (`…s3.<from>.amazonaws.com`, or the global `s3.amazonaws.com`).
-pub(crate) fn retarget(prepared: &Prepared, from: &str, to: &str) -> Prepared {
+/// `prepared` for the region `to` instead of `from`: an operation's route resolved again by the
+/// endpoint rules for `to` (URL, signing region and scheme); a request to a URL given whole signed
+/// for `to`, and sent to `to`'s host when it goes to one of AWS's regional S3 hosts
+/// (`…s3.<from>.amazonaws.com`, or the global `s3.amazonaws.com`).
+pub(crate) fn retarget(
+    prepared: &Prepared,
+    from: &str,
+    to: &str,
+    resolver: &Resolver,
+) -> Result<Prepared, Error> {
     let mut moved = prepared.clone();
+    if let Some(route) = &prepared.route {
+        let resolved = route.resolve(to, resolver)?;
+        moved.url = resolved.url;
+        moved.region = Some(resolved.signing_region);
+        moved.service = Some(resolved.signing_name);
+        moved.auth = resolved.auth;
+        return Ok(moved);
+    }
     moved.region = Some(to.to_string());
     if is_aws_endpoint(&prepared.url) {
         if let Some(url) = regional_url(&prepared.url, from, to) {
             moved.url = url;
         }
     }
-    moved
+    Ok(moved)
 }
 
 fn regional_url(url: &Url, from: &str, to: &str) -> Option<Url> {

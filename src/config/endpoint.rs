@@ -1,7 +1,8 @@
 //! Where requests go: the endpoint URL (from `--endpoint-url`, basic data, the environment, a
-//! `[services]` section or the profile, else AWS's regional endpoint), checked and normalised, and
-//! the addressing style (path or virtual-hosted) with the rule for which bucket names fit a host
-//! name. It does not choose the region or build request URLs (the request builder does, from
+//! `[services]` section or the profile, else AWS's regional endpoint), checked and normalised; the
+//! addressing style (path or virtual-hosted) with the rule for which bucket names fit a host
+//! name; and the endpoint rule set's switches with AWS's setting names ([`EndpointSettings`]). It
+//! does not choose the region or build request URLs (the client does, from the rule set and
 //! [`super::ResolvedConfig`]).
 
 use url::Url;
@@ -99,13 +100,11 @@ pub(super) fn resolve_endpoint(
             return parse_endpoint(url, &origin, false).map(|u| (u, origin));
         }
     }
-    aws_endpoint(region).map(|u| {
-        (
-            u,
-            format!("AWS's endpoint for the region ({})", region.origin),
-        )
-    })
+    aws_endpoint(region).map(|u| (u, format!("{DEFAULT_ENDPOINT_ORIGIN} ({})", region.origin)))
 }
+
+/// How the origin of AWS's own endpoint (none configured) begins.
+pub(super) const DEFAULT_ENDPOINT_ORIGIN: &str = "AWS's endpoint for the region";
 
 /// The endpoint of another AWS service the client calls for its keys (STS, SSO, SSO OIDC), in
 /// the AWS CLI's order: the service's own variable (`AWS_ENDPOINT_URL_STS`), `AWS_ENDPOINT_URL`,
@@ -266,6 +265,216 @@ pub(super) fn resolve_addressing(
             expected: "path, virtual or auto".to_owned(),
         }),
     }
+}
+
+/// The endpoint rule set's switches, from AWS's settings (each from its flag, else its
+/// environment variable, else the profile; `true` and `false` in any case):
+///
+/// | field | flag | variable | profile |
+/// |---|---|---|---|
+/// | `use_fips` | `--use-fips-endpoint` | `AWS_USE_FIPS_ENDPOINT` | `use_fips_endpoint` |
+/// | `use_dual_stack` | `--use-dualstack-endpoint` | `AWS_USE_DUALSTACK_ENDPOINT` | `use_dualstack_endpoint`, `s3 = use_dualstack_endpoint` |
+/// | `accelerate` | `--use-accelerate-endpoint` | | `s3 = use_accelerate_endpoint` |
+/// | `use_arn_region` (default on) | | `AWS_S3_USE_ARN_REGION` | `s3_use_arn_region`, `s3 = use_arn_region` |
+/// | `disable_multi_region_access_points` | `--disable-multiregion-access-points` | `AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS` | `s3_disable_multiregion_access_points`, `s3 = s3_disable_multiregion_access_points` |
+/// | `use_global_endpoint` | | `AWS_S3_US_EAST_1_REGIONAL_ENDPOINT=legacy` | `s3_us_east_1_regional_endpoint = legacy`, `s3 = us_east_1_regional_endpoint` |
+/// | `disable_s3_express_session_auth` | | `AWS_S3_DISABLE_EXPRESS_SESSION_AUTH` | `s3_disable_express_session_auth` |
+///
+/// As in botocore, FIPS and dual-stack from a variable or the profile are not used when an
+/// endpoint URL is configured (they name AWS's hosts); from a flag they are, and the rule set
+/// then refuses the combination with its own message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointSettings {
+    /// An endpoint URL was configured (a flag, basic data, a variable, a profile): the rule set
+    /// gets it as `Endpoint`. `false` for AWS's own endpoints, which the rule set makes.
+    pub custom_endpoint: bool,
+    pub use_fips: bool,
+    pub use_dual_stack: bool,
+    pub accelerate: bool,
+    /// Sign for and send to the region an access point ARN names, even when it is not the
+    /// client's (on by default, as in botocore).
+    pub use_arn_region: bool,
+    pub disable_multi_region_access_points: bool,
+    /// `s3.amazonaws.com` instead of `s3.us-east-1.amazonaws.com` for us-east-1 (`legacy`).
+    pub use_global_endpoint: bool,
+    /// Sign directory-bucket requests with SigV4 instead of an S3 Express session.
+    pub disable_s3_express_session_auth: bool,
+    /// Each setting that was given, with its value and where it came from.
+    pub given: Vec<(&'static str, String, String)>,
+}
+
+impl Default for EndpointSettings {
+    fn default() -> Self {
+        EndpointSettings {
+            custom_endpoint: false,
+            use_fips: false,
+            use_dual_stack: false,
+            accelerate: false,
+            use_arn_region: true,
+            disable_multi_region_access_points: false,
+            use_global_endpoint: false,
+            disable_s3_express_session_auth: false,
+            given: Vec::new(),
+        }
+    }
+}
+
+/// Where one boolean setting may come from.
+struct BoolSetting<'a> {
+    name: &'static str,
+    flag: Option<bool>,
+    flag_name: &'static str,
+    variable: Option<&'static str>,
+    profile_keys: &'a [&'static str],
+    nested_keys: &'a [&'static str],
+}
+
+/// The first source of `setting` that has it: its value and origin.
+fn bool_setting(
+    setting: &BoolSetting<'_>,
+    env: &Environment,
+    profile: &Profile,
+) -> Result<Option<(bool, String)>, ConfigError> {
+    if let Some(on) = setting.flag {
+        return Ok(Some((on, setting.flag_name.to_owned())));
+    }
+    let mut found: Option<(&str, String)> = None;
+    if let Some(name) = setting.variable {
+        found = env.var(name).map(|v| (v, name.to_owned()));
+    }
+    for key in setting.profile_keys {
+        if found.is_none() {
+            found = profile.text(key).map(|(v, path)| (v, profile.origin(path)));
+        }
+    }
+    for key in setting.nested_keys {
+        if found.is_none() {
+            found = profile
+                .nested("s3", key)
+                .map(|(v, path)| (v, profile.origin(path)));
+        }
+    }
+    let Some((value, origin)) = found else {
+        return Ok(None);
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(Some((true, origin))),
+        "false" => Ok(Some((false, origin))),
+        _ => Err(ConfigError::InvalidSetting {
+            key: setting.name.to_owned(),
+            value: value.to_owned(),
+            origin,
+            expected: "true or false".to_owned(),
+        }),
+    }
+}
+
+pub(super) fn resolve_endpoint_settings(
+    inputs: &ConfigInputs,
+    env: &Environment,
+    profile: &Profile,
+    custom_endpoint: bool,
+) -> Result<EndpointSettings, ConfigError> {
+    let mut settings = EndpointSettings {
+        custom_endpoint,
+        ..EndpointSettings::default()
+    };
+    let mut read = |setting: BoolSetting<'_>| -> Result<Option<bool>, ConfigError> {
+        let found = bool_setting(&setting, env, profile)?;
+        Ok(found.map(|(on, origin)| {
+            settings.given.push((setting.name, on.to_string(), origin));
+            on
+        }))
+    };
+    let fips = read(BoolSetting {
+        name: "use_fips_endpoint",
+        flag: inputs.use_fips_endpoint,
+        flag_name: "--use-fips-endpoint",
+        variable: Some("AWS_USE_FIPS_ENDPOINT"),
+        profile_keys: &["use_fips_endpoint"],
+        nested_keys: &[],
+    })?;
+    let dual_stack = read(BoolSetting {
+        name: "use_dualstack_endpoint",
+        flag: inputs.use_dualstack_endpoint,
+        flag_name: "--use-dualstack-endpoint",
+        variable: Some("AWS_USE_DUALSTACK_ENDPOINT"),
+        profile_keys: &["use_dualstack_endpoint"],
+        nested_keys: &["use_dualstack_endpoint"],
+    })?;
+    let accelerate = read(BoolSetting {
+        name: "use_accelerate_endpoint",
+        flag: inputs.use_accelerate_endpoint,
+        flag_name: "--use-accelerate-endpoint",
+        variable: None,
+        profile_keys: &[],
+        nested_keys: &["use_accelerate_endpoint"],
+    })?;
+    let arn_region = read(BoolSetting {
+        name: "use_arn_region",
+        flag: inputs.use_arn_region,
+        flag_name: "the builder's use_arn_region",
+        variable: Some("AWS_S3_USE_ARN_REGION"),
+        profile_keys: &["s3_use_arn_region"],
+        nested_keys: &["use_arn_region"],
+    })?;
+    let no_mrap = read(BoolSetting {
+        name: "s3_disable_multiregion_access_points",
+        flag: inputs.disable_multiregion_access_points,
+        flag_name: "--disable-multiregion-access-points",
+        variable: Some("AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS"),
+        profile_keys: &["s3_disable_multiregion_access_points"],
+        nested_keys: &["s3_disable_multiregion_access_points"],
+    })?;
+    let no_express_sessions = read(BoolSetting {
+        name: "s3_disable_express_session_auth",
+        flag: None,
+        flag_name: "",
+        variable: Some("AWS_S3_DISABLE_EXPRESS_SESSION_AUTH"),
+        profile_keys: &["s3_disable_express_session_auth"],
+        nested_keys: &[],
+    })?;
+    // FIPS and dual-stack name AWS's hosts: from the environment or a profile they give way to a
+    // configured endpoint (botocore's rule); from a flag they reach the rule set, which refuses.
+    let from_flag = |flag: Option<bool>| flag.is_some();
+    settings.use_fips =
+        fips.unwrap_or(false) && (!custom_endpoint || from_flag(inputs.use_fips_endpoint));
+    settings.use_dual_stack = dual_stack.unwrap_or(false)
+        && (!custom_endpoint || from_flag(inputs.use_dualstack_endpoint));
+    settings.accelerate = accelerate.unwrap_or(false);
+    settings.use_arn_region = arn_region.unwrap_or(true);
+    settings.disable_multi_region_access_points = no_mrap.unwrap_or(false);
+    settings.disable_s3_express_session_auth = no_express_sessions.unwrap_or(false);
+
+    let regional = env
+        .var("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT")
+        .map(|v| (v, "AWS_S3_US_EAST_1_REGIONAL_ENDPOINT".to_owned()))
+        .or_else(|| {
+            profile
+                .text("s3_us_east_1_regional_endpoint")
+                .or_else(|| profile.nested("s3", "us_east_1_regional_endpoint"))
+                .map(|(v, path)| (v, profile.origin(path)))
+        });
+    if let Some((value, origin)) = regional {
+        settings.use_global_endpoint = match value.to_ascii_lowercase().as_str() {
+            "legacy" => true,
+            "regional" => false,
+            _ => {
+                return Err(ConfigError::InvalidSetting {
+                    key: "s3_us_east_1_regional_endpoint".to_owned(),
+                    value: value.to_owned(),
+                    origin,
+                    expected: "legacy or regional".to_owned(),
+                })
+            }
+        };
+        settings.given.push((
+            "s3_us_east_1_regional_endpoint",
+            value.to_ascii_lowercase(),
+            origin,
+        ));
+    }
+    Ok(settings)
 }
 
 #[cfg(test)]

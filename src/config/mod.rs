@@ -65,7 +65,7 @@ mod network;
 mod size;
 
 pub use basic_data::BasicData;
-pub use endpoint::{bucket_fits_virtual_host, is_aws_endpoint};
+pub use endpoint::{bucket_fits_virtual_host, is_aws_endpoint, EndpointSettings};
 pub use network::{read_ca_bundle, CaBundle, Network, Proxies, ProxyUrl};
 pub use size::{parse_size, SizeError};
 
@@ -76,7 +76,7 @@ pub use chain::{
 
 use chain::PlanInputs;
 use credentials::basic_data_keys;
-use endpoint::{resolve_addressing, resolve_endpoint};
+use endpoint::{resolve_addressing, resolve_endpoint, resolve_endpoint_settings};
 use ini::{Profile, ProfileFiles};
 
 const DEFAULT_REGION: &str = "us-east-1";
@@ -99,6 +99,18 @@ pub struct ConfigInputs {
     pub ca_bundle: Option<PathBuf>,
     /// `--no-verify-ssl`: accept any certificate.
     pub no_verify_ssl: bool,
+    /// `--use-fips-endpoint`: over `AWS_USE_FIPS_ENDPOINT` and profile `use_fips_endpoint`.
+    pub use_fips_endpoint: Option<bool>,
+    /// `--use-dualstack-endpoint`: over `AWS_USE_DUALSTACK_ENDPOINT` and profile
+    /// `use_dualstack_endpoint`.
+    pub use_dualstack_endpoint: Option<bool>,
+    /// `--use-accelerate-endpoint`: over profile `s3 = use_accelerate_endpoint`.
+    pub use_accelerate_endpoint: Option<bool>,
+    /// Over `AWS_S3_USE_ARN_REGION` and profile `s3_use_arn_region` / `s3 = use_arn_region`.
+    pub use_arn_region: Option<bool>,
+    /// `--disable-multiregion-access-points`: over `AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS`
+    /// and profile `s3_disable_multiregion_access_points`.
+    pub disable_multiregion_access_points: Option<bool>,
 }
 
 /// A snapshot of the environment variables and the home directory, so that resolution (and its
@@ -135,6 +147,10 @@ pub struct ResolvedConfig {
     pub credential_plan: Option<CredentialPlan>,
     /// The addressing style for buckets that fit it (see [`ResolvedConfig::uses_virtual_host`]).
     pub addressing: Addressing,
+    /// What the endpoint rule set is asked for besides the region and bucket: FIPS, dual-stack,
+    /// acceleration, ARN regions, Multi-Region Access Points, and whether `endpoint` was
+    /// configured (then it is the rule set's `Endpoint`).
+    pub endpoint_settings: EndpointSettings,
     /// The service name in the signing scope: `s3` unless the basic data says otherwise.
     pub service: String,
     /// Part size in bytes asked for by configuration; `None` leaves it to the transfer code.
@@ -343,6 +359,7 @@ impl fmt::Debug for ResolvedConfig {
                 &self.credential_plan.as_ref().map(CredentialPlan::describe),
             )
             .field("addressing", &self.addressing)
+            .field("endpoint_settings", &self.endpoint_settings)
             .field("service", &self.service)
             .field("chunk_size", &self.chunk_size)
             .field("network", &self.network)
@@ -386,6 +403,12 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         _ => None,
     };
     let addressing = resolve_addressing(inputs, &profile, &endpoint)?;
+    let endpoint_settings = resolve_endpoint_settings(
+        inputs,
+        env,
+        &profile,
+        !endpoint_origin.starts_with(endpoint::DEFAULT_ENDPOINT_ORIGIN),
+    )?;
     let service = basic
         .and_then(|b| non_empty(b.service.as_deref()))
         .unwrap_or(DEFAULT_SERVICE)
@@ -459,6 +482,7 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         credentials,
         credential_plan,
         addressing,
+        endpoint_settings,
         service,
         chunk_size,
         max_attempts,

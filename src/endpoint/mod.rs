@@ -151,8 +151,30 @@ macro_rules! params {
                     $( ParamField::$field => params!(@value self.$field, $kind), )*
                 }
             }
+
+            /// Sets the boolean parameter the rule set calls `name` (`UseS3ExpressControlEndpoint`);
+            /// `false` when the rule set has no boolean parameter of that name.
+            pub fn set_bool(&mut self, name: &str, on: bool) -> bool {
+                match name {
+                    $( $name => params!(@set_bool self.$field, on, $kind), )*
+                    _ => false,
+                }
+            }
+
+            /// Sets the string parameter the rule set calls `name` (`Bucket`, `Key`); `false` when
+            /// the rule set has no string parameter of that name.
+            pub fn set_string(&mut self, name: &str, value: impl Into<String>) -> bool {
+                match name {
+                    $( $name => params!(@set_string self.$field, value, $kind), )*
+                    _ => false,
+                }
+            }
         }
     };
+    (@set_bool $f:expr, $v:ident, bool) => {{ $f = Some($v); true }};
+    (@set_bool $f:expr, $v:ident, string) => {{ let _ = $v; false }};
+    (@set_string $f:expr, $v:ident, string) => {{ $f = Some($v.into()); true }};
+    (@set_string $f:expr, $v:ident, bool) => {{ let _ = $v; false }};
     (@is_bool bool) => { true };
     (@is_bool string) => { false };
     (@value $e:expr, bool) => { $e.map(Value::Bool) };

@@ -81,13 +81,23 @@ pub(crate) fn parse_location(arg: &str) -> Result<Location, String> {
     Ok(Location::Local(PathBuf::from(arg)))
 }
 
-/// Parse `s3://bucket[/key]`.
+/// Parse `s3://bucket[/key]`, where the bucket may be an access point ARN as the AWS CLI takes
+/// it: `s3://arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/key` (a Multi-Region Access Point has no
+/// region; Object Lambda access points are `s3-object-lambda`), or an Outposts access point
+/// `s3://arn:aws:s3-outposts:REGION:ACCOUNT:outpost/ID/accesspoint/NAME/key`.
 pub(crate) fn parse_s3_url(arg: &str) -> Result<S3Url, String> {
     let bad = |why: &str| format!("{arg:?} is not an S3 URL ({why}); write s3://bucket/key");
     let rest = match arg.get(..5) {
         Some(scheme) if scheme.eq_ignore_ascii_case("s3://") => &arg[5..],
         _ => return Err(bad("it must start with s3://")),
     };
+    if rest.starts_with("arn:") {
+        let (bucket, key) = split_access_point_arn(rest).ok_or_else(|| {
+            bad("an ARN here must be an access point's: \
+                 arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME")
+        })?;
+        return Ok(S3Url::new(bucket, key));
+    }
     let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty() {
         return Err(bad("no bucket name"));
@@ -99,6 +109,55 @@ pub(crate) fn parse_s3_url(arg: &str) -> Result<S3Url, String> {
         return Err(bad(&format!("{c:?} cannot be in a bucket name")));
     }
     Ok(S3Url::new(bucket, key))
+}
+
+/// `arn:…:accesspoint/NAME/key…` → (the access point's ARN, the key); the endpoint rules check the
+/// ARN itself.
+fn split_access_point_arn(text: &str) -> Option<(&str, &str)> {
+    let mut fields = text.splitn(6, ':');
+    let (_arn, _partition, service, _region, _account) = (
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    );
+    let resource = fields.next()?;
+    // The resource: accesspoint/NAME (or outpost/ID/accesspoint/NAME), `/` or `:` between parts.
+    let kinds: &[&str] = match service {
+        "s3" | "s3-object-lambda" => &["accesspoint"],
+        "s3-outposts" => &["outpost", "accesspoint"],
+        _ => return None,
+    };
+    let mut end = 0;
+    let mut kinds_left = kinds.iter();
+    let mut expect_kind = true;
+    let mut parts = 0;
+    for (i, c) in resource.char_indices().chain([(resource.len(), '/')]) {
+        if c == '/' || c == ':' {
+            let part = &resource[end..i];
+            if expect_kind {
+                if kinds_left.next() != Some(&part) {
+                    return None;
+                }
+            } else if part.is_empty() {
+                return None;
+            } else {
+                parts += 1;
+            }
+            expect_kind = !expect_kind;
+            end = i + 1;
+            if parts == kinds.len() {
+                let arn_end = text.len() - resource.len() + i;
+                let key = text.get(arn_end + 1..).unwrap_or("");
+                return Some((&text[..arn_end], key));
+            }
+            if i == resource.len() {
+                return None;
+            }
+        }
+    }
+    None
 }
 
 /// True when `text` holds a wildcard (`*` or `?`).
@@ -365,6 +424,39 @@ mod tests {
         assert_eq!(S3Url::new("b", "a/").to_string(), "s3://b/a/");
         assert_eq!(S3Url::new("b", "a").dir_prefix(), "a/");
         assert_eq!(S3Url::new("b", "").dir_prefix(), "");
+    }
+
+    #[test]
+    fn access_point_arns_as_buckets() {
+        let s3 = |bucket: &str, key: &str| Ok(Location::S3(S3Url::new(bucket, key)));
+        let ap = "arn:aws:s3:us-west-2:123456789012:accesspoint/myap";
+        assert_eq!(
+            parse_location(&format!("s3://{ap}/a/b.txt")),
+            s3(ap, "a/b.txt")
+        );
+        assert_eq!(parse_location(&format!("s3://{ap}")), s3(ap, ""));
+        assert_eq!(parse_location(&format!("s3://{ap}/")), s3(ap, ""));
+        let colon = "arn:aws:s3:us-west-2:123456789012:accesspoint:myap";
+        assert_eq!(parse_location(&format!("s3://{colon}/k")), s3(colon, "k"));
+        let mrap = "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap";
+        assert_eq!(parse_location(&format!("s3://{mrap}/k")), s3(mrap, "k"));
+        let outpost =
+            "arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-01234567890123456/accesspoint/rp";
+        assert_eq!(
+            parse_location(&format!("s3://{outpost}/x/y")),
+            s3(outpost, "x/y")
+        );
+        let lambda = "arn:aws-cn:s3-object-lambda:cn-north-1:123456789012:accesspoint/ol";
+        assert_eq!(parse_location(&format!("s3://{lambda}/k")), s3(lambda, "k"));
+        for bad in [
+            "s3://arn:aws:s3:us-west-2:123456789012:bucket/b/k",
+            "s3://arn:aws:ec2:us-west-2:123456789012:accesspoint/x/k",
+            "s3://arn:aws:s3:us-west-2:123456789012:accesspoint/",
+            "s3://arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-1/k",
+            "s3://arn:aws:s3",
+        ] {
+            assert!(parse_location(bad).is_err(), "{bad} should be refused");
+        }
     }
 
     #[test]
