@@ -24,6 +24,8 @@ pub const QUIRKS: &[Quirk] = &[
     Quirk { server: "moto 5.2.5", what: "answers PutBucketPolicy with a 200 whose body is the plain text `True`: text bodies that are neither JSON nor XML are kept as a string (`text_answer`)" },
     Quirk { server: "moto 5.2.5", what: "wraps GetBucketVersioning's answer in <GetBucketVersioningResponse>: the converter takes the shape from the operation, never from the root element's name" },
     Quirk { server: "moto 5.2.5", what: "sends the request id as x-amzn-requestid, not x-amz-request-id: both are read (`request_id`)" },
+    Quirk { server: "moto 5.2.5", what: "reports a 4-byte value as the FULL_OBJECT CRC64NVME of a completed multipart upload (not the object's CRC, which has 8 bytes), and checks no checksum it is sent: a stored checksum whose value is not a digest of its algorithm is not used to check a download (`stored_checksum_is_malformed`)" },
+    Quirk { server: "s3s-fs 0.14.1", what: "checks the checksum of a PutObject (400 BadDigest) but not of an UploadPart, and keeps no checksum for a multipart object; answers a ranged GET without the object's checksum (as AWS does): nothing to absorb" },
     Quirk { server: "Garage 2.5.0", what: "drops a key's leading `/` (`/k` is stored as `k`): nothing to absorb, s3op sends the key as given" },
     Quirk { server: "Garage 2.5.0", what: "ignores `If-None-Match: *` on PutObject (an existing key is overwritten): a conditional write there is no guard; the compatibility suite records it" },
     Quirk { server: "Garage 2.5.0", what: "has no SelectObjectContent: `POST ?select` is taken for a browser form upload and refused as 403 Invalid signature" },
@@ -41,6 +43,39 @@ pub const QUIRKS: &[Quirk] = &[
 /// `EncodingType` url (s3s-fs 0.14.1 says so without encoding; nothing else can tell).
 pub(crate) fn listing_was_url_encoded(response: &serde_json::Value) -> bool {
     response["EncodingType"] == "url"
+}
+
+/// Whether an error answer refuses a request's checksum headers rather than its data: 501 Not
+/// Implemented, or a 400 whose code is not a mismatch (`BadDigest` means the bytes changed on the
+/// way, and is retried with the checksum) and whose message or argument names a checksum. S3
+/// compatible servers older than flexible checksums answer so (the reason the SDKs' defaults
+/// broke them); the pipeline sends such a request once more without the headers.
+pub fn refuses_checksum(answer: &crate::envelope::Envelope) -> bool {
+    if answer.status == 501 {
+        return true;
+    }
+    if answer.status != 400 {
+        return false;
+    }
+    let code = answer.error_code().unwrap_or_default();
+    if matches!(
+        code,
+        "BadDigest" | "XAmzContentChecksumMismatch" | "InvalidDigest"
+    ) {
+        return false;
+    }
+    let error = &answer.response["Error"];
+    ["Message", "ArgumentName", "ArgumentValue"]
+        .iter()
+        .filter_map(|field| error[field].as_str())
+        .chain([code])
+        .any(|text| text.to_ascii_lowercase().contains("checksum"))
+}
+
+/// A stored checksum whose value is not a digest of its algorithm (moto 5.2.5's 4-byte
+/// "CRC64NVME" of a multipart object): not a checksum the object can be checked against.
+pub fn stored_checksum_is_malformed(algorithm: crate::checksum::Algorithm, value: &str) -> bool {
+    !algorithm.fits(value)
 }
 
 /// A listing entry without an ETag (s3s-fs 0.14.1), which HeadObject must supply.

@@ -73,6 +73,18 @@ pub enum Error {
     /// The server's answer made no sense for the operation (a listing that does not advance).
     #[error("{0}")]
     InvalidResponse(String),
+    /// The bytes downloaded do not have the checksum the object has stored: changed on the way
+    /// (a faulty network, proxy or disk). Nothing was left under the target name.
+    #[error("s3://{bucket}/{key}: the downloaded bytes have {algorithm} {computed}, the object has {expected}")]
+    ChecksumMismatch {
+        bucket: String,
+        key: String,
+        algorithm: String,
+        /// The object's stored value.
+        expected: String,
+        /// The value of the bytes received.
+        computed: String,
+    },
     /// One part of a multipart transfer failed (after its retries); the transfer was aborted.
     #[error("part {number}: {source}")]
     Part { number: u64, source: Box<Error> },

@@ -66,6 +66,10 @@ const THROTTLING_CODES: &[&str] = &[
 ];
 
 const TRANSIENT_CODES: &[&str] = &[
+    // The body's checksum (or Content-MD5) did not match: the bytes changed on the way, and
+    // another attempt sends them again from their source.
+    "BadDigest",
+    "XAmzContentChecksumMismatch",
     "InternalError",
     "RequestTimeout",
     "RequestTimeoutException",

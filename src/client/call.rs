@@ -39,6 +39,7 @@ pub struct Request {
     unsigned_payload: bool,
     progress: Option<Progress>,
     max_attempts: Option<u32>,
+    optional_checksum: bool,
 }
 
 impl std::fmt::Debug for Request {
@@ -79,6 +80,7 @@ impl Request {
             unsigned_payload: false,
             progress: None,
             max_attempts: None,
+            optional_checksum: false,
         }
     }
 
@@ -124,6 +126,16 @@ impl Request {
     /// this to spend no CPU on SHA-256 for bytes already in memory.
     pub fn unsigned_payload(mut self) -> Self {
         self.unsigned_payload = true;
+        self
+    }
+
+    /// The checksum this request carries was added by the caller's choice, not the user's: a
+    /// server that refuses checksum headers (an error naming the checksum, or 501) gets the
+    /// request once more without them, and the client sends none to its endpoint again
+    /// ([`Client::checksums_refused`](crate::Client::checksums_refused)). Transfers mark their
+    /// requests so.
+    pub fn checksum_optional(mut self) -> Self {
+        self.optional_checksum = true;
         self
     }
 
@@ -178,6 +190,7 @@ impl Request {
             max_attempts: self
                 .max_attempts
                 .unwrap_or_else(|| self.client.max_attempts()),
+            optional_checksum: self.optional_checksum,
         })
     }
 

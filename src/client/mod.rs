@@ -64,8 +64,10 @@ pub struct Client {
     resolver: Arc<std::sync::OnceLock<Result<Resolver, EndpointError>>>,
     /// S3 Express session keys by directory bucket.
     express_sessions: Arc<express::ExpressSessions>,
+    /// The endpoint refused a checksum header once: uploads stop sending them.
+    checksums_refused: Arc<std::sync::atomic::AtomicBool>,
     timeouts: Timeouts,
-    debug: bool,
+    pub(crate) debug: bool,
 }
 
 /// How long to wait for a connection and for each read of an answer.
@@ -387,6 +389,7 @@ impl Client {
             bucket_regions: Arc::default(),
             resolver: Arc::default(),
             express_sessions: Arc::default(),
+            checksums_refused: Arc::default(),
             http: http_client(timeouts, direct, &config.network)?,
             config: Arc::new(config),
             extra_headers: Arc::new(headers),
@@ -398,6 +401,12 @@ impl Client {
 
     pub fn config(&self) -> &ResolvedConfig {
         &self.config
+    }
+
+    /// Whether this client's endpoint refused a checksum header (then nothing sends one again).
+    pub fn checksums_refused(&self) -> bool {
+        self.checksums_refused
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// AWS's S3 endpoint rules (bundled), parsed once per client and its clones.

@@ -35,6 +35,9 @@ pub(crate) struct Call {
     pub download_progress: Option<Progress>,
     /// Sends at most, the first included (the client's policy unless the call sets its own).
     pub max_attempts: u32,
+    /// Its checksum headers were added by s3op, not asked for: a server that refuses them gets
+    /// the request again without them.
+    pub optional_checksum: bool,
 }
 
 impl Call {
@@ -157,6 +160,18 @@ pub(crate) fn parse_content_range(text: &str) -> Option<(u64, u64, Option<u64>)>
     (last >= first).then_some((first, last, total.trim().parse().ok()))
 }
 
+/// A flexible-checksum header: a value, its type, or the algorithm.
+fn is_checksum_header(name: &str) -> bool {
+    name.starts_with("x-amz-checksum-") || name == "x-amz-sdk-checksum-algorithm"
+}
+
+fn has_checksum_headers(prepared: &Prepared) -> bool {
+    prepared
+        .headers
+        .iter()
+        .any(|(name, _)| is_checksum_header(name))
+}
+
 /// Replace (or add) a header of a prepared request.
 fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {
     headers.retain(|(k, _)| k != name);
@@ -200,6 +215,7 @@ impl Client {
         let mut attempt = 0;
         let mut target = self.in_bucket_region(&call.prepared)?;
         let mut redirected = false;
+        let mut unchecked = false;
         loop {
             attempt += 1;
             let result = self
@@ -234,6 +250,30 @@ impl Client {
                 let moved = region::retarget(&target, signed_for, &region, self.resolver()?)?;
                 target = Cow::Owned(moved);
                 redirected = true;
+                attempt -= 1;
+                continue;
+            }
+            // A checksum header the server does not take: once more without, and never again to
+            // this endpoint.
+            if call.optional_checksum
+                && !unchecked
+                && has_checksum_headers(&target)
+                && error
+                    .envelope()
+                    .is_some_and(crate::compat::refuses_checksum)
+            {
+                if self.debug {
+                    eprintln!(
+                        "s3op: the server refused the checksum header ({error}): sending again \
+                         without it; no more checksums to this endpoint"
+                    );
+                }
+                self.checksums_refused
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                let mut plain = target.into_owned();
+                plain.headers.retain(|(name, _)| !is_checksum_header(name));
+                target = Cow::Owned(plain);
+                unchecked = true;
                 attempt -= 1;
                 continue;
             }
@@ -435,7 +475,21 @@ async fn execute(
             .header(reqwest::header::CONTENT_LENGTH, "0")
             .body(Vec::new()),
         PreparedBody::Empty => builder,
-        PreparedBody::Bytes(b) => builder.body(b),
+        // Bytes in memory are handed over in 256 KiB slices (no copy) when someone counts them.
+        PreparedBody::Bytes(b) => match progress {
+            Some(progress) => {
+                let slices = (0..b.len()).step_by(256 * 1024).map(move |start| {
+                    let end = (start + 256 * 1024).min(b.len());
+                    let slice = b.slice(start..end);
+                    progress(slice.len() as u64);
+                    Ok::<_, std::io::Error>(slice)
+                });
+                builder.body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                    slices,
+                )))
+            }
+            None => builder.body(b),
+        },
         PreparedBody::File { path, offset, len } => {
             let file_error = |source| Error::File {
                 path: path.clone(),

@@ -170,6 +170,7 @@ impl RawRequest {
             max_attempts: self
                 .max_attempts
                 .unwrap_or_else(|| self.client.max_attempts()),
+            optional_checksum: false,
         })
     }
 

@@ -4,7 +4,8 @@
 //! over (no copy) until about 1 MiB, then write them with one vectored write on a blocking thread
 //! through the sink's own handle, positioned once: few system calls, and the async threads never
 //! block on the disk. A sink knows how many bytes it has taken, so an interrupted body can be resumed
-//! after them or, where that is impossible, started again.
+//! after them or, where that is impossible, started again. A file sink can also compute a checksum
+//! of the bytes as they are taken (a download's ranges are checked without reading them back).
 
 use std::path::{Path, PathBuf};
 
@@ -77,6 +78,8 @@ pub(crate) struct FileSink {
     written: u64,
     /// The handle must be positioned at `offset + written` before the next write.
     seek_needed: bool,
+    /// The checksum of the bytes taken, when asked for.
+    hasher: Option<(crate::checksum::Algorithm, crate::checksum::Hasher)>,
 }
 
 impl FileSink {
@@ -91,7 +94,19 @@ impl FileSink {
             pending_len: 0,
             written: 0,
             seek_needed: true,
+            hasher: None,
         }
+    }
+
+    /// Also compute `algorithm`'s checksum of the bytes taken (see [`FileSink::checksum`]).
+    pub fn hashing(mut self, algorithm: Option<crate::checksum::Algorithm>) -> Self {
+        self.hasher = algorithm.map(|a| (a, crate::checksum::Hasher::new(a)));
+        self
+    }
+
+    /// The checksum of every byte taken (base64), when the sink was asked to compute one.
+    pub fn checksum(&mut self) -> Option<String> {
+        self.hasher.take().map(|(_, h)| h.finish())
     }
 
     /// A whole file: bytes from the start, and the file ends where they end.
@@ -121,6 +136,9 @@ impl FileSink {
     }
 
     async fn write(&mut self, chunk: Bytes) -> Result<(), Error> {
+        if let Some((_, hasher)) = &mut self.hasher {
+            hasher.update(&chunk);
+        }
         self.pending_len += chunk.len();
         self.pending.push(chunk);
         if self.pending_len >= BLOCK {
@@ -158,6 +176,9 @@ impl FileSink {
     }
 
     fn restart(&mut self) {
+        if let Some((algorithm, hasher)) = &mut self.hasher {
+            *hasher = crate::checksum::Hasher::new(*algorithm);
+        }
         self.pending.clear();
         self.pending_len = 0;
         self.written = 0;

@@ -42,6 +42,9 @@
 //!   cannot be read or holds no certificate is an error naming it); `--no-verify-ssl`; proxies
 //!   from `https_proxy`, `http_proxy`, `all_proxy` and `no_proxy` (either case) of the
 //!   [`Environment`].
+//! - **Checksums** (`checksums`): `AWS_REQUEST_CHECKSUM_CALCULATION` / profile
+//!   `request_checksum_calculation` and `AWS_RESPONSE_CHECKSUM_VALIDATION` / profile
+//!   `response_checksum_validation`: `when_supported` (default) or `when_required`.
 //! - **Service and part size**: basic data `Service`, else `s3`; basic data `ChunkSize`, else the
 //!   profile's `s3 = multipart_chunksize`, else the transfer code's default.
 //!
@@ -58,6 +61,7 @@ use crate::signer::Credentials;
 
 mod basic_data;
 mod chain;
+mod checksums;
 mod credentials;
 mod endpoint;
 mod ini;
@@ -65,6 +69,7 @@ mod network;
 mod size;
 
 pub use basic_data::BasicData;
+pub use checksums::{ChecksumSettings, ChecksumWhen};
 pub use endpoint::{bucket_fits_virtual_host, is_aws_endpoint, EndpointSettings};
 pub use network::{read_ca_bundle, CaBundle, Network, Proxies, ProxyUrl};
 pub use size::{parse_size, SizeError};
@@ -162,6 +167,9 @@ pub struct ResolvedConfig {
     pub retry_mode: Option<String>,
     /// Trusted roots, certificate checking and proxies.
     pub network: Network,
+    /// When uploads send checksums and downloads are checked (`request_checksum_calculation`,
+    /// `response_checksum_validation`).
+    pub checksums: ChecksumSettings,
 }
 
 /// Where settings came from: a flag, a variable, a profile file, a default.
@@ -460,6 +468,7 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         None => None,
     };
     let network = network::resolve_network(inputs, env, &profile)?;
+    let checksums = checksums::resolve_checksums(env, &profile)?;
     let retry_mode = env
         .var("AWS_RETRY_MODE")
         .or_else(|| profile.text("retry_mode").map(|(v, _)| v))
@@ -488,6 +497,7 @@ pub fn resolve(inputs: &ConfigInputs, env: &Environment) -> Result<ResolvedConfi
         max_attempts,
         retry_mode,
         network,
+        checksums,
     })
 }
 

@@ -10,7 +10,9 @@ use std::path::Path;
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::{oneshot, Semaphore};
 
+use super::integrity::{stored_checksum, with_checksum_mode, ChecksumKind, StoredChecksum};
 use super::{TempFile, TransferConfig};
+use crate::checksum::{combine, Algorithm};
 use crate::client::pipeline::parse_content_range;
 use crate::client::sink::{FileSink, Sink};
 use crate::client::{Client, Request};
@@ -19,10 +21,24 @@ use crate::error::Error;
 use crate::types::GetObjectOutput;
 use crate::value::Value;
 
+/// Options of a download beyond bucket and key.
+#[derive(Debug, Clone, Default)]
+pub struct DownloadOptions {
+    /// The object's size, when already known (from a listing): an object of one part or less is
+    /// then fetched with one plain GET, whose answer carries its checksum.
+    pub size: Option<u64>,
+    /// Members set on every GET and HEAD of the download that has them (`VersionId`,
+    /// `SSECustomerAlgorithm`, `SSECustomerKey`, `RequestPayer`…).
+    pub values: Vec<(&'static str, Value)>,
+}
+
 impl Client {
     /// Download `bucket`/`key` to `path`: parallel ranged GETs written at their offsets into a
-    /// temporary file beside `path`, length verified, then renamed into place. On failure nothing is
-    /// left under `path` (and no temporary file either).
+    /// temporary file beside `path`, length verified, checked against the object's stored
+    /// checksum (unless `response_checksum_validation` is `when_required`), then renamed into
+    /// place. Bytes that do not match are thrown away and the download made once more; a second
+    /// mismatch is [`Error::ChecksumMismatch`]. On failure nothing is left under `path` (and no
+    /// temporary file either).
     pub async fn download_file(
         &self,
         bucket: &str,
@@ -30,16 +46,56 @@ impl Client {
         path: impl AsRef<Path>,
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
-        let path = path.as_ref();
-        let temp = TempFile::create_beside(path).await?;
-        let envelope = self.download_into(bucket, key, temp.path(), config).await?;
-        temp.persist(path).await?;
-        Ok(envelope)
+        self.download_file_with(bucket, key, path, &DownloadOptions::default(), config)
+            .await
     }
 
-    /// A GET of `bucket`/`key` as a transfer sends it: its attempts and progress.
-    fn transfer_get(&self, bucket: &str, key: &str, config: &TransferConfig) -> Request {
+    /// [`Client::download_file`] with options (a known size, a version, SSE-C keys).
+    pub async fn download_file_with(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: impl AsRef<Path>,
+        options: &DownloadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let path = path.as_ref();
+        let mut again = true;
+        loop {
+            let temp = TempFile::create_beside(path).await?;
+            match self
+                .download_into(bucket, key, temp.path(), options, config)
+                .await
+            {
+                Ok(envelope) => {
+                    temp.persist(path).await?;
+                    return Ok(envelope);
+                }
+                Err(e @ Error::ChecksumMismatch { .. }) if again => {
+                    if self.debug {
+                        eprintln!("s3op: {e}: downloading it once more");
+                    }
+                    again = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A GET of `bucket`/`key` as a transfer sends it: its options, attempts and progress, and
+    /// checksum mode when downloads are checked.
+    fn transfer_get(
+        &self,
+        bucket: &str,
+        key: &str,
+        options: &DownloadOptions,
+        config: &TransferConfig,
+    ) -> Request {
         let mut request = self.get_object().bucket(bucket).key(key).request();
+        set_options(&mut request, options);
+        if self.validates_downloads() {
+            request = with_checksum_mode(request);
+        }
         if let Some(attempts) = config.part_attempts {
             request = request.max_attempts(attempts);
         }
@@ -49,17 +105,55 @@ impl Client {
         request
     }
 
+    /// The object's stored checksum, from a HEAD pinned to `etag` (a ranged GET's answer does not
+    /// carry it).
+    async fn stored_checksum_of(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: Option<&str>,
+        options: &DownloadOptions,
+    ) -> Result<Option<StoredChecksum>, Error> {
+        let mut head = self.head_object().bucket(bucket).key(key).request();
+        set_options(&mut head, options);
+        if let Some(etag) = etag {
+            head.set("IfMatch", Value::String(etag.to_string()));
+        }
+        let answer = with_checksum_mode(head).send().await?;
+        Ok(stored_checksum(&answer.headers))
+    }
+
     async fn download_into(
         &self,
         bucket: &str,
         key: &str,
         temp: &Path,
+        options: &DownloadOptions,
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
         let part_size = config.part_size.max(1);
+        let verify = self.validates_downloads();
+        if options.size.is_some_and(|size| size <= part_size) {
+            // One plain GET: its answer carries the stored checksum.
+            let call = self
+                .transfer_get(bucket, key, options, config)
+                .into_call()
+                .await?;
+            let mut sink = Sink::File(FileSink::whole(temp));
+            let envelope = self.run(&call, &mut sink, None).await?;
+            drop(sink);
+            let total = checked_length(&envelope, temp).await?;
+            if verify {
+                if let Some(stored) = stored_checksum(&envelope.headers) {
+                    let pieces = vec![Piece::unhashed(0, total)];
+                    check(bucket, key, temp, &stored, pieces).await?;
+                }
+            }
+            return Ok(envelope);
+        }
         // At most `concurrency` ranges in flight, the first included.
         let slots = Semaphore::new(config.concurrency.max(1));
-        let mut first_get = self.transfer_get(bucket, key, config);
+        let mut first_get = self.transfer_get(bucket, key, options, config);
         first_get.set("Range", Value::String(format!("bytes=0-{}", part_size - 1)));
         let first_call = first_get.into_call().await?;
         let (headers_tx, headers_rx) = oneshot::channel();
@@ -76,57 +170,90 @@ impl Client {
             // result says why.
             let head = match headers_rx.await {
                 Ok(head) if head.status == 206 => head,
-                _ => return Ok(()),
+                _ => return Ok((None, Vec::new())),
             };
             let Some(total) = whole_size(&head)? else {
-                return Ok(());
+                return Ok((None, Vec::new()));
             };
             let etag = head.parse::<GetObjectOutput>()?.e_tag;
+            // The stored checksum (a HEAD, while the first range streams) decides what the other
+            // ranges hash as they are written.
+            let stored = match verify {
+                true => {
+                    self.stored_checksum_of(bucket, key, etag.as_deref(), options)
+                        .await?
+                }
+                false => None,
+            };
+            let hashing = stored
+                .as_ref()
+                .filter(|s| s.kind == ChecksumKind::FullObject && s.algorithm.is_crc())
+                .map(|s| s.algorithm);
             let ranges = (1..total.div_ceil(part_size))
                 .map(|i| (i * part_size, part_size.min(total - i * part_size)));
-            futures_util::stream::iter(ranges)
+            let pieces = futures_util::stream::iter(ranges)
                 .map(|(offset, len)| {
                     let etag = etag.clone();
                     let slots = &slots;
                     async move {
                         let _slot = slots.acquire().await;
-                        let mut get = self.transfer_get(bucket, key, config);
+                        let mut get = self.transfer_get(bucket, key, options, config);
                         let range = format!("bytes={offset}-{}", offset + len - 1);
                         get.set("Range", Value::String(range));
                         if let Some(etag) = etag {
                             get.set("IfMatch", Value::String(etag));
                         }
                         let call = get.into_call().await?;
-                        let mut sink = Sink::File(FileSink::range(temp, offset));
-                        self.run(&call, &mut sink, None).await.map(|_| ())
+                        let mut sink = Sink::File(FileSink::range(temp, offset).hashing(hashing));
+                        self.run(&call, &mut sink, None).await?;
+                        let checksum = match &mut sink {
+                            Sink::File(file) => file.checksum(),
+                            _ => None,
+                        };
+                        Ok::<_, Error>(Piece {
+                            offset,
+                            len,
+                            checksum,
+                        })
                     }
                 })
                 .buffer_unordered(config.concurrency.max(1))
-                .try_collect::<Vec<()>>()
-                .await
-                .map(|_| ())
+                .try_collect::<Vec<Piece>>()
+                .await?;
+            Ok((stored, pieces))
         };
-        let (first, ()) = tokio::try_join!(first, rest)?;
+        let (first, (stored, mut pieces)) = tokio::try_join!(first, rest)?;
         let mut envelope = match first {
             Some(envelope) => envelope,
             None => {
-                let call = self.transfer_get(bucket, key, config).into_call().await?;
+                let call = self
+                    .transfer_get(bucket, key, options, config)
+                    .into_call()
+                    .await?;
                 let mut sink = Sink::File(FileSink::whole(temp));
                 self.run(&call, &mut sink, None).await?
             }
         };
-        let total = whole_size(&envelope)?.unwrap_or(0);
-        let written = tokio::fs::metadata(temp)
-            .await
-            .map_err(|source| Error::File {
-                path: temp.to_path_buf(),
-                source,
-            })?
-            .len();
-        if written != total {
-            return Err(Error::InvalidResponse(format!(
-                "downloaded {written} bytes of {total}"
-            )));
+        let total = checked_length(&envelope, temp).await?;
+        if verify {
+            // A one-range object's checksum comes from a HEAD made now; an object fetched whole
+            // (empty) has it in its answer.
+            let stored = match stored {
+                Some(stored) => Some(stored),
+                None if envelope.status == 206 => {
+                    let etag = envelope.headers.get("etag").cloned();
+                    self.stored_checksum_of(bucket, key, etag.as_deref(), options)
+                        .await?
+                }
+                None => stored_checksum(&envelope.headers),
+            };
+            if let Some(stored) = stored {
+                // The first range streamed before the algorithm was known: it is hashed from the
+                // file (one part, still in the page cache).
+                pieces.push(Piece::unhashed(0, part_size.min(total)));
+                pieces.sort_by_key(|piece| piece.offset);
+                check(bucket, key, temp, &stored, pieces).await?;
+            }
         }
         // The envelope describes the whole object, not the first range.
         envelope.status = 200;
@@ -136,6 +263,111 @@ impl Client {
             .insert("content-length".into(), total.to_string());
         Ok(envelope)
     }
+}
+
+/// Set each option the operation has.
+fn set_options(request: &mut Request, options: &DownloadOptions) {
+    for (name, value) in &options.values {
+        if request.operation().member(name).is_some() {
+            request.set(name, value.clone());
+        }
+    }
+}
+
+/// The object's length as the answer gives it, checked against what was written.
+async fn checked_length(envelope: &Envelope, temp: &Path) -> Result<u64, Error> {
+    let total = whole_size(envelope)?.unwrap_or(0);
+    let written = tokio::fs::metadata(temp)
+        .await
+        .map_err(|source| Error::File {
+            path: temp.to_path_buf(),
+            source,
+        })?
+        .len();
+    if written != total {
+        return Err(Error::InvalidResponse(format!(
+            "downloaded {written} bytes of {total}"
+        )));
+    }
+    Ok(total)
+}
+
+/// A stretch of the downloaded file, with its checksum when it was computed as it was written.
+struct Piece {
+    offset: u64,
+    len: u64,
+    checksum: Option<String>,
+}
+
+impl Piece {
+    fn unhashed(offset: u64, len: u64) -> Piece {
+        Piece {
+            offset,
+            len,
+            checksum: None,
+        }
+    }
+}
+
+/// Check the file against the object's stored checksum. A full-object CRC is combined from the
+/// pieces' CRCs (a piece not hashed on the way is hashed from the file); a full-object SHA is
+/// computed over the file; a composite checksum is checked part by part (`check_composite`).
+async fn check(
+    bucket: &str,
+    key: &str,
+    temp: &Path,
+    stored: &StoredChecksum,
+    pieces: Vec<Piece>,
+) -> Result<(), Error> {
+    let algorithm = stored.algorithm;
+    let computed = match stored.kind {
+        ChecksumKind::Composite { .. } => return Ok(()),
+        ChecksumKind::FullObject if algorithm.is_crc() => {
+            let mut whole: Option<String> = None;
+            for piece in pieces {
+                let sum = match piece.checksum {
+                    Some(sum) => sum,
+                    None => hash_file(temp, piece.offset, piece.len, algorithm).await?,
+                };
+                whole = Some(match whole {
+                    None => sum,
+                    Some(before) => combine(algorithm, &before, &sum, piece.len)
+                        .ok_or_else(|| Error::InvalidResponse("a CRC did not combine".into()))?,
+                });
+            }
+            whole.unwrap_or_default()
+        }
+        ChecksumKind::FullObject => {
+            let len = pieces.iter().map(|p| p.offset + p.len).max().unwrap_or(0);
+            hash_file(temp, 0, len, algorithm).await?
+        }
+    };
+    if computed == stored.value {
+        return Ok(());
+    }
+    Err(Error::ChecksumMismatch {
+        bucket: bucket.to_string(),
+        key: key.to_string(),
+        algorithm: algorithm.name().to_string(),
+        expected: stored.value.clone(),
+        computed,
+    })
+}
+
+/// `algorithm`'s checksum of `len` bytes of the file from `offset`, on a blocking thread.
+async fn hash_file(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    algorithm: Algorithm,
+) -> Result<String, Error> {
+    let owned = path.to_path_buf();
+    let digests = tokio::task::spawn_blocking(move || {
+        crate::checksum::of_file(&owned, offset, len, false, Some(algorithm.name()))
+    })
+    .await
+    .map_err(|e| Error::InvalidInput(format!("the checksum thread failed: {e}")))??;
+    Ok(digests.checksum.unwrap_or_default())
 }
 
 /// The object's size from a GET's answer: the total of a 206's `Content-Range`, or a 200's length.

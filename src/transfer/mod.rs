@@ -14,9 +14,12 @@ use crate::error::Error;
 mod copy;
 mod download;
 mod guard;
+mod integrity;
 mod upload;
 
+pub use download::DownloadOptions;
 pub use guard::{temp_path_for, TempFile, UploadTracker};
+pub use integrity::{stored_checksum, ChecksumKind, StoredChecksum, DEFAULT_ALGORITHM};
 
 /// S3's multipart limits.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -67,6 +70,10 @@ pub struct TransferConfig {
     /// Where multipart uploads in flight are registered, so the caller can abort them after
     /// cancelling the transfer (see [`UploadTracker`]).
     pub tracker: Option<UploadTracker>,
+    /// The checksum uploads send (as headers: a part's with each part, the full object's with a
+    /// CRC); `None`: the client's `request_checksum_calculation` decides ([`DEFAULT_ALGORITHM`]
+    /// unless it says `when_required`).
+    pub checksum_algorithm: Option<crate::checksum::Algorithm>,
 }
 
 impl Default for TransferConfig {
@@ -78,6 +85,7 @@ impl Default for TransferConfig {
             part_attempts: None,
             progress: None,
             tracker: None,
+            checksum_algorithm: None,
         }
     }
 }
@@ -89,6 +97,7 @@ impl std::fmt::Debug for TransferConfig {
             .field("multipart_threshold", &self.multipart_threshold)
             .field("concurrency", &self.concurrency)
             .field("part_attempts", &self.part_attempts)
+            .field("checksum_algorithm", &self.checksum_algorithm)
             .finish_non_exhaustive()
     }
 }

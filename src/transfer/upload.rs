@@ -14,18 +14,18 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::oneshot;
 
 use super::guard::Registration;
+use super::integrity::{completed_part, full_object, hash_bytes, read_hashed, DonePart};
 use super::{
     part_error, part_size_for, stream_part_size, TransferConfig, UploadOptions, MAX_PARTS,
 };
+use crate::checksum::Algorithm;
 use crate::client::sink::Sink;
 use crate::client::Client;
 use crate::compat;
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::types::{
-    CompletedMultipartUpload, CompletedPart, CreateMultipartUploadOutput, UploadPartOutput,
-};
-use crate::value::Body;
+use crate::types::{CompletedMultipartUpload, CreateMultipartUploadOutput, UploadPartOutput};
+use crate::value::{Body, Value};
 
 /// Where an upload's bytes come from.
 enum Source<'r> {
@@ -53,14 +53,30 @@ impl Client {
             })?
             .len();
         if size <= config.multipart_threshold {
+            // With a checksum, the file is read once into memory and hashed on the way; the
+            // value goes ahead of the body as a header.
+            let algorithm = self.upload_checksum(config.checksum_algorithm);
+            let (body, checksum) = match algorithm {
+                Some(a) => {
+                    let (bytes, sum) = read_hashed(&path, 0, size, Some(a)).await?;
+                    (Body::Bytes(bytes), sum.map(|sum| (a, sum)))
+                }
+                None => (Body::File(path), None),
+            };
             let mut request = self
                 .put_object()
                 .bucket(bucket)
                 .key(key)
-                .body(Body::File(path))
-                .request();
+                .body(body)
+                .request()
+                .unsigned_payload()
+                .checksum_optional();
             for (name, value) in &options.values {
                 request.set(name, value.clone());
+            }
+            if let Some((algorithm, sum)) = checksum {
+                request.set(algorithm.member(), Value::String(sum));
+                request.set("ChecksumAlgorithm", Value::String(algorithm.name().into()));
             }
             if let Some(p) = &config.progress {
                 request = request.on_progress(p.clone());
@@ -84,15 +100,24 @@ impl Client {
         // Read up to the threshold first: a small stream is one PUT.
         let first = read_up_to(reader, config.multipart_threshold.saturating_add(1)).await?;
         if (first.len() as u64) <= config.multipart_threshold {
+            let checksum = match self.upload_checksum(config.checksum_algorithm) {
+                Some(a) => Some((a, hash_bytes(a, first.clone()).await?)),
+                None => None,
+            };
             let mut request = self
                 .put_object()
                 .bucket(bucket)
                 .key(key)
                 .body(Body::Bytes(first))
                 .request()
-                .unsigned_payload();
+                .unsigned_payload()
+                .checksum_optional();
             for (name, value) in &options.values {
                 request.set(name, value.clone());
+            }
+            if let Some((algorithm, sum)) = checksum {
+                request.set(algorithm.member(), Value::String(sum));
+                request.set("ChecksumAlgorithm", Value::String(algorithm.name().into()));
             }
             let len = request_len(&request);
             let envelope = request.send().await?;
@@ -202,13 +227,19 @@ impl Client {
         // A file's part size is fixed by its size; a stream's starts at the configured size and grows
         // as it goes (see `stream_part_size`).
         let part_size = part_size_for(size.unwrap_or(0), config.part_size)?;
+        let algorithm = self.upload_checksum(config.checksum_algorithm);
         let mut create = self
             .create_multipart_upload()
             .bucket(bucket)
             .key(key)
-            .request();
+            .request()
+            .checksum_optional();
         for (name, value) in &options.values {
             create.set(name, value.clone());
+        }
+        if let Some(a) = algorithm {
+            create.set("ChecksumAlgorithm", Value::String(a.name().into()));
+            create.set("ChecksumType", Value::String(checksum_type(a).into()));
         }
         let created: CreateMultipartUploadOutput = create.send().await?.parse()?;
         let Some(upload_id) = created.upload_id else {
@@ -218,69 +249,90 @@ impl Client {
         };
         let registration =
             Registration::new(config.tracker.as_ref(), self, bucket, key, &upload_id);
+        // A server that refused the checksum headers had them taken off: no checksums then.
+        let algorithm = algorithm.filter(|_| !self.checksums_refused());
         let result = self
-            .finish_multipart(source, size, part_size, &registration, config)
+            .finish_multipart(source, size, part_size, &registration, algorithm, config)
             .await;
         registration.ended();
         result
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn finish_multipart(
         &self,
         source: Source<'_>,
         size: Option<u64>,
         part_size: u64,
         registration: &Registration,
+        algorithm: Option<Algorithm>,
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
         let (bucket, key, upload_id) = registration.target();
-        let upload_id = upload_id.to_string();
+        let target = PartTarget {
+            bucket,
+            key,
+            upload_id,
+            algorithm,
+        };
         let uploaded = match source {
             Source::File(path) => {
                 let size = size.unwrap_or(0);
-                self.upload_file_parts(&path, size, part_size, bucket, key, &upload_id, config)
+                self.upload_file_parts(&path, size, part_size, &target, config)
                     .await
             }
             Source::Reader(reader) => {
-                self.upload_reader_parts(reader, part_size, bucket, key, &upload_id, config)
+                self.upload_reader_parts(reader, part_size, &target, config)
                     .await
             }
         };
         let parts = match uploaded {
             Ok(parts) => parts,
             Err(e) => {
-                if !self.abort_upload(bucket, key, &upload_id).await {
+                if !self.abort_upload(bucket, key, upload_id).await {
                     registration.abort_failed();
                 }
                 return Err(e);
             }
         };
-        self.complete_or_abort(registration, &parts).await
+        // A CRC's full-object value is combined from the parts' (nothing is read again).
+        let full = algorithm.map(|a| (a, full_object(a, &parts)));
+        self.complete_or_abort(registration, &parts, full).await
     }
 
     /// Complete a multipart upload from its parts (sorted by number), or abort it if S3 will not.
+    /// With `checksum`, the parts are listed with their checksums, and a full-object value (a
+    /// CRC's) is sent with `x-amz-checksum-type: FULL_OBJECT`.
     pub(crate) async fn complete_or_abort(
         &self,
         registration: &Registration,
-        parts: &[(u64, String)],
+        parts: &[DonePart],
+        checksum: Option<(Algorithm, Option<String>)>,
     ) -> Result<Envelope, Error> {
         let (bucket, key, upload_id) = registration.target();
-        let parts = parts
+        let algorithm = checksum.as_ref().map(|(a, _)| *a);
+        let listed = parts
             .iter()
-            .map(|(n, etag)| CompletedPart {
-                e_tag: Some(etag.clone()),
-                part_number: Some(*n as i64),
-                ..CompletedPart::default()
-            })
+            .map(|part| completed_part(part, algorithm))
             .collect();
-        let completed = self
+        let mut complete = self
             .complete_multipart_upload()
             .bucket(bucket)
             .key(key)
             .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload { parts })
-            .send()
-            .await;
+            .multipart_upload(CompletedMultipartUpload { parts: listed })
+            .request()
+            .checksum_optional();
+        if let Some((algorithm, full)) = &checksum {
+            complete.set(
+                "ChecksumType",
+                Value::String(checksum_type(*algorithm).into()),
+            );
+            if let Some(full) = full {
+                complete.set(algorithm.member(), Value::String(full.clone()));
+            }
+        }
+        let completed = complete.send().await;
         if completed.is_err() && !self.abort_upload(bucket, key, upload_id).await {
             registration.abort_failed();
         }
@@ -312,32 +364,43 @@ impl Client {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn upload_file_parts(
         &self,
         path: &Path,
         size: u64,
         part_size: u64,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
+        target: &PartTarget<'_>,
         config: &TransferConfig,
-    ) -> Result<Vec<(u64, String)>, Error> {
+    ) -> Result<Vec<DonePart>, Error> {
         let count = size.div_ceil(part_size).max(1);
         let parts = futures_util::stream::iter(1..=count)
             .map(|number| {
                 let offset = (number - 1) * part_size;
                 let len = part_size.min(size - offset);
-                let body = Body::FileRange {
-                    path: path.to_path_buf(),
-                    offset,
-                    len,
-                };
-                self.upload_one_part(bucket, key, upload_id, number, body, config)
+                async move {
+                    // With a checksum the part is read once, into memory, hashed on the way (the
+                    // header goes ahead of the body); without, it streams from the file.
+                    let (body, checksum) = match target.algorithm {
+                        Some(a) => {
+                            let (bytes, sum) = read_hashed(path, offset, len, Some(a)).await?;
+                            (Body::Bytes(bytes), sum)
+                        }
+                        None => (
+                            Body::FileRange {
+                                path: path.to_path_buf(),
+                                offset,
+                                len,
+                            },
+                            None,
+                        ),
+                    };
+                    self.upload_one_part(target, number, body, len, checksum, config)
+                        .await
+                }
             })
             .buffer_unordered(config.concurrency.max(1));
-        let mut done: Vec<(u64, String)> = parts.try_collect().await?;
-        done.sort_by_key(|(n, _)| *n);
+        let mut done: Vec<DonePart> = parts.try_collect().await?;
+        done.sort_by_key(|part| part.number);
         Ok(done)
     }
 
@@ -345,11 +408,9 @@ impl Client {
         &self,
         reader: &mut (dyn AsyncRead + Unpin + Send),
         part_size: u64,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
+        target: &PartTarget<'_>,
         config: &TransferConfig,
-    ) -> Result<Vec<(u64, String)>, Error> {
+    ) -> Result<Vec<DonePart>, Error> {
         let slots = config.concurrency.max(1);
         let mut in_flight = futures_util::stream::FuturesUnordered::new();
         let mut done = Vec::new();
@@ -373,14 +434,23 @@ impl Client {
                 ));
             }
             let last = (chunk.len() as u64) < this_part;
-            in_flight.push(self.upload_one_part(
-                bucket,
-                key,
-                upload_id,
-                number,
-                Body::Bytes(chunk),
-                config,
-            ));
+            let part_number = number;
+            in_flight.push(async move {
+                let len = chunk.len() as u64;
+                let checksum = match target.algorithm {
+                    Some(a) => Some(hash_bytes(a, chunk.clone()).await?),
+                    None => None,
+                };
+                self.upload_one_part(
+                    target,
+                    part_number,
+                    Body::Bytes(chunk),
+                    len,
+                    checksum,
+                    config,
+                )
+                .await
+            });
             if last {
                 break;
             }
@@ -388,30 +458,35 @@ impl Client {
         while let Some(result) = in_flight.next().await {
             done.push(result?);
         }
-        done.sort_by_key(|(n, _)| *n);
+        done.sort_by_key(|part| part.number);
         Ok(done)
     }
 
-    /// Upload one part (the client's retry policy replays it from the file or memory); the error
-    /// names the part.
+    /// Upload one part (the client's retry policy replays it from the file or memory), with its
+    /// checksum when it has one; the error names the part.
     async fn upload_one_part(
         &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
+        target: &PartTarget<'_>,
         number: u64,
         body: Body,
+        len: u64,
+        checksum: Option<String>,
         config: &TransferConfig,
-    ) -> Result<(u64, String), Error> {
+    ) -> Result<DonePart, Error> {
         let mut request = self
             .upload_part()
-            .bucket(bucket)
-            .key(key)
-            .upload_id(upload_id)
+            .bucket(target.bucket)
+            .key(target.key)
+            .upload_id(target.upload_id)
             .part_number(number as i64)
             .body(body)
             .request()
-            .unsigned_payload();
+            .unsigned_payload()
+            .checksum_optional();
+        if let (Some(a), Some(sum)) = (target.algorithm, &checksum) {
+            request.set(a.member(), Value::String(sum.clone()));
+            request.set("ChecksumAlgorithm", Value::String(a.name().into()));
+        }
         if let Some(attempts) = config.part_attempts {
             request = request.max_attempts(attempts);
         }
@@ -421,11 +496,34 @@ impl Client {
         let envelope = request.send().await.map_err(|e| part_error(number, e))?;
         let uploaded: UploadPartOutput = envelope.parse()?;
         match uploaded.e_tag {
-            Some(etag) => Ok((number, etag)),
+            Some(etag) => Ok(DonePart {
+                number,
+                etag,
+                // A server that refused the header was sent the part without it.
+                checksum: checksum.filter(|_| !self.checksums_refused()),
+                len,
+            }),
             None => Err(Error::InvalidResponse(format!(
                 "UploadPart {number} answered without an ETag"
             ))),
         }
+    }
+}
+
+/// The multipart upload parts go to, and the checksum they carry.
+struct PartTarget<'a> {
+    bucket: &'a str,
+    key: &'a str,
+    upload_id: &'a str,
+    algorithm: Option<Algorithm>,
+}
+
+/// `FULL_OBJECT` for a CRC (the parts combine into the object's CRC), `COMPOSITE` otherwise.
+fn checksum_type(algorithm: Algorithm) -> &'static str {
+    if algorithm.is_crc() {
+        "FULL_OBJECT"
+    } else {
+        "COMPOSITE"
     }
 }
 

@@ -20,7 +20,9 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use futures_util::{Stream, StreamExt};
 use tokio::sync::Semaphore;
 
-use s3op::transfer::{TransferConfig, UploadOptions, UploadTracker, MAX_PART_SIZE, MIN_PART_SIZE};
+use s3op::transfer::{
+    DownloadOptions, TransferConfig, UploadOptions, UploadTracker, MAX_PART_SIZE, MIN_PART_SIZE,
+};
 use s3op::types::GetObjectOutput;
 use s3op::{Client, Envelope, Error};
 
@@ -126,6 +128,12 @@ fn transfer_args() -> Vec<Arg> {
             .value_name("N")
             .value_parser(clap::value_parser!(u32).range(1..=4096))
             .help("Files in flight at once (default 64)"),
+        Arg::new("checksum-algorithm")
+            .long("checksum-algorithm")
+            .value_name("ALGORITHM")
+            .value_parser(["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"])
+            .ignore_case(true)
+            .help("Checksum every upload sends as a header (default CRC64NVME, unless request_checksum_calculation is when_required)"),
         Arg::new("content-type")
             .long("content-type")
             .value_name("TYPE")
@@ -298,6 +306,13 @@ impl Ctx {
         if let Some(n) = get_u32("concurrency") {
             config.concurrency = n as usize;
         }
+        if let Some(name) = sub
+            .try_get_one::<String>("checksum-algorithm")
+            .ok()
+            .flatten()
+        {
+            config.checksum_algorithm = s3op::checksum::Algorithm::parse(name);
+        }
         let jobs = get_u32("jobs").map_or(DEFAULT_JOBS, |n| n as usize);
         let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run);
         config.progress = report.progress();
@@ -459,10 +474,15 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
                 .await
                 .map_err(fail)?;
         }
-        Job::Download { src, path, .. } => {
+        Job::Download { src, path, size } => {
             prepare_download_target(&path).await?;
+            // A single `cp` of a key plans no size (0): the download finds it out.
+            let options = DownloadOptions {
+                size: (size > 0).then_some(size),
+                ..DownloadOptions::default()
+            };
             let envelope = client
-                .download_file(&src.bucket, &src.key, &path, &ctx.config)
+                .download_file_with(&src.bucket, &src.key, &path, &options, &ctx.config)
                 .await
                 .map_err(fail)?;
             keep_modification_time(&path, &envelope).await;
