@@ -231,6 +231,20 @@ fn rm_command() -> Command {
             "Take * and ? literally (no wildcard expansion)",
         ))
         .arg(
+            flag(
+                "incomplete",
+                "Abort the multipart uploads left unfinished under s3://BUCKET[/PREFIX] instead of deleting objects",
+            )
+            .conflicts_with_all(["recursive", "raw"]),
+        )
+        .arg(
+            Arg::new("older-than")
+                .long("older-than")
+                .value_name("DURATION")
+                .requires("incomplete")
+                .help("With --incomplete: only uploads started longer ago than this: 30s, 90m, 24h, 7d"),
+        )
+        .arg(
             Arg::new("jobs")
                 .long("jobs")
                 .value_name("N")
