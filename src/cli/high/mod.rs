@@ -1,10 +1,12 @@
 //! The high-level commands people know from `aws s3` and s5cmd: `cp`, `ls`, `rm`, `mb`, `rb` and
-//! `sync`. They combine the generated operations and the library's transfers (`s3op::transfer`):
-//! this module defines their flags, plans each command into jobs (one file or object each) and runs
-//! many jobs at once on one shared [`Client`], each job using the library's part concurrency. It
-//! owns no S3 wire detail; output and exit codes go through [`progress::Reporter`].
+//! `sync`, and `check`, which compares two trees. They combine the generated operations and the
+//! library's transfers (`s3op::transfer`): this module defines their flags, plans each command into
+//! jobs (one file or object each) and runs many jobs at once on one shared [`Client`], each job
+//! using the library's part concurrency. It owns no S3 wire detail; output and exit codes go
+//! through [`progress::Reporter`].
 
 mod bucket;
+mod check;
 mod cp;
 mod ls;
 mod objects;
@@ -31,7 +33,7 @@ use paths::S3Url;
 use progress::{Problem, Reporter};
 
 /// The names of the high-level commands.
-const NAMES: [&str; 6] = ["cp", "ls", "rm", "mb", "rb", "sync"];
+const NAMES: [&str; 7] = ["cp", "ls", "rm", "mb", "rb", "sync", "check"];
 
 /// Files (or objects) in flight at once unless `--jobs` says otherwise.
 const DEFAULT_JOBS: usize = 64;
@@ -48,6 +50,7 @@ pub(super) fn commands() -> Vec<Command> {
         sync_command(),
         ls_command(),
         rm_command(),
+        check_command(),
         Command::new("mb")
             .about("Make a bucket: s3op mb s3://bucket")
             .display_order(1)
@@ -80,6 +83,8 @@ pub(super) async fn dispatch(
         "rm" => rm::run(sub, global, dry_run).await,
         "mb" => bucket::make(sub, global, dry_run).await,
         "rb" => bucket::remove(sub, global, dry_run).await,
+        // Changes nothing, so --dry-run has nothing to hold back.
+        "check" => check::run(sub, global).await,
         other => Err(Failure::Usage(format!("unknown command {other}"))),
     }
 }
@@ -194,7 +199,7 @@ fn sync_command() -> Command {
         ))
         .arg(flag(
             "checksum",
-            "Compare content (MD5 against the ETag) instead of size and modification time",
+            "Compare content instead of size and modification time: stored checksums when both sides have one, else MD5 against the ETag",
         ))
         .args(transfer_args())
         .after_help("Global --dry-run lists what would be copied and deleted, and changes nothing.")
@@ -221,6 +226,33 @@ fn ls_command() -> Command {
         ))
 }
 
+fn check_command() -> Command {
+    Command::new("check")
+        .about("Compare two trees (local directory or s3:// prefix each): what is missing or differs")
+        .display_order(1)
+        .arg(
+            Arg::new("source")
+                .value_name("SRC")
+                .required(true)
+                .help("A local directory or s3://bucket/prefix/"),
+        )
+        .arg(
+            Arg::new("destination")
+                .value_name("DST")
+                .required(true)
+                .help("A local directory or s3://bucket/prefix/"),
+        )
+        .arg(flag(
+            "json",
+            "JSON Lines: one object per difference (and per file only the size could check), then a summary object",
+        ))
+        .after_help(
+            "Copies are compared by size, then by stored full-object checksums (HeadObject with checksum mode; \
+             the same algorithm computed over a local file), then by MD5 ETags (multipart ETags recomputed); \
+             when nothing else can tell, equal sizes count as identical. Exit 0 when identical, 1 when not.",
+        )
+}
+
 fn rm_command() -> Command {
     Command::new("rm")
         .about(
@@ -238,6 +270,20 @@ fn rm_command() -> Command {
             "raw",
             "Take * and ? literally (no wildcard expansion)",
         ))
+        .arg(
+            flag(
+                "incomplete",
+                "Abort the multipart uploads left unfinished under s3://BUCKET[/PREFIX] instead of deleting objects",
+            )
+            .conflicts_with_all(["recursive", "raw"]),
+        )
+        .arg(
+            Arg::new("older-than")
+                .long("older-than")
+                .value_name("DURATION")
+                .requires("incomplete")
+                .help("With --incomplete: only uploads started longer ago than this: 30s, 90m, 24h, 7d"),
+        )
         .arg(
             Arg::new("jobs")
                 .long("jobs")

@@ -42,6 +42,9 @@ pub(super) async fn run(
     global: &ArgMatches,
     dry_run: bool,
 ) -> Result<i32, Failure> {
+    if sub.get_flag("incomplete") {
+        return incomplete(sub, global, dry_run).await;
+    }
     let recursive = sub.get_flag("recursive");
     let raw = sub.get_flag("raw");
     let mut targets = Vec::new();
@@ -239,5 +242,207 @@ async fn delete_batch(
     }
     for key in keys.iter().filter(|k| !failed.contains(k.as_str())) {
         report.done_with("delete", &url(key), None, None, batch.clone());
+    }
+}
+
+/// AbortMultipartUpload requests in flight at once.
+const ABORTS_IN_FLIGHT: usize = 8;
+
+/// One unfinished upload to abort.
+struct Upload {
+    bucket: String,
+    key: String,
+    upload_id: String,
+    initiated: Option<time::OffsetDateTime>,
+}
+
+/// `rm --incomplete s3://bucket[/prefix] [--older-than DURATION]`: list the multipart uploads under
+/// each prefix (every page: KeyMarker + UploadIdMarker), keep those started before now − DURATION,
+/// and abort each; an upload already gone (NoSuchUpload) counts as aborted. `--dry-run` lists them
+/// and aborts nothing.
+async fn incomplete(sub: &ArgMatches, global: &ArgMatches, dry_run: bool) -> Result<i32, Failure> {
+    let mut urls = Vec::new();
+    for arg in sub.get_many::<String>("url").into_iter().flatten() {
+        urls.push(paths::parse_s3_url(arg).map_err(usage)?);
+    }
+    let older_than = match sub.get_one::<String>("older-than") {
+        Some(text) => {
+            Some(parse_duration(text).map_err(|e| usage(format!("--older-than {text:?}: {e}")))?)
+        }
+        None => None,
+    };
+    let report = Reporter::new(sub.get_flag("quiet"), sub.get_flag("json"), dry_run);
+    let quiet_or_json = (sub.get_flag("quiet"), sub.get_flag("json"));
+    let client = crate::cli::client(global)?;
+    let cutoff = older_than.map(|d| time::OffsetDateTime::now_utc() - d);
+    for url in urls {
+        let uploads = listed_uploads(&client, &url).filter_map(|item| {
+            let report = &report;
+            async move {
+                match item {
+                    Ok(upload) => Some(upload),
+                    Err(message) => {
+                        report.error(&message);
+                        None
+                    }
+                }
+            }
+        });
+        uploads
+            .filter(|upload| {
+                // An upload whose start time is not known is not known to be old.
+                let keep = cutoff.is_none_or(|c| upload.initiated.is_some_and(|t| t < c));
+                async move { keep }
+            })
+            .map(|upload| {
+                let (client, report) = (&client, &report);
+                async move { abort_upload(client, report, quiet_or_json, upload).await }
+            })
+            .buffer_unordered(ABORTS_IN_FLIGHT)
+            .for_each(|()| async {})
+            .await;
+    }
+    Ok(report.finish())
+}
+
+/// Every multipart upload under `url`'s key (taken as a plain prefix), page by page; a listing that
+/// fails ends the stream with its message.
+fn listed_uploads<'a>(
+    client: &'a Client,
+    url: &S3Url,
+) -> impl Stream<Item = Result<Upload, String>> + 'a {
+    let mut builder = client.list_multipart_uploads().bucket(&url.bucket);
+    if !url.key.is_empty() {
+        builder = builder.prefix(&url.key);
+    }
+    let (bucket, shown) = (url.bucket.clone(), url.to_string());
+    builder.request().pages().flat_map(move |page| {
+        let items: Vec<Result<Upload, String>> = match page
+            .and_then(|envelope| envelope.parse::<s3op::types::ListMultipartUploadsOutput>())
+        {
+            Ok(page) => page
+                .uploads
+                .into_iter()
+                .filter_map(|u| {
+                    Some(Ok(Upload {
+                        bucket: bucket.clone(),
+                        key: u.key?,
+                        upload_id: u.upload_id?,
+                        initiated: u.initiated,
+                    }))
+                })
+                .collect(),
+            Err(e) => vec![Err(format!(
+                "listing the multipart uploads under {shown}: {e}"
+            ))],
+        };
+        stream::iter(items)
+    })
+}
+
+async fn abort_upload(
+    client: &Client,
+    report: &Reporter,
+    (quiet, json): (bool, bool),
+    upload: Upload,
+) {
+    let source = S3Url::new(&upload.bucket, &upload.key).to_string();
+    let initiated = upload.initiated.map(|t| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    });
+    let mut gone = false;
+    if !report.dry_run() {
+        let answer = client
+            .abort_multipart_upload()
+            .bucket(&upload.bucket)
+            .key(&upload.key)
+            .upload_id(&upload.upload_id)
+            .send()
+            .await;
+        match answer {
+            Ok(_) => {}
+            // Aborted meanwhile (by another run, or the upload finished): it is gone all the same.
+            Err(e) if e.code() == Some("NoSuchUpload") => gone = true,
+            Err(e) => {
+                report.failed("abort", &source, None, &Problem::from(&e));
+                return;
+            }
+        }
+    }
+    if quiet {
+        return;
+    }
+    let line = if json {
+        let mut object = json!({
+            "action": "abort",
+            "source": source,
+            "upload_id": upload.upload_id,
+            "initiated": initiated,
+        });
+        if gone {
+            object["already_gone"] = json!(true);
+        }
+        if report.dry_run() {
+            object["dryrun"] = json!(true);
+        }
+        object.to_string()
+    } else {
+        let dry = if report.dry_run() { "(dryrun) " } else { "" };
+        let gone = if gone { ", already gone" } else { "" };
+        format!(
+            "{dry}abort {source} ({}, initiated {}{gone})",
+            upload.upload_id,
+            initiated.as_deref().unwrap_or("at an unknown time")
+        )
+    };
+    crate::cli::say(&line);
+}
+
+/// `30s`, `90m`, `24h`, `7d`: a whole number and one unit.
+fn parse_duration(text: &str) -> Result<time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or("give a unit: s, m, h or d (30s, 90m, 24h, 7d)")?;
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number
+        .parse()
+        .map_err(|_| "it must start with a whole number (30s, 90m, 24h, 7d)".to_string())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        other => return Err(format!("unknown unit {other:?}: use s, m, h or d")),
+    };
+    n.checked_mul(seconds)
+        .map(time::Duration::seconds)
+        .ok_or_else(|| "too long".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(time::Duration::seconds(30)));
+        assert_eq!(parse_duration("90m"), Ok(time::Duration::minutes(90)));
+        assert_eq!(parse_duration("24h"), Ok(time::Duration::hours(24)));
+        assert_eq!(parse_duration("7d"), Ok(time::Duration::days(7)));
+        assert_eq!(parse_duration("0s"), Ok(time::Duration::ZERO));
+        for bad in [
+            "",
+            "24",
+            "h",
+            "1.5h",
+            "-1h",
+            "3w",
+            "24 h",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} was taken");
+        }
     }
 }

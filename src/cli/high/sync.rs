@@ -2,7 +2,8 @@
 //! prefix → local directory, S3 prefix → S3 prefix. Both sides are listed completely first; an
 //! entry is copied when DST lacks it, when the sizes differ, or when the source is newer (whole
 //! seconds: local modification time against S3's LastModified); with `--checksum`, when the content
-//! differs (see [`local_etag_matches`]). `--delete` then removes what DST has and SRC does not.
+//! differs: stored full-object checksums when both sides have one (or a local file against an
+//! object with one), else ETags (see [`check::compare_content`] and [`local_etag_matches`]). `--delete` then removes what DST has and SRC does not.
 //! Under `--dry-run` both sides are listed and nothing is changed.
 
 use std::collections::{HashMap, HashSet};
@@ -17,6 +18,7 @@ use md5::{Digest, Md5};
 
 use s3op::transfer::part_size_for;
 
+use super::check;
 use super::cp::refused;
 use super::objects;
 use super::paths::{self, Location, S3Url};
@@ -233,10 +235,16 @@ async fn decide(
         return Some(Planned::Job(job));
     }
     let changed = if checksum {
-        // Content; when it cannot be told, equal sizes count as equal.
-        let entry = with_etag(ctx, src, entry).await;
-        let existing = with_etag(ctx, dst, existing).await;
-        same_content(ctx, &entry, &existing).await == Some(false)
+        // Content: stored checksums, then ETags (`check::compare_content`); when nothing can tell,
+        // or a HeadObject fails, equal sizes count as equal.
+        match (content_copy(src, &entry), content_copy(dst, &existing)) {
+            (Some(a), Some(b)) => {
+                check::compare_content(&ctx.client, a, b, entry.size, ctx.config.part_size)
+                    .await
+                    .is_ok_and(|c| !c.same)
+            }
+            _ => false,
+        }
     } else {
         // Size and time: copy when the source is newer, in whole seconds (S3 keeps no finer time).
         matches!((entry.modified, existing.modified), (Some(s), Some(d)) if s > d)
@@ -244,47 +252,15 @@ async fn decide(
     changed.then_some(Planned::Job(job))
 }
 
-/// An S3 entry with its ETag: some listings leave it out (`compat::listing_lacks_etag`), so ask
-/// HeadObject.
-async fn with_etag(ctx: &Ctx, side: &Side, mut entry: Entry) -> Entry {
-    if !s3op::compat::listing_lacks_etag(entry.etag.as_deref()) {
-        return entry;
-    }
-    if let (Side::S3(url), Some(key)) = (side, &entry.key) {
-        if let Ok(head) = ctx
-            .client
-            .head_object()
-            .bucket(&url.bucket)
-            .key(key)
-            .send_typed()
-            .await
-        {
-            entry.etag = head.e_tag;
-        }
-    }
-    entry
-}
-
-/// Whether two entries of equal size hold the same bytes, when that can be told: a local file's
-/// MD5 (or multipart ETag) against an S3 ETag, or two ETags. `None` when it cannot be told; the
-/// caller then counts equal sizes as equal.
-async fn same_content(ctx: &Ctx, a: &Entry, b: &Entry) -> Option<bool> {
-    let clean = |e: &str| e.trim_matches('"').to_ascii_lowercase();
-    match (&a.path, &b.path, &a.etag, &b.etag) {
-        (_, _, Some(x), Some(y)) => Some(clean(x) == clean(y)),
-        (Some(path), None, None, Some(etag)) | (None, Some(path), Some(etag), None) => {
-            let (path, etag) = (path.clone(), clean(etag));
-            let (size, configured) = (a.size, ctx.config.part_size);
-            tokio::task::spawn_blocking(move || {
-                local_etag_matches(&path, size, &etag, configured)
-                    .ok()
-                    .flatten()
-            })
-            .await
-            .ok()
-            .flatten()
-        }
-        _ => None,
+/// An entry as the content comparison sees it: a local file, or an object with its listed ETag.
+fn content_copy<'a>(side: &'a Side, entry: &'a Entry) -> Option<check::Copy<'a>> {
+    match side {
+        Side::Local(_) => entry.path.as_deref().map(check::Copy::Local),
+        Side::S3(url) => Some(check::Copy::S3 {
+            bucket: &url.bucket,
+            key: entry.key.as_deref()?,
+            etag: entry.etag.as_deref(),
+        }),
     }
 }
 
