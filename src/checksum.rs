@@ -142,7 +142,7 @@ impl Algorithm {
     }
 
     /// The digest's length in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             Algorithm::Crc32 | Algorithm::Crc32c => 4,
             Algorithm::Crc64Nvme => 8,
@@ -155,7 +155,7 @@ impl Algorithm {
     pub fn fits(self, value: &str) -> bool {
         base64::engine::general_purpose::STANDARD
             .decode(value.trim())
-            .is_ok_and(|bytes| bytes.len() == self.len())
+            .is_ok_and(|bytes| bytes.len() == self.digest_len())
     }
 }
 
@@ -214,13 +214,13 @@ pub fn combine(algorithm: Algorithm, a: &str, b: &str, b_len: u64) -> Option<Str
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(value.trim())
             .ok()?;
-        (bytes.len() == algorithm.len())
+        (bytes.len() == algorithm.digest_len())
             .then(|| bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b)))
     };
     let (a, b) = (decode(a)?, decode(b)?);
     let crc = crc_combine(a, b, b_len, poly, width);
     let bytes = crc.to_be_bytes();
-    Some(base64::engine::general_purpose::STANDARD.encode(&bytes[8 - algorithm.len()..]))
+    Some(base64::engine::general_purpose::STANDARD.encode(&bytes[8 - algorithm.digest_len()..]))
 }
 
 /// zlib's `crc32_combine`, for any reflected CRC of `width` bits whose initial value and final
@@ -263,7 +263,7 @@ pub fn composite(algorithm: Algorithm, parts: &[String]) -> Option<String> {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(part.trim())
             .ok()
-            .filter(|raw| raw.len() == algorithm.len())?;
+            .filter(|raw| raw.len() == algorithm.digest_len())?;
         hasher.update(&raw);
     }
     Some(format!("{}-{}", hasher.finish(), parts.len()))

@@ -341,6 +341,11 @@ async fn a_failed_download_leaves_nothing_under_the_target_name() {
         )
         .mount(&server)
         .await;
+    // The object's stored checksum is asked for with a HEAD (it has none here).
+    Mock::given(method("HEAD"))
+        .respond_with(ResponseTemplate::new(200).insert_header("etag", "\"abc\""))
+        .mount(&server)
+        .await;
     // Every later range comes back short: the download retries, then fails.
     Mock::given(method("GET"))
         .respond_with(

@@ -3,7 +3,7 @@
 //! SigV4 signatures still verify upstream) and streams bodies both ways in small pieces, never
 //! holding a whole object. Scripted [`Rule`]s pick requests (method, path, query, `Range` start)
 //! and apply a [`Fault`] to them: an S3 error answer, a body cut off by a TCP reset, a reset before
-//! any answer, a stall before the headers or in the body, a throttled body. Every request is
+//! any answer, a stall before the headers or in the body, a throttled body, one bit flipped in a request or answer body. Every request is
 //! recorded in a log ([`FaultProxy::log`]) with the fault it got, which is what tests count.
 //!
 //! It speaks HTTP/1.1 over `tokio::net` itself rather than through hyper, because the faults
@@ -59,6 +59,12 @@ pub enum Fault {
     StallMidBody { after: u64, stall: Duration },
     /// Forward the answer's body at no more than this many bytes per second.
     Throttle { bytes_per_sec: u64 },
+    /// Forward the answer with one bit flipped: the lowest bit of its body's byte `at` (a faulty
+    /// NIC, proxy or disk on the way back). A body shorter than that passes unchanged.
+    FlipAnswerBit { at: u64 },
+    /// Forward the request with the lowest bit of its body's byte `at` flipped (on the way to the
+    /// server).
+    FlipRequestBit { at: u64 },
 }
 
 impl Fault {
@@ -629,6 +635,8 @@ fn status_of(head: &Head) -> io::Result<u16> {
 #[derive(Default)]
 struct Pace {
     cut_at: Option<u64>,
+    /// The body byte whose lowest bit is flipped on the way.
+    flip_at: Option<u64>,
     stall: Option<(u64, Duration)>,
     bytes_per_sec: Option<u64>,
     sent: u64,
@@ -647,9 +655,24 @@ impl Pace {
             }
             Some(Fault::StallMidBody { after, stall }) => pace.stall = Some((*after, *stall)),
             Some(Fault::Throttle { bytes_per_sec }) => pace.bytes_per_sec = Some(*bytes_per_sec),
+            Some(Fault::FlipAnswerBit { at }) => pace.flip_at = Some(*at),
             _ => {}
         }
         pace
+    }
+
+    /// `data`, about to go out at the current position, with the flip applied when it falls in
+    /// it (a copy only then).
+    fn flipped<'d>(&mut self, data: &'d [u8]) -> std::borrow::Cow<'d, [u8]> {
+        match self.flip_at {
+            Some(at) if at >= self.sent && at < self.sent + data.len() as u64 => {
+                self.flip_at = None;
+                let mut owned = data.to_vec();
+                owned[(at - self.sent) as usize] ^= 1;
+                std::borrow::Cow::Owned(owned)
+            }
+            _ => std::borrow::Cow::Borrowed(data),
+        }
     }
 
     /// Before sending more: stall if the stall point is reached; then how many of `want` bytes
@@ -717,7 +740,8 @@ async fn copy_exact(
         // `allow` may have slept, but the buffer is untouched: read it again without awaiting.
         let available = from.buffer();
         let take = allowed.min(available.len());
-        to.write_all(&available[..take]).await?;
+        let out = pace.flipped(&available[..take]);
+        to.write_all(&out).await?;
         from.consume(take);
         n -= take as u64;
         pace.sent(take).await;
@@ -743,7 +767,8 @@ async fn copy_to_close(
         }
         let available = from.buffer();
         let take = allowed.min(available.len());
-        to.write_all(&available[..take]).await?;
+        let out = pace.flipped(&available[..take]);
+        to.write_all(&out).await?;
         from.consume(take);
         pace.sent(take).await;
     }
@@ -1017,8 +1042,14 @@ async fn serve(client: TcpStream, connection: u64, shared: Arc<Shared>) {
         if up.get_mut().write_all(&head.raw).await.is_err() {
             return;
         }
-        let mut no_pace = Pace::default();
-        if copy_body(&mut client, up.get_mut(), request_body, &mut no_pace)
+        let mut request_pace = Pace {
+            flip_at: match &fault {
+                Some(Fault::FlipRequestBit { at }) => Some(*at),
+                _ => None,
+            },
+            ..Pace::default()
+        };
+        if copy_body(&mut client, up.get_mut(), request_body, &mut request_pace)
             .await
             .is_err()
         {
