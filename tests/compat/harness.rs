@@ -91,6 +91,25 @@ pub fn same<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Outc
 }
 
 /// A check of s3op's own doing (a local file, the CLI's exit code): failing it is `failed`.
+/// `read()` until it gives `want`, for up to 5 s, then whatever it gave last: for listings a
+/// Garage cluster serves from a replica that has not yet seen a delete or an abort (src/compat.rs).
+pub async fn settled<T, F, Fut>(want: &T, mut read: F) -> Result<T, Problem>
+where
+    T: PartialEq,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Problem>>,
+{
+    let mut got = read().await?;
+    for _ in 0..20 {
+        if got == *want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        got = read().await?;
+    }
+    Ok(got)
+}
+
 pub fn ours(what: impl Into<String>) -> Problem {
     Problem::Failed(what.into())
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::clirun::{self, Run};
-use crate::harness::{ours, same, wrong, Ctx, Problem};
+use crate::harness::{ours, same, settled, wrong, Ctx, Problem};
 
 /// Run `s3op --endpoint-url … ARGS` against the scenario's server, off the async threads.
 async fn s3op(ctx: &Ctx, args: &[&str]) -> Result<Run, Problem> {
@@ -248,14 +248,7 @@ scenario!(sync, |ctx| {
     // A Garage cluster may list a key deleted a moment ago until the delete reaches the third
     // replica (src/compat.rs): the listing must come to the mirror within a few seconds.
     let want = vec!["s/a.txt".to_string(), "s/d/b.txt".into()];
-    let mut listed = all_keys(ctx, &bucket).await?;
-    for _ in 0..20 {
-        if listed == want {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        listed = all_keys(ctx, &bucket).await?;
-    }
+    let listed = settled(&want, || all_keys(ctx, &bucket)).await?;
     same("keys after sync --delete", listed, want)?;
     let down = dir.join("down");
     ok(ctx, &["sync", &url, &text(&down)]).await?;
