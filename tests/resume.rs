@@ -26,8 +26,7 @@ const MIB: u64 = 1024 * 1024;
 
 /// The environment of every run: the server's credentials, and the state directory under the
 /// test's scratch directory.
-fn env(state: &Path) -> Vec<(&'static str, String)> {
-    let server = support::s3s_fs();
+fn env(server: &support::TestServer, state: &Path) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ACCESS_KEY_ID", server.access_key.clone()),
         ("AWS_SECRET_ACCESS_KEY", server.secret_key.clone()),
@@ -36,22 +35,40 @@ fn env(state: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// `s3op --endpoint-url ENDPOINT ARGS…`, not started.
-fn s3op(state: &Path, endpoint: &str, args: &[&str]) -> std::process::Command {
-    let owned = env(state);
+/// `s3op --endpoint-url ENDPOINT ARGS…` with `server`'s credentials, not started.
+fn s3op_on(
+    server: &support::TestServer,
+    state: &Path,
+    endpoint: &str,
+    args: &[&str],
+) -> std::process::Command {
+    let owned = env(server, state);
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut cmd = clirun::command(&pairs);
     cmd.arg("--endpoint-url").arg(endpoint).args(args);
     cmd
 }
 
-/// Run s3op to the end.
-fn run(state: &Path, endpoint: &str, args: &[&str]) -> clirun::Run {
-    let owned = env(state);
+fn s3op(state: &Path, endpoint: &str, args: &[&str]) -> std::process::Command {
+    s3op_on(support::s3s_fs(), state, endpoint, args)
+}
+
+/// Run s3op to the end with `server`'s credentials.
+fn run_on(
+    server: &support::TestServer,
+    state: &Path,
+    endpoint: &str,
+    args: &[&str],
+) -> clirun::Run {
+    let owned = env(server, state);
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut all = vec!["--endpoint-url", endpoint];
     all.extend_from_slice(args);
     clirun::run(&pairs, &all)
+}
+
+fn run(state: &Path, endpoint: &str, args: &[&str]) -> clirun::Run {
+    run_on(support::s3s_fs(), state, endpoint, args)
 }
 
 fn direct() -> String {
@@ -313,13 +330,15 @@ fn a_download_killed_halfway_fetches_only_the_missing_ranges() {
     let src = dir.join("src.bin");
     std::fs::write(&src, &content).expect("write the source");
     let url = format!("s3://{bucket}/obj.bin");
+    // One PUT (s3s-fs keeps the checksum of a PutObject, not of a multipart upload): the
+    // download is checked against its CRC64NVME, from the ranges' CRCs.
     run(
         &state,
         &direct(),
         &[
             "cp",
             "--part-size",
-            "5MiB",
+            "64MiB",
             &src.display().to_string(),
             &url,
         ],
@@ -359,6 +378,14 @@ fn a_download_killed_halfway_fetches_only_the_missing_ranges() {
         "the killed download keeps its partial file and journal"
     );
     let journaled = records(&journal);
+    let text = std::fs::read_to_string(&journal).expect("read the journal");
+    let hashed = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|record| record["checksum"].is_string())
+        .count();
+    assert_eq!(hashed, journaled, "each range's CRC is journaled:\n{text}");
 
     proxy.set_rules(Vec::new());
     proxy.clear_log();
@@ -455,4 +482,237 @@ fn a_download_of_a_changed_object_starts_over() {
     assert_eq!(gets, 4, "every range fetched again");
     assert_eq!(names_in(&out_dir), vec!["obj.bin"]);
     assert!(std::fs::read(&target).expect("read") == changed);
+}
+
+/// On moto, whose ListParts gives each part's ETag (s3s-fs's does not), and with Ctrl-C instead of
+/// SIGKILL: the interrupt handler leaves a resumable upload open (moto lists it), and the rerun
+/// confirms the journaled parts by ETag and sends only the others.
+#[test]
+fn an_interrupted_resumable_upload_is_left_open_and_resumed_on_moto() {
+    let server = support::moto();
+    let dir = scratch("resume", "sigint-moto");
+    let state = dir.join("state");
+    let bucket = support::unique_bucket("resume-moto");
+    run_on(
+        server,
+        &state,
+        &server.endpoint,
+        &["mb", &format!("s3://{bucket}")],
+    )
+    .expect_code(0);
+    let content = data(30 * MIB, 21);
+    let src = dir.join("data.bin");
+    std::fs::write(&src, &content).expect("write the source");
+    const PARTS: usize = 6;
+    let proxy = FaultProxy::start(
+        server.addr(),
+        vec![
+            Rule::new(Fault::StallBeforeHeaders(Duration::from_millis(300)))
+                .method("PUT")
+                .query_contains("partNumber="),
+        ],
+    );
+    let endpoint = through(&proxy);
+    let dst = format!("s3://{bucket}/data.bin");
+    let src_arg = src.display().to_string();
+    let args = [
+        "cp",
+        "--resume",
+        "--part-size",
+        "5MiB",
+        "--concurrency",
+        "1",
+        src_arg.as_str(),
+        dst.as_str(),
+    ];
+    let child = s3op_on(server, &state, &endpoint, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn s3op");
+    let start = Instant::now();
+    while journals(&state).first().is_none_or(|j| records(j) < 3) {
+        assert!(start.elapsed() < Duration::from_secs(60), "never 3 parts");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let listed = run_on(
+        server,
+        &state,
+        &server.endpoint,
+        &["list-multipart-uploads", "--bucket", &bucket],
+    );
+    let uploads = listed.json()["response"]["Uploads"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(uploads, 1, "the resumable upload is left open:\n{stderr}");
+    let journaled = journals(&state).first().map_or(0, |j| records(j));
+    assert!((3..PARTS).contains(&journaled), "{journaled}");
+
+    proxy.set_rules(Vec::new());
+    proxy.clear_log();
+    let again = run_on(server, &state, &endpoint, &args);
+    again.expect_code(0);
+    assert!(!again.stderr.contains("starting over"), "{again}");
+    let log = since(proxy.log(), |r| {
+        r.method == "GET" && r.query_param("uploadId").is_some()
+    });
+    assert_eq!(
+        upload_parts(&log).len(),
+        PARTS - journaled,
+        "{}",
+        proxy.log_text()
+    );
+    assert!(journals(&state).is_empty());
+    let listed = run_on(
+        server,
+        &state,
+        &server.endpoint,
+        &["list-multipart-uploads", "--bucket", &bucket],
+    );
+    assert_eq!(
+        listed.json()["response"]["Uploads"]
+            .as_array()
+            .map_or(0, Vec::len),
+        0,
+        "completed"
+    );
+    let out = dir.join("back.bin");
+    run_on(
+        server,
+        &state,
+        &server.endpoint,
+        &["cp", &dst, &out.display().to_string()],
+    )
+    .expect_code(0);
+    assert!(std::fs::read(&out).expect("read") == content, "byte-exact");
+}
+
+/// `sync --resume` takes the flag and moves a tree; a finished sync leaves no journal.
+#[test]
+fn sync_resume_leaves_no_journal() {
+    let dir = scratch("resume", "sync");
+    let state = dir.join("state");
+    let bucket = bucket(&state, "resume-sync");
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).expect("tree");
+    let big = data(12 * MIB, 5);
+    std::fs::write(tree.join("big.bin"), &big).expect("write");
+    std::fs::write(tree.join("small.txt"), b"small").expect("write");
+    let url = format!("s3://{bucket}/t/");
+    run(
+        &state,
+        &direct(),
+        &[
+            "sync",
+            "--resume",
+            "--part-size",
+            "5MiB",
+            &tree.display().to_string(),
+            &url,
+        ],
+    )
+    .expect_code(0);
+    assert!(journals(&state).is_empty());
+    let back = dir.join("back");
+    run(
+        &state,
+        &direct(),
+        &[
+            "sync",
+            "--resume",
+            "--part-size",
+            "5MiB",
+            &url,
+            &back.display().to_string(),
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(names_in(&back), vec!["big.bin", "small.txt"]);
+    assert!(std::fs::read(back.join("big.bin")).expect("read") == big);
+}
+
+/// The finished ranges' journaled CRCs go into the final check (they are not hashed again): one
+/// made wrong makes the resumed download fail its check, which throws everything away and
+/// downloads the object once more, whole and right.
+#[test]
+fn journaled_range_checksums_are_used_by_the_final_check() {
+    let dir = scratch("resume", "journaled-crc");
+    let state = dir.join("state");
+    let bucket = bucket(&state, "resume-crc");
+    let content = data(20 * MIB, 9);
+    let src = dir.join("src.bin");
+    std::fs::write(&src, &content).expect("write the source");
+    let url = format!("s3://{bucket}/obj.bin");
+    run(
+        &state,
+        &direct(),
+        &[
+            "cp",
+            "--part-size",
+            "64MiB",
+            &src.display().to_string(),
+            &url,
+        ],
+    )
+    .expect_code(0);
+    let proxy = FaultProxy::start(
+        support::s3s_fs().addr(),
+        vec![Rule::new(Fault::status(403, "AccessDenied"))
+            .method("GET")
+            .range_start(10 * MIB)],
+    );
+    let endpoint = through(&proxy);
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).expect("out dir");
+    let target = out_dir.join("obj.bin");
+    let target_arg = target.display().to_string();
+    let args = [
+        "cp",
+        "--resume",
+        "--part-size",
+        "5MiB",
+        "--concurrency",
+        "1",
+        url.as_str(),
+        target_arg.as_str(),
+    ];
+    assert_eq!(run(&state, &endpoint, &args).code, 1);
+    let journal = out_dir.join(".obj.bin.s3op-resume.jsonl");
+    assert_eq!(records(&journal), 2, "ranges 0 and 1 finished");
+    // Range 0's CRC replaced by range 1's: each is a valid value, only the combination is wrong.
+    let text = std::fs::read_to_string(&journal).expect("read");
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let second = lines[2]["checksum"].clone();
+    assert!(second.is_string(), "{text}");
+    lines[1]["checksum"] = second;
+    let rewritten: String = lines.iter().map(|v| format!("{v}\n")).collect();
+    std::fs::write(&journal, rewritten).expect("rewrite the journal");
+
+    proxy.set_rules(Vec::new());
+    proxy.clear_log();
+    let again = run(&state, &endpoint, &args);
+    again.expect_code(0);
+    let gets = proxy.log().iter().filter(|r| r.method == "GET").count();
+    assert_eq!(
+        gets,
+        2 + 4,
+        "the 2 missing ranges, then after the mismatch all 4:\n{}",
+        proxy.log_text()
+    );
+    assert_eq!(names_in(&out_dir), vec!["obj.bin"]);
+    assert!(
+        std::fs::read(&target).expect("read") == content,
+        "byte-exact"
+    );
 }
