@@ -4,14 +4,20 @@
 //! versions. Each range is written at its offset into a temporary file beside the target (see
 //! `client::sink`), which is checked for length and renamed into place only when complete; on any
 //! failure the guard removes it. A range that breaks off is resumed by the pipeline, not here.
+//! A resumable download (`TransferConfig::journal_dir`) starts with a HEAD instead, writes into a
+//! stable partial file (`.NAME.s3op-resume.part`) and journals each range as it finishes; a
+//! failure keeps both, and run again with the object's ETag and size unchanged it fetches only the
+//! ranges the journal lacks, reusing the finished ranges' checksums for the final check.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::{oneshot, Semaphore};
 
 use super::integrity::{stored_checksum, with_checksum_mode, ChecksumKind, StoredChecksum};
-use super::{TempFile, TransferConfig};
+use super::journal::{self, DownloadHeader, Journal, RangeRecord};
+use super::{notify, TempFile, TransferConfig};
 use crate::checksum::{combine, Algorithm};
 use crate::client::pipeline::parse_content_range;
 use crate::client::sink::{FileSink, Sink};
@@ -60,6 +66,11 @@ impl Client {
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
         let path = path.as_ref();
+        if config.journal_dir.is_some() {
+            return self
+                .resumable_download(bucket, key, path, options, config)
+                .await;
+        }
         let mut again = true;
         loop {
             let temp = TempFile::create_beside(path).await?;
@@ -80,6 +91,221 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// A download that keeps its partial file and journal when it fails, and continues from them:
+    /// the bytes are renamed into place only once complete and checked. A checksum mismatch
+    /// throws both away and downloads once more from scratch.
+    async fn resumable_download(
+        &self,
+        bucket: &str,
+        key: &str,
+        path: &Path,
+        options: &DownloadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let (partial, journal_path) = journal::download_paths(path);
+        let mut again = true;
+        loop {
+            let result = self
+                .download_resuming(bucket, key, &partial, &journal_path, options, config)
+                .await;
+            match result {
+                Ok(envelope) => {
+                    tokio::fs::rename(&partial, path)
+                        .await
+                        .map_err(|source| Error::File {
+                            path: path.to_path_buf(),
+                            source,
+                        })?;
+                    journal::remove(&journal_path);
+                    return Ok(envelope);
+                }
+                Err(e @ Error::ChecksumMismatch { .. }) => {
+                    // Bytes that do not match are worth nothing to a later run either.
+                    journal::remove(&journal_path);
+                    journal::remove(&partial);
+                    if !again {
+                        return Err(e);
+                    }
+                    if self.debug {
+                        eprintln!("s3op: {e}: downloading it once more");
+                    }
+                    again = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Fill `partial` with the object: from the journal's finished ranges on when it describes
+    /// the same object (ETag and size, from a HEAD), else from nothing. Each range fetched is
+    /// pinned to the ETag and journaled as it finishes.
+    async fn download_resuming(
+        &self,
+        bucket: &str,
+        key: &str,
+        partial: &Path,
+        journal_path: &Path,
+        options: &DownloadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let part_size = config.part_size.max(1);
+        let verify = self.validates_downloads();
+        let mut head = self.head_object().bucket(bucket).key(key).request();
+        set_options(&mut head, options);
+        if verify {
+            head = with_checksum_mode(head);
+        }
+        let mut envelope = head.send().await?;
+        let size = envelope
+            .headers
+            .get("content-length")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .ok_or_else(|| {
+                Error::InvalidResponse("HeadObject answered without a Content-Length".into())
+            })?;
+        let etag = envelope.headers.get("etag").cloned();
+        let stored = if verify {
+            stored_checksum(&envelope.headers)
+        } else {
+            None
+        };
+        let hashing = stored
+            .as_ref()
+            .filter(|s| s.kind == ChecksumKind::FullObject && s.algorithm.is_crc())
+            .map(|s| s.algorithm);
+        let wanted = DownloadHeader {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            etag: etag.clone().unwrap_or_default(),
+            size,
+            range_size: part_size,
+            algorithm: hashing.map(|a| a.name().to_string()),
+        };
+        let mut finished: BTreeMap<u64, Piece> = BTreeMap::new();
+        let previous = journal::read::<DownloadHeader, RangeRecord>(journal_path)?;
+        let partial_exists = tokio::fs::metadata(partial).await.is_ok();
+        let mut same_algorithm = true;
+        let resumable = match previous {
+            Some((old, records)) => match old.differs_from(&wanted) {
+                None if partial_exists => {
+                    same_algorithm = old.algorithm == wanted.algorithm;
+                    for record in records {
+                        // Only ranges of the grid this run uses, each within the object.
+                        if record.offset % part_size == 0
+                            && record.len == part_size.min(size.saturating_sub(record.offset))
+                            && record.offset < size
+                        {
+                            finished.insert(
+                                record.offset,
+                                Piece {
+                                    offset: record.offset,
+                                    len: record.len,
+                                    checksum: record.checksum.filter(|_| same_algorithm),
+                                },
+                            );
+                        }
+                    }
+                    true
+                }
+                None => {
+                    notify(config, "the partial file is gone: starting over".into());
+                    false
+                }
+                Some(reason) => {
+                    notify(config, format!("{reason}: starting over"));
+                    false
+                }
+            },
+            None => false,
+        };
+        let journal = if resumable && same_algorithm {
+            Journal::reopen(journal_path)?
+        } else if resumable {
+            // The header says what the ranges were hashed with: a new one, and the finished
+            // ranges again (their checksums, of another algorithm, dropped).
+            let journal = Journal::create(journal_path, &wanted)?;
+            for piece in finished.values() {
+                journal.append(&RangeRecord {
+                    offset: piece.offset,
+                    len: piece.len,
+                    checksum: None,
+                })?;
+            }
+            journal
+        } else {
+            finished.clear();
+            tokio::fs::File::create(partial)
+                .await
+                .map_err(|source| Error::File {
+                    path: partial.to_path_buf(),
+                    source,
+                })?;
+            Journal::create(journal_path, &wanted)?
+        };
+        if let Some(p) = &config.progress {
+            p(finished.values().map(|piece| piece.len).sum());
+        }
+        let missing: Vec<(u64, u64)> = (0..size.div_ceil(part_size))
+            .map(|i| (i * part_size, part_size.min(size - i * part_size)))
+            .filter(|(offset, _)| !finished.contains_key(offset))
+            .collect();
+        let journal = &journal;
+        let fetched = futures_util::stream::iter(missing)
+            .map(|(offset, len)| {
+                let etag = etag.clone();
+                async move {
+                    let mut get = self.transfer_get(bucket, key, options, config);
+                    let range = format!("bytes={offset}-{}", offset + len - 1);
+                    get.set("Range", Value::String(range));
+                    if let Some(etag) = etag {
+                        get.set("IfMatch", Value::String(etag));
+                    }
+                    let call = get.into_call().await?;
+                    let mut sink = Sink::File(FileSink::range(partial, offset).hashing(hashing));
+                    self.run(&call, &mut sink, None).await?;
+                    let checksum = match &mut sink {
+                        Sink::File(file) => file.checksum(),
+                        _ => None,
+                    };
+                    drop(sink);
+                    journal.append(&RangeRecord {
+                        offset,
+                        len,
+                        checksum: checksum.clone(),
+                    })?;
+                    Ok::<_, Error>(Piece {
+                        offset,
+                        len,
+                        checksum,
+                    })
+                }
+            })
+            .buffer_unordered(config.concurrency.max(1))
+            .try_collect::<Vec<Piece>>()
+            .await?;
+        let mut pieces: Vec<Piece> = finished.into_values().chain(fetched).collect();
+        pieces.sort_by_key(|piece| piece.offset);
+        let written = tokio::fs::metadata(partial)
+            .await
+            .map_err(|source| Error::File {
+                path: partial.to_path_buf(),
+                source,
+            })?
+            .len();
+        if written != size {
+            // Not a range missing (they are all journaled): the file is not what the journal says.
+            journal::remove(journal_path);
+            return Err(Error::InvalidResponse(format!(
+                "downloaded {written} bytes of {size}"
+            )));
+        }
+        if let Some(stored) = stored {
+            check(bucket, key, partial, &stored, pieces).await?;
+        }
+        envelope.status = 200;
+        Ok(envelope)
     }
 
     /// A GET of `bucket`/`key` as a transfer sends it: its options, attempts and progress, and

@@ -1,7 +1,8 @@
 //! Guards that make an interrupted or failed transfer leave nothing behind, owned by whoever runs the
 //! transfer, never by the process: [`TempFile`] removes a download's temporary file when dropped
 //! unless it was renamed into place; [`UploadTracker`] holds the multipart uploads in flight so that
-//! its owner (the CLI's Ctrl-C handler) can abort them after dropping the transfers' futures.
+//! its owner (the CLI's Ctrl-C handler) can abort them after dropping the transfers' futures. A
+//! resumable upload's registration is the exception: it is kept open on purpose, for the next run.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -163,6 +164,8 @@ pub(crate) struct Registration {
     upload: Option<InFlightUpload>,
     /// An abort was tried and failed: the upload is still open on the server.
     left_open: std::sync::atomic::AtomicBool,
+    /// A resumable upload: never tracked, never aborted when dropped (its journal resumes it).
+    resumable: bool,
 }
 
 impl Registration {
@@ -185,7 +188,16 @@ impl Registration {
                 upload_id: upload_id.to_string(),
             }),
             left_open: std::sync::atomic::AtomicBool::new(false),
+            resumable: false,
         }
+    }
+
+    /// The registration of a resumable upload: kept out of any tracker (so an interrupt does not
+    /// abort it) and left open when dropped.
+    pub fn resumable(client: &Client, bucket: &str, key: &str, upload_id: &str) -> Self {
+        let mut registration = Registration::new(None, client, bucket, key, upload_id);
+        registration.resumable = true;
+        registration
     }
 
     /// The bucket, key and upload id.
@@ -218,6 +230,9 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        if self.resumable {
+            return;
+        }
         let (None, Some(upload)) = (&self.tracker, self.upload.take()) else {
             return;
         };

@@ -4,8 +4,11 @@
 //! renamed), and server-side copies (`copy`: CopyObject up to 5 GiB, UploadPartCopy above). Memory
 //! stays bounded by part size × concurrency whatever the object size. Every request goes through the
 //! client's one pipeline, which retries and resumes; transfers never repeat a request themselves.
-//! What an interrupted transfer leaves is cleaned up by guards the caller owns (`guard`).
+//! What an interrupted transfer leaves is cleaned up by guards the caller owns (`guard`), unless
+//! the transfer is resumable (`TransferConfig::journal_dir`): then it is kept, with a journal of
+//! what was finished (`journal`), and the same transfer run again sends only what is missing.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::client::Progress;
@@ -15,11 +18,13 @@ mod copy;
 mod download;
 mod guard;
 mod integrity;
+mod journal;
 mod upload;
 
 pub use download::DownloadOptions;
 pub use guard::{temp_path_for, TempFile, UploadTracker};
 pub use integrity::{stored_checksum, ChecksumKind, StoredChecksum, DEFAULT_ALGORITHM};
+pub use journal::Notice;
 
 /// S3's multipart limits.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -74,6 +79,16 @@ pub struct TransferConfig {
     /// CRC); `None`: the client's `request_checksum_calculation` decides ([`DEFAULT_ALGORITHM`]
     /// unless it says `when_required`).
     pub checksum_algorithm: Option<crate::checksum::Algorithm>,
+    /// Makes file uploads and downloads resumable. A multipart upload of a file keeps a journal
+    /// here (one per source and destination) of its upload id and finished parts; a download
+    /// keeps its partial file and journal beside the target (`.NAME.s3op-resume.part`). An
+    /// interrupted or failed transfer then leaves both (an upload is not aborted, nor put in the
+    /// tracker), and the same transfer run again checks them against the server and sends only
+    /// what is missing, or starts over when anything changed. `None`: an interrupted upload is
+    /// aborted and a failed download leaves nothing.
+    pub journal_dir: Option<PathBuf>,
+    /// Told why a resumable transfer starts over instead of resuming.
+    pub notice: Option<Notice>,
 }
 
 impl Default for TransferConfig {
@@ -86,6 +101,8 @@ impl Default for TransferConfig {
             progress: None,
             tracker: None,
             checksum_algorithm: None,
+            journal_dir: None,
+            notice: None,
         }
     }
 }
@@ -98,6 +115,7 @@ impl std::fmt::Debug for TransferConfig {
             .field("concurrency", &self.concurrency)
             .field("part_attempts", &self.part_attempts)
             .field("checksum_algorithm", &self.checksum_algorithm)
+            .field("journal_dir", &self.journal_dir)
             .finish_non_exhaustive()
     }
 }
@@ -128,6 +146,13 @@ pub fn stream_part_size(base: u64, number: u64) -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct UploadOptions {
     pub values: Vec<(&'static str, crate::value::Value)>,
+}
+
+/// Tell the caller's notice callback, if any.
+fn notify(config: &TransferConfig, message: String) {
+    if let Some(notice) = &config.notice {
+        notice(message);
+    }
 }
 
 /// Name the part in a failure; the S3 error (and its envelope) stays inside.

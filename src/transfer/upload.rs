@@ -2,8 +2,11 @@
 //! multipart upload whose parts go up in parallel (file parts streamed from disk at their offsets,
 //! stream parts read into memory one per slot), completed in order, or aborted when any part fails
 //! after the pipeline's retries, so no parts are left billed. Uploads from an http(s) URL stream the
-//! source through the same path.
+//! source through the same path. A resumable file upload (`TransferConfig::journal_dir`) is not
+//! aborted: it journals each part as it finishes, and run again it sends only the parts ListParts
+//! does not confirm, or starts over (aborting the old upload) when the source or settings changed.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
@@ -15,8 +18,9 @@ use tokio::sync::oneshot;
 
 use super::guard::Registration;
 use super::integrity::{completed_part, full_object, hash_bytes, read_hashed, DonePart};
+use super::journal::{self, Journal, PartRecord, UploadHeader};
 use super::{
-    part_error, part_size_for, stream_part_size, TransferConfig, UploadOptions, MAX_PARTS,
+    notify, part_error, part_size_for, stream_part_size, TransferConfig, UploadOptions, MAX_PARTS,
 };
 use crate::checksum::Algorithm;
 use crate::client::sink::Sink;
@@ -24,7 +28,9 @@ use crate::client::Client;
 use crate::compat;
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::types::{CompletedMultipartUpload, CreateMultipartUploadOutput, UploadPartOutput};
+use crate::types::{
+    CompletedMultipartUpload, CreateMultipartUploadOutput, ListPartsOutput, UploadPartOutput,
+};
 use crate::value::{Body, Value};
 
 /// Where an upload's bytes come from.
@@ -35,7 +41,8 @@ enum Source<'r> {
 
 impl Client {
     /// Upload a file to `bucket`/`key`: one PUT up to the threshold, parallel multipart above it.
-    /// A multipart upload that cannot finish is aborted, leaving no parts behind.
+    /// A multipart upload that cannot finish is aborted, leaving no parts behind; with
+    /// `config.journal_dir` it is kept and journaled instead, and resumed by the same call.
     pub async fn upload_file(
         &self,
         path: impl AsRef<Path>,
@@ -82,6 +89,11 @@ impl Client {
                 request = request.on_progress(p.clone());
             }
             return request.send().await;
+        }
+        if let Some(dir) = &config.journal_dir {
+            return self
+                .resumable_upload(&path, dir, bucket, key, options, config)
+                .await;
         }
         self.multipart_upload(Source::File(path), Some(size), bucket, key, options, config)
             .await
@@ -228,6 +240,26 @@ impl Client {
         // as it goes (see `stream_part_size`).
         let part_size = part_size_for(size.unwrap_or(0), config.part_size)?;
         let algorithm = self.upload_checksum(config.checksum_algorithm);
+        let upload_id = self.create_upload(bucket, key, options, algorithm).await?;
+        let registration =
+            Registration::new(config.tracker.as_ref(), self, bucket, key, &upload_id);
+        // A server that refused the checksum headers had them taken off: no checksums then.
+        let algorithm = algorithm.filter(|_| !self.checksums_refused());
+        let result = self
+            .finish_multipart(source, size, part_size, &registration, algorithm, config)
+            .await;
+        registration.ended();
+        result
+    }
+
+    /// CreateMultipartUpload with the upload's options and checksum algorithm: the upload id.
+    async fn create_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        options: &UploadOptions,
+        algorithm: Option<Algorithm>,
+    ) -> Result<String, Error> {
         let mut create = self
             .create_multipart_upload()
             .bucket(bucket)
@@ -242,20 +274,187 @@ impl Client {
             create.set("ChecksumType", Value::String(checksum_type(a).into()));
         }
         let created: CreateMultipartUploadOutput = create.send().await?.parse()?;
-        let Some(upload_id) = created.upload_id else {
-            return Err(Error::InvalidResponse(
-                "CreateMultipartUpload answered without an UploadId".into(),
-            ));
+        created.upload_id.ok_or_else(|| {
+            Error::InvalidResponse("CreateMultipartUpload answered without an UploadId".into())
+        })
+    }
+
+    /// A multipart upload of a file with a journal in `dir`: resumed from the journal when it
+    /// matches the file and the server confirms its parts, else started over (the old upload
+    /// aborted, the reason told to `config.notice`). A failure leaves the upload open and the
+    /// journal in place; a completed upload removes its journal.
+    async fn resumable_upload(
+        &self,
+        path: &Path,
+        dir: &Path,
+        bucket: &str,
+        key: &str,
+        options: &UploadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let (source, size, mtime_ns) = journal::source_identity(path)?;
+        let part_size = part_size_for(size, config.part_size)?;
+        let algorithm = self.upload_checksum(config.checksum_algorithm);
+        let endpoint = self.endpoint().map(|u| u.to_string()).unwrap_or_default();
+        let journal_path = journal::upload_journal_path(dir, &endpoint, bucket, key, &source);
+        let wanted = UploadHeader {
+            source,
+            size,
+            mtime_ns,
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            upload_id: String::new(),
+            part_size,
+            algorithm: algorithm.map(|a| a.name().to_string()),
         };
-        let registration =
-            Registration::new(config.tracker.as_ref(), self, bucket, key, &upload_id);
-        // A server that refused the checksum headers had them taken off: no checksums then.
+        let resumed = match journal::read::<UploadHeader, PartRecord>(&journal_path)? {
+            None => None,
+            Some((old, records)) => {
+                let confirmed = match old.differs_from(&wanted) {
+                    Some(reason) => Err(reason),
+                    None => self.confirm_parts(&old, &records).await?,
+                };
+                match confirmed {
+                    Ok(parts) => Some((old.upload_id, parts)),
+                    Err(reason) => {
+                        notify(config, format!("{reason}: starting over"));
+                        self.abort_upload(&old.bucket, &old.key, &old.upload_id)
+                            .await;
+                        journal::remove(&journal_path);
+                        None
+                    }
+                }
+            }
+        };
+        let (upload_id, finished, journal) = match resumed {
+            Some((upload_id, finished)) => (upload_id, finished, Journal::reopen(&journal_path)?),
+            None => {
+                let upload_id = self.create_upload(bucket, key, options, algorithm).await?;
+                let header = UploadHeader {
+                    upload_id: upload_id.clone(),
+                    ..wanted
+                };
+                let journal = match Journal::create(&journal_path, &header) {
+                    Ok(journal) => journal,
+                    Err(e) => {
+                        // Without a journal the upload could never be resumed: do not leave it.
+                        self.abort_upload(bucket, key, &upload_id).await;
+                        return Err(e);
+                    }
+                };
+                (upload_id, Vec::new(), journal)
+            }
+        };
+        let registration = Registration::resumable(self, bucket, key, &upload_id);
         let algorithm = algorithm.filter(|_| !self.checksums_refused());
-        let result = self
-            .finish_multipart(source, size, part_size, &registration, algorithm, config)
+        let target = PartTarget {
+            bucket,
+            key,
+            upload_id: &upload_id,
+            algorithm,
+        };
+        let skip: HashSet<u64> = finished.iter().map(|part| part.number).collect();
+        if let Some(p) = &config.progress {
+            p(finished.iter().map(|part| part.len).sum());
+        }
+        let uploaded = self
+            .upload_file_parts(
+                path,
+                size,
+                part_size,
+                &target,
+                config,
+                &skip,
+                Some(&journal),
+            )
             .await;
-        registration.ended();
-        result
+        let mut parts = match uploaded {
+            Ok(parts) => parts,
+            Err(e) => {
+                // The upload stays open for the next run, unless the server no longer knows it.
+                if e.code() == Some("NoSuchUpload") {
+                    journal.remove();
+                }
+                return Err(e);
+            }
+        };
+        parts.extend(finished);
+        parts.sort_by_key(|part| part.number);
+        let full = algorithm.map(|a| (a, full_object(a, &parts)));
+        let completed = self.complete_or_abort(&registration, &parts, full).await;
+        // Completed, or refused and aborted: either way there is nothing left to resume.
+        journal.remove();
+        completed
+    }
+
+    /// The journaled parts of `old`'s upload that the server confirms (ListParts, every page):
+    /// `Ok(Err(reason))` when the upload is gone or a journaled part is not there as recorded.
+    async fn confirm_parts(
+        &self,
+        old: &UploadHeader,
+        records: &[PartRecord],
+    ) -> Result<Result<Vec<DonePart>, String>, Error> {
+        let mut on_server: BTreeMap<u64, (Option<String>, Option<i64>)> = BTreeMap::new();
+        let mut marker: Option<i64> = None;
+        loop {
+            let mut list = self
+                .list_parts()
+                .bucket(&old.bucket)
+                .key(&old.key)
+                .upload_id(&old.upload_id);
+            if let Some(m) = marker {
+                list = list.part_number_marker(m);
+            }
+            let page: ListPartsOutput = match list.send().await {
+                Ok(envelope) => envelope.parse()?,
+                Err(e)
+                    if e.code() == Some("NoSuchUpload")
+                        || e.envelope().is_some_and(|a| a.status == 404) =>
+                {
+                    return Ok(Err(format!(
+                        "the server no longer knows upload {}",
+                        old.upload_id
+                    )));
+                }
+                Err(e) => return Err(e),
+            };
+            for part in page.parts {
+                if let Some(n) = part.part_number {
+                    on_server.insert(n.max(0) as u64, (part.e_tag, part.size));
+                }
+            }
+            let next = page.next_part_number_marker;
+            if page.is_truncated != Some(true) || next.is_none() || next == marker {
+                break;
+            }
+            marker = next;
+        }
+        let mut parts: BTreeMap<u64, DonePart> = BTreeMap::new();
+        for record in records {
+            // A part is confirmed by its ETag, and its size where listed. s3s-fs 0.14.1 lists
+            // parts without ETags: there, the part's presence and size are all there is.
+            let confirmed = on_server.get(&record.number).is_some_and(|(etag, size)| {
+                etag.as_deref()
+                    .is_none_or(|etag| same_etag(etag, &record.etag))
+                    && size.is_none_or(|s| u64::try_from(s).ok() == Some(record.len))
+            });
+            if !confirmed {
+                return Ok(Err(format!(
+                    "part {} of upload {} is not on the server as the journal recorded it",
+                    record.number, old.upload_id
+                )));
+            }
+            parts.insert(
+                record.number,
+                DonePart {
+                    number: record.number,
+                    etag: record.etag.clone(),
+                    checksum: record.checksum.clone(),
+                    len: record.len,
+                },
+            );
+        }
+        Ok(Ok(parts.into_values().collect()))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -278,7 +477,8 @@ impl Client {
         let uploaded = match source {
             Source::File(path) => {
                 let size = size.unwrap_or(0);
-                self.upload_file_parts(&path, size, part_size, &target, config)
+                let none = HashSet::new();
+                self.upload_file_parts(&path, size, part_size, &target, config, &none, None)
                     .await
             }
             Source::Reader(reader) => {
@@ -364,6 +564,8 @@ impl Client {
         }
     }
 
+    /// Upload the file's parts but those in `skip`, recording each in `journal` as it finishes.
+    #[allow(clippy::too_many_arguments)]
     async fn upload_file_parts(
         &self,
         path: &Path,
@@ -371,9 +573,11 @@ impl Client {
         part_size: u64,
         target: &PartTarget<'_>,
         config: &TransferConfig,
+        skip: &HashSet<u64>,
+        journal: Option<&Journal>,
     ) -> Result<Vec<DonePart>, Error> {
         let count = size.div_ceil(part_size).max(1);
-        let parts = futures_util::stream::iter(1..=count)
+        let parts = futures_util::stream::iter((1..=count).filter(|n| !skip.contains(n)))
             .map(|number| {
                 let offset = (number - 1) * part_size;
                 let len = part_size.min(size - offset);
@@ -394,8 +598,18 @@ impl Client {
                             None,
                         ),
                     };
-                    self.upload_one_part(target, number, body, len, checksum, config)
-                        .await
+                    let part = self
+                        .upload_one_part(target, number, body, len, checksum, config)
+                        .await?;
+                    if let Some(journal) = journal {
+                        journal.append(&PartRecord {
+                            number: part.number,
+                            etag: part.etag.clone(),
+                            checksum: part.checksum.clone(),
+                            len: part.len,
+                        })?;
+                    }
+                    Ok::<_, Error>(part)
                 }
             })
             .buffer_unordered(config.concurrency.max(1));
@@ -508,6 +722,11 @@ impl Client {
             ))),
         }
     }
+}
+
+/// ETags compared as S3 means them: the quotes are not part of the value.
+fn same_etag(a: &str, b: &str) -> bool {
+    a.trim().trim_matches('"') == b.trim().trim_matches('"')
 }
 
 /// The multipart upload parts go to, and the checksum they carry.

@@ -147,6 +147,10 @@ fn transfer_args() -> Vec<Arg> {
             "no-guess-mime-type",
             "Do not guess uploads' Content-Type from their extension",
         ),
+        flag(
+            "resume",
+            "Make file transfers resumable: an interrupted one keeps what it finished (a journal under $XDG_STATE_HOME/s3op or ~/.local/state/s3op, a .NAME.s3op-resume.part file beside a download) and the same command run again sends only what is missing",
+        ),
     ];
     args.extend(output_args());
     args
@@ -352,6 +356,17 @@ impl Ctx {
         if let Some(n) = get_u32("concurrency") {
             config.concurrency = n as usize;
         }
+        if get_flag("resume") {
+            let env = s3op::config::Environment::from_process();
+            config.journal_dir = Some(state_dir(&env).ok_or_else(|| {
+                Failure::Usage(
+                    "--resume keeps its journals under $XDG_STATE_HOME/s3op or ~/.local/state/s3op: set HOME or XDG_STATE_HOME".into(),
+                )
+            })?);
+            config.notice = Some(Arc::new(|message: String| {
+                eprintln!("s3op: resume: {message}")
+            }));
+        }
         if let Some(name) = sub
             .try_get_one::<String>("checksum-algorithm")
             .ok()
@@ -400,6 +415,17 @@ impl Ctx {
         let parts = size.div_ceil(self.config.part_size.max(1));
         parts.min(self.config.concurrency as u64).max(1) as u32
     }
+}
+
+/// Where resumable transfers keep their journals: `$XDG_STATE_HOME/s3op` (an absolute path, as
+/// the XDG spec requires), else `~/.local/state/s3op`. The transfers create it, 0700.
+fn state_dir(env: &s3op::config::Environment) -> Option<PathBuf> {
+    let base = env
+        .var("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| env.home().map(|home| home.join(".local").join("state")))?;
+    Some(base.join("s3op"))
 }
 
 /// One file or object to move.
