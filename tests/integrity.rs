@@ -449,3 +449,133 @@ async fn a_server_that_refuses_checksum_headers_gets_the_upload_again_without_th
     run.expect_code(0);
     assert!(run.stderr.contains("refused the checksum header"), "{run}");
 }
+
+/// wiremock as S3 for one object stored in parts with a composite SHA256 checksum: ranged GETs
+/// (bytes of `served`, which may differ from the object's), HEAD with the composite value, and
+/// GetObjectAttributes listing the parts with their checksums.
+struct PartedObject {
+    served: Vec<u8>,
+}
+
+impl wiremock::Respond for PartedObject {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let total = self.served.len() as u64;
+        let range = request
+            .headers
+            .get("range")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.strip_prefix("bytes="))
+            .and_then(|r| r.split_once('-'))
+            .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)));
+        match range {
+            Some((first, last)) => {
+                let last = last.min(total - 1);
+                ResponseTemplate::new(206)
+                    .insert_header("etag", "\"parted-3\"")
+                    .insert_header(
+                        "content-range",
+                        format!("bytes {first}-{last}/{total}").as_str(),
+                    )
+                    .set_body_bytes(self.served[first as usize..=last as usize].to_vec())
+            }
+            None => ResponseTemplate::new(200)
+                .insert_header("etag", "\"parted-3\"")
+                .set_body_bytes(self.served.clone()),
+        }
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    let mut h = Hasher::new(Algorithm::Sha256);
+    h.update(bytes);
+    h.finish()
+}
+
+/// The object (12 MiB in parts of 5, 5 and 2 MiB) and a server for it serving `served`.
+async fn parted_server(object: &[u8], served: Vec<u8>) -> MockServer {
+    let sizes = [5 * MIB as usize, 5 * MIB as usize, 2 * MIB as usize];
+    let mut offset = 0;
+    let mut part_sums = Vec::new();
+    let mut parts_xml = String::new();
+    for (i, size) in sizes.iter().enumerate() {
+        let sum = sha256(&object[offset..offset + size]);
+        parts_xml.push_str(&format!(
+            "<Part><PartNumber>{}</PartNumber><Size>{size}</Size><ChecksumSHA256>{sum}</ChecksumSHA256></Part>",
+            i + 1
+        ));
+        part_sums.push(sum);
+        offset += size;
+    }
+    let composite = s3op::checksum::composite(Algorithm::Sha256, &part_sums).expect("composite");
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"parted-3\"")
+                .insert_header("content-length", object.len().to_string().as_str())
+                .insert_header("x-amz-checksum-sha256", composite.as_str())
+                .insert_header("x-amz-checksum-type", "COMPOSITE"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("attributes", ""))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+            "<GetObjectAttributesResponse><ObjectParts><PartsCount>3</PartsCount>\
+             <IsTruncated>false</IsTruncated>{parts_xml}</ObjectParts></GetObjectAttributesResponse>"
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(PartedObject { served })
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_composite_checksum_is_checked_part_by_part() {
+    let dir = scratch("integrity", "composite");
+    let object = data(12 * MIB, 8);
+    let client_for = |server: &MockServer| wiremock_client(server, &[]);
+    // Ranges of the parts' size: each range's hash is its part's.
+    for range in [5 * MIB, 4 * MIB] {
+        let server = parted_server(&object, object.clone()).await;
+        let config = TransferConfig {
+            part_size: range,
+            ..TransferConfig::default()
+        };
+        let target = dir.join(format!("ok-{range}.bin"));
+        client_for(&server)
+            .download_file("b", "k", &target, &config)
+            .await
+            .unwrap_or_else(|e| panic!("ranges of {range}: {e}"));
+        assert!(std::fs::read(&target).expect("file") == object);
+        let requests = server.received_requests().await.expect("recorded");
+        assert!(
+            requests.iter().any(|r| r.url.query() == Some("attributes")),
+            "the parts were asked for"
+        );
+    }
+    // One byte wrong in the second part: caught by that part's checksum, twice, then an error.
+    let mut served = object.clone();
+    served[5 * MIB as usize + 10] ^= 1;
+    let server = parted_server(&object, served.clone()).await;
+    let config = TransferConfig {
+        part_size: 5 * MIB,
+        ..TransferConfig::default()
+    };
+    let target = dir.join("bad.bin");
+    let err = client_for(&server)
+        .download_file("b", "k", &target, &config)
+        .await
+        .expect_err("the second part is wrong");
+    let want = sha256(&object[5 * MIB as usize..10 * MIB as usize]);
+    let got = sha256(&served[5 * MIB as usize..10 * MIB as usize]);
+    assert!(
+        matches!(&err, s3op::Error::ChecksumMismatch { expected, computed, .. }
+            if *expected == want && *computed == got),
+        "{err}"
+    );
+    assert!(!target.exists());
+}

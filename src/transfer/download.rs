@@ -15,7 +15,9 @@ use std::path::Path;
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::{oneshot, Semaphore};
 
-use super::integrity::{stored_checksum, with_checksum_mode, ChecksumKind, StoredChecksum};
+use super::integrity::{
+    check_composite, stored_checksum, with_checksum_mode, ChecksumKind, StoredChecksum,
+};
 use super::journal::{self, DownloadHeader, Journal, RangeRecord};
 use super::{notify, TempFile, TransferConfig};
 use crate::checksum::{combine, Algorithm};
@@ -173,7 +175,7 @@ impl Client {
         };
         let hashing = stored
             .as_ref()
-            .filter(|s| s.kind == ChecksumKind::FullObject && s.algorithm.is_crc())
+            .filter(|s| s.algorithm.is_crc() || s.kind != ChecksumKind::FullObject)
             .map(|s| s.algorithm);
         let wanted = DownloadHeader {
             bucket: bucket.to_string(),
@@ -302,7 +304,8 @@ impl Client {
             )));
         }
         if let Some(stored) = stored {
-            check(bucket, key, partial, &stored, pieces).await?;
+            self.check_download(bucket, key, partial, &stored, pieces, options)
+                .await?;
         }
         envelope.status = 200;
         Ok(envelope)
@@ -372,7 +375,8 @@ impl Client {
             if verify {
                 if let Some(stored) = stored_checksum(&envelope.headers) {
                     let pieces = vec![Piece::unhashed(0, total)];
-                    check(bucket, key, temp, &stored, pieces).await?;
+                    self.check_download(bucket, key, temp, &stored, pieces, options)
+                        .await?;
                 }
             }
             return Ok(envelope);
@@ -413,7 +417,7 @@ impl Client {
             };
             let hashing = stored
                 .as_ref()
-                .filter(|s| s.kind == ChecksumKind::FullObject && s.algorithm.is_crc())
+                .filter(|s| s.algorithm.is_crc() || s.kind != ChecksumKind::FullObject)
                 .map(|s| s.algorithm);
             let ranges = (1..total.div_ceil(part_size))
                 .map(|i| (i * part_size, part_size.min(total - i * part_size)));
@@ -478,7 +482,8 @@ impl Client {
                 // file (one part, still in the page cache).
                 pieces.push(Piece::unhashed(0, part_size.min(total)));
                 pieces.sort_by_key(|piece| piece.offset);
-                check(bucket, key, temp, &stored, pieces).await?;
+                self.check_download(bucket, key, temp, &stored, pieces, options)
+                    .await?;
             }
         }
         // The envelope describes the whole object, not the first range.
@@ -535,49 +540,82 @@ impl Piece {
     }
 }
 
-/// Check the file against the object's stored checksum. A full-object CRC is combined from the
-/// pieces' CRCs (a piece not hashed on the way is hashed from the file); a full-object SHA is
-/// computed over the file; a composite checksum is checked part by part (`check_composite`).
-async fn check(
-    bucket: &str,
-    key: &str,
-    temp: &Path,
-    stored: &StoredChecksum,
-    pieces: Vec<Piece>,
-) -> Result<(), Error> {
-    let algorithm = stored.algorithm;
-    let computed = match stored.kind {
-        ChecksumKind::Composite { .. } => return Ok(()),
-        ChecksumKind::FullObject if algorithm.is_crc() => {
-            let mut whole: Option<String> = None;
-            for piece in pieces {
-                let sum = match piece.checksum {
-                    Some(sum) => sum,
-                    None => hash_file(temp, piece.offset, piece.len, algorithm).await?,
+impl Client {
+    /// Check the file against the object's stored checksum. A full-object CRC is combined from
+    /// the pieces' CRCs (a piece not hashed on the way is hashed from the file); a full-object SHA
+    /// is computed over the file; a composite checksum (`…-N`) is checked part by part against
+    /// the parts GetObjectAttributes lists (a part that is one of the ranges takes the range's
+    /// value; others are hashed from the file). A server that cannot list the parts leaves a
+    /// composite object checked by its length alone.
+    async fn check_download(
+        &self,
+        bucket: &str,
+        key: &str,
+        temp: &Path,
+        stored: &StoredChecksum,
+        pieces: Vec<Piece>,
+        options: &DownloadOptions,
+    ) -> Result<(), Error> {
+        let algorithm = stored.algorithm;
+        let mismatch = |expected: String, computed: String| Error::ChecksumMismatch {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            algorithm: algorithm.name().to_string(),
+            expected,
+            computed,
+        };
+        let total = pieces.iter().map(|p| p.offset + p.len).max().unwrap_or(0);
+        let computed = match stored.kind {
+            ChecksumKind::Composite { parts } => {
+                let listed = match self
+                    .stored_parts(bucket, key, algorithm, &options.values)
+                    .await
+                {
+                    Ok(Some(listed)) if listed.len() as u64 == parts => listed,
+                    other => {
+                        if self.debug {
+                            eprintln!(
+                                "s3op: s3://{bucket}/{key}: its parts' checksums are not \
+                                 available ({other:?}): checked by length only"
+                            );
+                        }
+                        return Ok(());
+                    }
                 };
-                whole = Some(match whole {
-                    None => sum,
-                    Some(before) => combine(algorithm, &before, &sum, piece.len)
-                        .ok_or_else(|| Error::InvalidResponse("a CRC did not combine".into()))?,
-                });
+                let hashed: Vec<(u64, u64, Option<String>)> = pieces
+                    .iter()
+                    .map(|p| (p.offset, p.len, p.checksum.clone()))
+                    .collect();
+                return match check_composite(temp, total, stored, &listed, &hashed).await? {
+                    Ok(()) => Ok(()),
+                    Err((expected, computed)) => Err(mismatch(expected, computed)),
+                };
             }
-            whole.unwrap_or_default()
+            ChecksumKind::FullObject if algorithm.is_crc() => {
+                let mut whole: Option<String> = None;
+                for piece in pieces {
+                    let sum = match piece.checksum {
+                        Some(sum) => sum,
+                        None => hash_file(temp, piece.offset, piece.len, algorithm).await?,
+                    };
+                    whole = Some(match whole {
+                        None => sum,
+                        Some(before) => {
+                            combine(algorithm, &before, &sum, piece.len).ok_or_else(|| {
+                                Error::InvalidResponse("a CRC did not combine".into())
+                            })?
+                        }
+                    });
+                }
+                whole.unwrap_or_default()
+            }
+            ChecksumKind::FullObject => hash_file(temp, 0, total, algorithm).await?,
+        };
+        if computed == stored.value {
+            return Ok(());
         }
-        ChecksumKind::FullObject => {
-            let len = pieces.iter().map(|p| p.offset + p.len).max().unwrap_or(0);
-            hash_file(temp, 0, len, algorithm).await?
-        }
-    };
-    if computed == stored.value {
-        return Ok(());
+        Err(mismatch(stored.value.clone(), computed))
     }
-    Err(Error::ChecksumMismatch {
-        bucket: bucket.to_string(),
-        key: key.to_string(),
-        algorithm: algorithm.name().to_string(),
-        expected: stored.value.clone(),
-        computed,
-    })
 }
 
 /// `algorithm`'s checksum of `len` bytes of the file from `offset`, on a blocking thread.

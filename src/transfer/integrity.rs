@@ -200,3 +200,125 @@ pub fn stored_checksum(headers: &BTreeMap<String, String>) -> Option<StoredCheck
         })
     })
 }
+
+/// One stored part of a multipart object: where it lies and its checksum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredPart {
+    pub offset: u64,
+    pub len: u64,
+    pub checksum: String,
+}
+
+impl Client {
+    /// The parts of a multipart object with their checksums of `algorithm`, from
+    /// GetObjectAttributes (every page); `None` when the server does not tell them all.
+    pub(crate) async fn stored_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        algorithm: Algorithm,
+        values: &[(&'static str, crate::value::Value)],
+    ) -> Result<Option<Vec<StoredPart>>, Error> {
+        use crate::value::Value;
+        let mut parts = Vec::new();
+        let mut marker: Option<i64> = None;
+        loop {
+            let mut request = self
+                .get_object_attributes()
+                .bucket(bucket)
+                .key(key)
+                .request();
+            for (name, value) in values {
+                if request.operation().member(name).is_some() {
+                    request.set(name, value.clone());
+                }
+            }
+            request.set(
+                "ObjectAttributes",
+                Value::Json(serde_json::json!(["ObjectParts"])),
+            );
+            request.set("MaxParts", Value::Integer(1000));
+            if let Some(marker) = marker {
+                request.set("PartNumberMarker", Value::Integer(marker));
+            }
+            let answer: crate::types::GetObjectAttributesOutput = request.send().await?.parse()?;
+            let Some(page) = answer.object_parts else {
+                return Ok(None);
+            };
+            for part in &page.parts {
+                let checksum = match algorithm {
+                    Algorithm::Crc32 => part.checksum_crc32.clone(),
+                    Algorithm::Crc32c => part.checksum_crc32_c.clone(),
+                    Algorithm::Crc64Nvme => part.checksum_crc64_nvme.clone(),
+                    Algorithm::Sha1 => part.checksum_sha1.clone(),
+                    Algorithm::Sha256 => part.checksum_sha256.clone(),
+                };
+                let (Some(checksum), Some(len)) = (checksum, part.size) else {
+                    return Ok(None);
+                };
+                let offset = parts.last().map_or(0, |p: &StoredPart| p.offset + p.len);
+                parts.push(StoredPart {
+                    offset,
+                    len: len.max(0) as u64,
+                    checksum,
+                });
+            }
+            match (page.is_truncated, page.next_part_number_marker) {
+                (Some(true), Some(next)) if Some(next) != marker => marker = Some(next),
+                _ => break,
+            }
+        }
+        Ok(Some(parts))
+    }
+}
+
+/// Check a download against an object's composite checksum: the parts' checksums must give the
+/// stored composite value, and each part's bytes its checksum. A part that matches a range hashed
+/// as it was written (`hashed`: offset, length, checksum) takes that range's value; any other part
+/// is hashed from the file. The inner `Err` holds the expected and the computed value of the first
+/// difference; parts that do not cover the file are an error.
+pub(crate) async fn check_composite(
+    temp: &Path,
+    total: u64,
+    stored: &StoredChecksum,
+    parts: &[StoredPart],
+    hashed: &[(u64, u64, Option<String>)],
+) -> Result<Result<(), (String, String)>, Error> {
+    let algorithm = stored.algorithm;
+    let covered = parts.last().map_or(0, |p| p.offset + p.len);
+    if covered != total {
+        return Err(Error::InvalidResponse(format!(
+            "the object's parts cover {covered} bytes of {total}"
+        )));
+    }
+    let listed: Vec<String> = parts.iter().map(|p| p.checksum.clone()).collect();
+    let expected = format!("{}-{}", stored.value, parts.len());
+    let from_parts = crate::checksum::composite(algorithm, &listed).unwrap_or_default();
+    if from_parts != expected {
+        return Ok(Err((expected, from_parts)));
+    }
+    for part in parts {
+        let known = hashed
+            .iter()
+            .find(|(offset, len, sum)| *offset == part.offset && *len == part.len && sum.is_some())
+            .and_then(|(_, _, sum)| sum.clone());
+        let computed = match known {
+            Some(sum) => sum,
+            None => {
+                let owned = temp.to_path_buf();
+                let (offset, len) = (part.offset, part.len);
+                tokio::task::spawn_blocking(move || {
+                    crate::checksum::of_file(&owned, offset, len, false, Some(algorithm.name()))
+                })
+                .await
+                .map_err(|e| Error::InvalidInput(format!("the checksum thread failed: {e}")))??
+                .checksum
+                .unwrap_or_default()
+            }
+        };
+        if computed != part.checksum {
+            return Ok(Err((part.checksum.clone(), computed)));
+        }
+    }
+    Ok(Ok(()))
+}
