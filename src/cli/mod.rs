@@ -59,7 +59,15 @@ pub async fn run(args: Vec<OsString>) -> i32 {
             // The command's futures are dropped here (their temporary files with them); abort the
             // multipart uploads they leave open.
             let aborted = tracker.abort_all().await;
-            eprintln!("s3op: interrupted; aborted {aborted} multipart upload(s) in flight and removed temporary files");
+            let resumable = matches
+                .subcommand()
+                .and_then(|(_, sub)| sub.try_get_one::<bool>("resume").ok().flatten().copied())
+                .unwrap_or(false);
+            if resumable {
+                eprintln!("s3op: interrupted; the finished parts are kept: run the same command again to resume");
+            } else {
+                eprintln!("s3op: interrupted; aborted {aborted} multipart upload(s) in flight and removed temporary files");
+            }
             code
         }
     }

@@ -56,40 +56,111 @@ pub(crate) async fn read_hashed(
     offset: u64,
     len: u64,
     algorithm: Option<Algorithm>,
+    buffers: Option<&PartBuffers>,
 ) -> Result<(Bytes, Option<String>), Error> {
     let owned = path.to_path_buf();
+    let size = usize::try_from(len).map_err(|e| Error::File {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    // Not zeroed: `read_to_end` fills the spare capacity as it reads.
+    let mut buf: Vec<u8> = match buffers {
+        Some(pool) => pool.take(size),
+        None => Vec::with_capacity(size),
+    };
     let task = tokio::task::spawn_blocking(move || {
         use std::io::{Read, Seek};
         let mut file = std::fs::File::open(&owned)?;
         file.seek(std::io::SeekFrom::Start(offset))?;
-        let size = usize::try_from(len).map_err(std::io::Error::other)?;
-        let mut buf = vec![0u8; size];
         let mut hasher = algorithm.map(Hasher::new);
-        let mut filled = 0;
         // Hash each block right after reading it, while it is in the cache.
-        while filled < size {
-            let end = (filled + 1024 * 1024).min(size);
-            let n = file.read(&mut buf[filled..end])?;
+        while buf.len() < size {
+            let before = buf.len();
+            let block = (size - before).min(1024 * 1024) as u64;
+            let n = (&mut file).take(block).read_to_end(&mut buf)?;
             if n == 0 {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
-                    format!("the file ended {} bytes early", size - filled),
+                    format!("the file ended {} bytes early", size - before),
                 ));
             }
             if let Some(h) = &mut hasher {
-                h.update(&buf[filled..filled + n]);
+                h.update(&buf[before..]);
             }
-            filled += n;
         }
-        Ok((Bytes::from(buf), hasher.map(Hasher::finish)))
+        Ok((buf, hasher.map(Hasher::finish)))
     });
     let file_error = |source| Error::File {
         path: path.to_path_buf(),
         source,
     };
-    task.await
+    let (buf, checksum) = task
+        .await
         .map_err(|e| file_error(std::io::Error::other(e.to_string())))?
-        .map_err(file_error)
+        .map_err(file_error)?;
+    let bytes = match buffers {
+        Some(pool) => pool.wrap(buf),
+        None => Bytes::from(buf),
+    };
+    Ok((bytes, checksum))
+}
+
+/// The part buffers of one upload, reused: a part's bytes go back to the pool when the last
+/// handle on them (the HTTP client's, once the part is sent) is dropped. An upload then holds
+/// about part size × concurrency bytes, whatever the allocator would keep of freed parts (freed
+/// 16 MiB blocks stay in glibc's per-thread arenas: without the pool a 1 GiB upload peaked at
+/// 260 MiB instead of about 150).
+#[derive(Clone, Default)]
+pub(crate) struct PartBuffers(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl PartBuffers {
+    /// An empty buffer with room for `size` bytes: a returned one when there is one.
+    fn take(&self, size: usize) -> Vec<u8> {
+        let mut pool = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match pool.iter().position(|buf| buf.capacity() >= size) {
+            Some(i) => {
+                let mut buf = pool.swap_remove(i);
+                buf.clear();
+                buf
+            }
+            None => Vec::with_capacity(size),
+        }
+    }
+
+    /// `buf` as bytes that come back to this pool when dropped.
+    fn wrap(&self, buf: Vec<u8>) -> Bytes {
+        Bytes::from_owner(Pooled {
+            buf,
+            pool: self.clone(),
+        })
+    }
+}
+
+/// A part's bytes on loan from a [`PartBuffers`].
+struct Pooled {
+    buf: Vec<u8>,
+    pool: PartBuffers,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        let mut pool = self
+            .pool
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pool.push(buf);
+    }
 }
 
 /// The checksum of bytes in memory, computed on a blocking thread.

@@ -17,7 +17,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::oneshot;
 
 use super::guard::Registration;
-use super::integrity::{completed_part, full_object, hash_bytes, read_hashed, DonePart};
+use super::integrity::{
+    completed_part, full_object, hash_bytes, read_hashed, DonePart, PartBuffers,
+};
 use super::journal::{self, Journal, PartRecord, UploadHeader};
 use super::{
     notify, part_error, part_size_for, stream_part_size, TransferConfig, UploadOptions, MAX_PARTS,
@@ -65,7 +67,7 @@ impl Client {
             let algorithm = self.upload_checksum(config.checksum_algorithm);
             let (body, checksum) = match algorithm {
                 Some(a) => {
-                    let (bytes, sum) = read_hashed(&path, 0, size, Some(a)).await?;
+                    let (bytes, sum) = read_hashed(&path, 0, size, Some(a), None).await?;
                     (Body::Bytes(bytes), sum.map(|sum| (a, sum)))
                 }
                 None => (Body::File(path), None),
@@ -577,16 +579,19 @@ impl Client {
         journal: Option<&Journal>,
     ) -> Result<Vec<DonePart>, Error> {
         let count = size.div_ceil(part_size).max(1);
+        let buffers = PartBuffers::default();
         let parts = futures_util::stream::iter((1..=count).filter(|n| !skip.contains(n)))
             .map(|number| {
                 let offset = (number - 1) * part_size;
                 let len = part_size.min(size - offset);
+                let buffers = &buffers;
                 async move {
                     // With a checksum the part is read once, into memory, hashed on the way (the
                     // header goes ahead of the body); without, it streams from the file.
                     let (body, checksum) = match target.algorithm {
                         Some(a) => {
-                            let (bytes, sum) = read_hashed(path, offset, len, Some(a)).await?;
+                            let (bytes, sum) =
+                                read_hashed(path, offset, len, Some(a), Some(buffers)).await?;
                             (Body::Bytes(bytes), sum)
                         }
                         None => (
