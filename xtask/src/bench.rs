@@ -1632,17 +1632,57 @@ impl Bench<'_> {
         }
     }
 
-    /// Buckets and the objects the download and listing cases read, put there by s5cmd.
+    /// Buckets and the objects the download and listing cases read: the listing's put there by
+    /// s5cmd, the downloads' by s3op with their checksum.
     fn setup(&self) -> Result {
         std::fs::create_dir_all(&self.logs)?;
         let s5cmd = self.s5cmd();
         for bucket in [UP_BUCKET, DOWN_BUCKET, LIST_BUCKET] {
             self.server.create_bucket(&s5cmd, bucket)?;
         }
-        eprintln!("[bench] uploading the fixtures with s5cmd");
+        // The download cases' objects are put in one PutObject with their CRC64NVME, as the AWS
+        // CLI and s3op upload now, so the download that checks it (s3op's) pays for that in the
+        // figures; s5cmd would put them in parts, without a checksum.
+        let s3op = self.tools.list.iter().find_map(|tool| match (&tool.kind, &tool.program) {
+            (Kind::S3op, Ok(program)) => Some(program.clone()),
+            _ => None,
+        });
         for (file, key) in [(&self.files.big, BIG_KEY), (&self.files.forty, FORTY_KEY)] {
-            s5cmd.run(&["cp", file, &format!("s3://{DOWN_BUCKET}/{key}")])?;
+            match &s3op {
+                Some(program) => {
+                    eprintln!("[bench] putting {key} with its CRC64NVME (s3op put-object)");
+                    let mut command = self.env.command(program, &self.server.endpoint);
+                    command.args([
+                        "--endpoint-url",
+                        &self.server.endpoint,
+                        "put-object",
+                        "--bucket",
+                        DOWN_BUCKET,
+                        "--key",
+                        key,
+                        "--body",
+                        file,
+                        "--checksum-algorithm",
+                        "CRC64NVME",
+                    ]);
+                    let output = command.output()?;
+                    if !output.status.success() {
+                        // A server that takes no CRC64NVME: the object without one, by s5cmd.
+                        eprintln!(
+                            "[bench] `{}` failed ({}): uploading {key} with s5cmd",
+                            display_command(&command),
+                            String::from_utf8_lossy(&output.stdout).trim()
+                        );
+                        s5cmd.run(&["cp", file, &format!("s3://{DOWN_BUCKET}/{key}")])?;
+                    }
+                }
+                None => {
+                    eprintln!("[bench] uploading {key} with s5cmd");
+                    s5cmd.run(&["cp", file, &format!("s3://{DOWN_BUCKET}/{key}")])?;
+                }
+            }
         }
+        eprintln!("[bench] uploading the listing's fixtures with s5cmd");
         s5cmd.run(&[
             "cp",
             &format!("{}/*", self.files.list_dir),
