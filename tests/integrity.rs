@@ -579,3 +579,68 @@ async fn a_composite_checksum_is_checked_part_by_part() {
     );
     assert!(!target.exists());
 }
+
+#[test]
+fn a_server_side_copy_keeps_the_source_s_checksum() {
+    // On moto, which computes the checksum of a copy when asked for its algorithm (CRC32: without
+    // its optional packages moto computes CRC32C and CRC64NVME as CRC32, src/compat.rs).
+    let server = support::moto();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
+        ("AWS_REGION", server.region.as_str()),
+    ];
+    let run = |args: &[&str]| {
+        let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
+        full.extend_from_slice(args);
+        clirun::run(&env, &full)
+    };
+    let dir = scratch("integrity", "copy-keeps");
+    let bytes = data(70_000, 9);
+    let file = dir.join("f.bin");
+    std::fs::write(&file, &bytes).expect("write");
+    let bucket = support::unique_bucket("copy-sum");
+    run(&["mb", &format!("s3://{bucket}")]).expect_code(0);
+    run(&[
+        "put-object",
+        "--bucket",
+        &bucket,
+        "--key",
+        "src",
+        "--body",
+        text(&file),
+        "--checksum-algorithm",
+        "CRC32",
+    ])
+    .expect_code(0);
+    run(&[
+        "cp",
+        &format!("s3://{bucket}/src"),
+        &format!("s3://{bucket}/dst"),
+    ])
+    .expect_code(0);
+    let head = |key: &str| {
+        let head = run(&[
+            "head-object",
+            "--bucket",
+            &bucket,
+            "--key",
+            key,
+            "--checksum-mode",
+            "ENABLED",
+        ]);
+        head.expect_code(0);
+        head.json()["headers"]["x-amz-checksum-crc32"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let mut h = Hasher::new(Algorithm::Crc32);
+    h.update(&bytes);
+    let want = h.finish();
+    assert_eq!(head("src").as_deref(), Some(want.as_str()));
+    assert_eq!(
+        head("dst").as_deref(),
+        Some(want.as_str()),
+        "the copy has the source's CRC32"
+    );
+}

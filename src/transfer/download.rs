@@ -17,6 +17,7 @@ use tokio::sync::{oneshot, Semaphore};
 
 use super::integrity::{
     check_composite, stored_checksum, with_checksum_mode, ChecksumKind, StoredChecksum,
+    DEFAULT_ALGORITHM,
 };
 use super::journal::{self, DownloadHeader, Journal, RangeRecord};
 use super::{notify, TempFile, TransferConfig};
@@ -387,13 +388,23 @@ impl Client {
         first_get.set("Range", Value::String(format!("bytes=0-{}", part_size - 1)));
         let first_call = first_get.into_call().await?;
         let (headers_tx, headers_rx) = oneshot::channel();
+        // The first range starts before the object's algorithm is known: it is hashed with the
+        // default one (what s3op and the AWS CLI upload with), which is used if it is the object's.
+        let guess = verify.then_some(DEFAULT_ALGORITHM);
         let first = async {
             let _slot = slots.acquire().await;
-            let mut sink = Sink::File(FileSink::range(temp, 0));
-            match self.run(&first_call, &mut sink, Some(headers_tx)).await {
-                Err(Error::Service(e)) if crate::compat::empty_object_range(e.status) => Ok(None),
-                other => other.map(Some),
-            }
+            let mut sink = Sink::File(FileSink::range(temp, 0).hashing(guess));
+            let answer = match self.run(&first_call, &mut sink, Some(headers_tx)).await {
+                Err(Error::Service(e)) if crate::compat::empty_object_range(e.status) => {
+                    return Ok(None)
+                }
+                other => other?,
+            };
+            let checksum = match &mut sink {
+                Sink::File(file) => file.checksum(),
+                _ => None,
+            };
+            Ok::<_, Error>(Some((answer, checksum)))
         };
         let rest = async {
             // The first answer's headers give the size; if they never come, the first range's own
@@ -453,8 +464,12 @@ impl Client {
             Ok((stored, pieces))
         };
         let (first, (stored, mut pieces)) = tokio::try_join!(first, rest)?;
+        let mut first_checksum = None;
         let mut envelope = match first {
-            Some(envelope) => envelope,
+            Some((envelope, checksum)) => {
+                first_checksum = checksum;
+                envelope
+            }
             None => {
                 let call = self
                     .transfer_get(bucket, key, options, config)
@@ -478,9 +493,18 @@ impl Client {
                 None => stored_checksum(&envelope.headers),
             };
             if let Some(stored) = stored {
-                // The first range streamed before the algorithm was known: it is hashed from the
-                // file (one part, still in the page cache).
-                pieces.push(Piece::unhashed(0, part_size.min(total)));
+                // The first range's guess holds when the object has the default algorithm;
+                // otherwise it is hashed from the file (one part, still in the page cache).
+                // (A 200 is the whole object: a server that ignored the Range.)
+                let first_len = match envelope.status {
+                    206 => part_size.min(total),
+                    _ => total,
+                };
+                let mut first_piece = Piece::unhashed(0, first_len);
+                if stored.algorithm == DEFAULT_ALGORITHM {
+                    first_piece.checksum = first_checksum;
+                }
+                pieces.push(first_piece);
                 pieces.sort_by_key(|piece| piece.offset);
                 self.check_download(bucket, key, temp, &stored, pieces, options)
                     .await?;

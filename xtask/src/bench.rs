@@ -1643,10 +1643,14 @@ impl Bench<'_> {
         // The download cases' objects are put in one PutObject with their CRC64NVME, as the AWS
         // CLI and s3op upload now, so the download that checks it (s3op's) pays for that in the
         // figures; s5cmd would put them in parts, without a checksum.
-        let s3op = self.tools.list.iter().find_map(|tool| match (&tool.kind, &tool.program) {
-            (Kind::S3op, Ok(program)) => Some(program.clone()),
-            _ => None,
-        });
+        let s3op = self
+            .tools
+            .list
+            .iter()
+            .find_map(|tool| match (&tool.kind, &tool.program) {
+                (Kind::S3op, Ok(program)) => Some(program.clone()),
+                _ => None,
+            });
         for (file, key) in [(&self.files.big, BIG_KEY), (&self.files.forty, FORTY_KEY)] {
             match &s3op {
                 Some(program) => {
