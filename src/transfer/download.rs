@@ -74,24 +74,34 @@ impl Client {
                 .resumable_download(bucket, key, path, options, config)
                 .await;
         }
+        self.once_more_on_mismatch(|| async {
+            let temp = TempFile::create_beside(path).await?;
+            let envelope = self
+                .download_into(bucket, key, temp.path(), options, config)
+                .await?;
+            temp.persist(path).await?;
+            Ok(envelope)
+        })
+        .await
+    }
+
+    /// `attempt` once more when its bytes did not match the object's checksum (each attempt
+    /// throws away what it wrote), then its error.
+    async fn once_more_on_mismatch<F, Fut>(&self, mut attempt: F) -> Result<Envelope, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Envelope, Error>>,
+    {
         let mut again = true;
         loop {
-            let temp = TempFile::create_beside(path).await?;
-            match self
-                .download_into(bucket, key, temp.path(), options, config)
-                .await
-            {
-                Ok(envelope) => {
-                    temp.persist(path).await?;
-                    return Ok(envelope);
-                }
+            match attempt().await {
                 Err(e @ Error::ChecksumMismatch { .. }) if again => {
                     if self.debug {
                         eprintln!("s3op: {e}: downloading it once more");
                     }
                     again = false;
                 }
-                Err(e) => return Err(e),
+                other => return other,
             }
         }
     }
@@ -108,37 +118,26 @@ impl Client {
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
         let (partial, journal_path) = journal::download_paths(path);
-        let mut again = true;
-        loop {
+        self.once_more_on_mismatch(|| async {
             let result = self
                 .download_resuming(bucket, key, &partial, &journal_path, options, config)
                 .await;
-            match result {
-                Ok(envelope) => {
-                    tokio::fs::rename(&partial, path)
-                        .await
-                        .map_err(|source| Error::File {
-                            path: path.to_path_buf(),
-                            source,
-                        })?;
-                    journal::remove(&journal_path);
-                    return Ok(envelope);
-                }
-                Err(e @ Error::ChecksumMismatch { .. }) => {
-                    // Bytes that do not match are worth nothing to a later run either.
-                    journal::remove(&journal_path);
-                    journal::remove(&partial);
-                    if !again {
-                        return Err(e);
-                    }
-                    if self.debug {
-                        eprintln!("s3op: {e}: downloading it once more");
-                    }
-                    again = false;
-                }
-                Err(e) => return Err(e),
+            if let Err(Error::ChecksumMismatch { .. }) = &result {
+                // Bytes that do not match are worth nothing to a later run either.
+                journal::remove(&journal_path);
+                journal::remove(&partial);
             }
-        }
+            let envelope = result?;
+            tokio::fs::rename(&partial, path)
+                .await
+                .map_err(|source| Error::File {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            journal::remove(&journal_path);
+            Ok(envelope)
+        })
+        .await
     }
 
     /// Fill `partial` with the object: from the journal's finished ranges on when it describes

@@ -1,7 +1,8 @@
 //! `s3op cp SRC DST`: local → S3, S3 → local, S3 → S3, standard input → S3 and S3 → standard
 //! output; one file, a whole tree (`--recursive`) or what a wildcard matches. The command line is
 //! checked completely before anything is sent (bad usage exits 2); then the sources are listed or
-//! walked and the jobs run many at a time (see `run_plan`).
+//! walked and the jobs run many at a time (see `run_plan`). `s3op mv` is the same command with each
+//! source deleted once its copy is complete and checked (`remove_moved_source`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,6 +55,7 @@ pub(super) async fn run(
     global: &ArgMatches,
     dry_run: bool,
     tracker: &s3op::transfer::UploadTracker,
+    moving: bool,
 ) -> Result<i32, Failure> {
     let arg = |name: &str| sub.get_one::<String>(name).cloned().unwrap_or_default();
     let (src_arg, dst_arg) = (arg("source"), arg("destination"));
@@ -62,7 +64,19 @@ pub(super) async fn run(
     let src = paths::parse_location(&src_arg).map_err(|e| usage(format!("SRC: {e}")))?;
     let dst = paths::parse_location(&dst_arg).map_err(|e| usage(format!("DST: {e}")))?;
     let plan = classify(src, dst, &src_arg, &dst_arg, recursive, raw)?;
-    let ctx = Arc::new(Ctx::new(sub, global, dry_run, tracker)?);
+    if moving
+        && matches!(
+            plan,
+            Plan::FromStdin(_) | Plan::FromUrl(..) | Plan::ToStdout(_)
+        )
+    {
+        return Err(usage(
+            "mv moves files and objects: SRC and DST cannot be - or an http(s) URL (use cp)",
+        ));
+    }
+    let mut ctx = Ctx::new(sub, global, dry_run, tracker)?;
+    ctx.moving = moving;
+    let ctx = Arc::new(ctx);
     match plan {
         Plan::FromStdin(dst) => from_stdin(&ctx, dst).await,
         Plan::FromUrl(url, dst) => from_url(&ctx, &url, dst).await,

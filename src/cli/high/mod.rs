@@ -33,7 +33,7 @@ use paths::S3Url;
 use progress::{Problem, Reporter};
 
 /// The names of the high-level commands.
-const NAMES: [&str; 7] = ["cp", "ls", "rm", "mb", "rb", "sync", "check"];
+const NAMES: [&str; 8] = ["cp", "mv", "ls", "rm", "mb", "rb", "sync", "check"];
 
 /// Files (or objects) in flight at once unless `--jobs` says otherwise.
 const DEFAULT_JOBS: usize = 64;
@@ -47,6 +47,7 @@ pub(super) fn handles(name: &str) -> bool {
 pub(super) fn commands() -> Vec<Command> {
     vec![
         cp_command(),
+        mv_command(),
         sync_command(),
         ls_command(),
         rm_command(),
@@ -77,7 +78,8 @@ pub(super) async fn dispatch(
 ) -> Result<i32, Failure> {
     let dry_run = global.get_flag("dry-run");
     match name {
-        "cp" => cp::run(sub, global, dry_run, tracker).await,
+        "cp" => cp::run(sub, global, dry_run, tracker, false).await,
+        "mv" => cp::run(sub, global, dry_run, tracker, true).await,
         "sync" => sync::run(sub, global, dry_run, tracker).await,
         "ls" => ls::run(sub, global, dry_run).await,
         "rm" => rm::run(sub, global, dry_run).await,
@@ -181,22 +183,48 @@ fn cp_command() -> Command {
         )
 }
 
-fn sync_command() -> Command {
-    Command::new("sync")
-        .about("Copy what is missing or changed: local directory to S3 prefix, back, or S3 to S3")
+/// SRC and DST of the commands that take two trees (`sync`, `check`).
+fn tree_args() -> [Arg; 2] {
+    let tree = |name: &'static str, value: &'static str| {
+        Arg::new(name)
+            .value_name(value)
+            .required(true)
+            .help("A local directory or s3://bucket/prefix/")
+    };
+    [tree("source", "SRC"), tree("destination", "DST")]
+}
+
+fn mv_command() -> Command {
+    Command::new("mv")
+        .about("Move files and objects: copied as cp copies them, each source deleted once its copy is complete and checked")
         .display_order(1)
         .arg(
             Arg::new("source")
                 .value_name("SRC")
                 .required(true)
-                .help("A local directory or s3://bucket/prefix/"),
+                .help("A local file or directory, s3://bucket/key or prefix/, or a wildcard"),
         )
         .arg(
             Arg::new("destination")
                 .value_name("DST")
                 .required(true)
-                .help("A local directory or s3://bucket/prefix/"),
+                .help("A local file or directory, or s3://bucket/key or prefix/"),
         )
+        .arg(recursive_arg())
+        .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
+        .args(transfer_args())
+        .after_help(
+            "A source is deleted only after its copy succeeded and was checked (the object's size \
+             and, where it has one, its checksum); a failed copy keeps its source. Global --dry-run \
+             lists what would be moved.",
+        )
+}
+
+fn sync_command() -> Command {
+    Command::new("sync")
+        .about("Copy what is missing or changed: local directory to S3 prefix, back, or S3 to S3")
+        .display_order(1)
+        .args(tree_args())
         .arg(flag(
             "delete",
             "Delete destination files or objects the source does not have",
@@ -234,18 +262,7 @@ fn check_command() -> Command {
     Command::new("check")
         .about("Compare two trees (local directory or s3:// prefix each): what is missing or differs")
         .display_order(1)
-        .arg(
-            Arg::new("source")
-                .value_name("SRC")
-                .required(true)
-                .help("A local directory or s3://bucket/prefix/"),
-        )
-        .arg(
-            Arg::new("destination")
-                .value_name("DST")
-                .required(true)
-                .help("A local directory or s3://bucket/prefix/"),
-        )
+        .args(tree_args())
         .arg(flag(
             "json",
             "JSON Lines: one object per difference (and per file only the size could check), then a summary object",
@@ -311,6 +328,8 @@ pub(crate) struct Ctx {
     /// Requests in flight across all jobs: a small file takes one permit, a large one as many as
     /// its parts in flight, so 64 large files do not open 64 × 8 connections (and file handles).
     budget: Arc<Semaphore>,
+    /// `mv`: each source is deleted once its copy is complete and checked.
+    pub moving: bool,
 }
 
 impl Ctx {
@@ -390,6 +409,7 @@ impl Ctx {
                 .cloned(),
             guess_content_type: !get_flag("no-guess-mime-type"),
             budget,
+            moving: false,
         })
     }
 
@@ -505,6 +525,7 @@ pub(crate) async fn run_plan(ctx: &Arc<Ctx>, plan: impl Stream<Item = Planned>) 
 
 async fn run_job(ctx: Arc<Ctx>, job: Job) {
     let (action, source, destination) = job.describe();
+    let action = if ctx.moving { "move" } else { action };
     let size = job.size();
     ctx.report.planned(size);
     if ctx.report.dry_run() {
@@ -538,6 +559,7 @@ async fn run_job(ctx: Arc<Ctx>, job: Job) {
 async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
     let client = &ctx.client;
     let fail = |e: Error| Problem::from(&e);
+    let moved = ctx.moving.then(|| job.clone());
     match job {
         Job::Upload { path, dst, .. } => {
             let options = ctx.upload_options(path.file_name().and_then(|n| n.to_str()));
@@ -566,7 +588,76 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
                 .map_err(fail)?;
         }
     }
-    Ok(())
+    match moved {
+        Some(job) => remove_moved_source(ctx, job).await,
+        None => Ok(()),
+    }
+}
+
+/// `mv`: delete the source of a finished job once its copy is checked. A download was checked as
+/// it finished (length, and the object's checksum where it has one); an upload or a copy is
+/// checked here by the destination's size (the server checked the upload's checksum). A copy that
+/// does not check out keeps its source.
+async fn remove_moved_source(ctx: &Ctx, job: Job) -> Result<(), Problem> {
+    let client = &ctx.client;
+    let keep = |why: String| Problem::text(format!("{why}: the source is kept"));
+    let object_size = |url: S3Url| async move {
+        client
+            .head_object()
+            .bucket(&url.bucket)
+            .key(&url.key)
+            .send_typed()
+            .await
+            .map(|head| head.content_length.map(|n| n.max(0) as u64))
+    };
+    match job {
+        Job::Upload { path, dst, size } => {
+            let stored = object_size(dst.clone())
+                .await
+                .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
+            if stored != Some(size) {
+                return Err(keep(format!("{dst} holds {stored:?} bytes, not {size}")));
+            }
+            tokio::fs::remove_file(&path).await.map_err(|e| {
+                Problem::text(format!(
+                    "moved, but {} cannot be removed: {e}",
+                    path.display()
+                ))
+            })
+        }
+        Job::Download { src, path, .. } => {
+            delete_moved_object(ctx, &src, &format!("{}", path.display())).await
+        }
+        Job::Copy { src, dst, size } => {
+            let stored = object_size(dst.clone())
+                .await
+                .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
+            let source = object_size(src.clone())
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(size);
+            if stored != Some(source) {
+                return Err(keep(format!("{dst} holds {stored:?} bytes, not {source}")));
+            }
+            delete_moved_object(ctx, &src, &dst.to_string()).await
+        }
+    }
+}
+
+async fn delete_moved_object(ctx: &Ctx, src: &S3Url, copy: &str) -> Result<(), Problem> {
+    ctx.client
+        .delete_object()
+        .bucket(&src.bucket)
+        .key(&src.key)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            Problem::text(format!(
+                "copied to {copy}, but {src} could not be deleted: {e}"
+            ))
+        })
 }
 
 /// Make the directories a download goes into; refuse to replace a directory with a file.
