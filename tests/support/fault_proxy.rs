@@ -262,16 +262,17 @@ impl Logged {
     /// (which carries `partNumber` and `uploadId`) and the range's last byte, so a resume of a
     /// range counts as another attempt at that range.
     pub fn identity(&self) -> String {
-        let end = self.range.as_ref().map(|_| {
-            self.range_end()
-                .map_or("end".to_string(), |e| e.to_string())
-        });
+        // A GET without a Range reads to the end, as its resumes (`bytes=N-`) do: one identity.
+        let end = match (&self.range, self.method.as_str()) {
+            (Some(_), _) => self
+                .range_end()
+                .map_or("end".to_string(), |e| e.to_string()),
+            (None, "GET") => "end".to_string(),
+            (None, _) => "-".to_string(),
+        };
         format!(
-            "{} {}?{} range-end={}",
-            self.method,
-            self.path,
-            self.query,
-            end.unwrap_or_else(|| "-".into())
+            "{} {}?{} range-end={end}",
+            self.method, self.path, self.query
         )
     }
 }
