@@ -246,18 +246,19 @@ fn sends<'a>(log: &'a [Logged], method: &str, bucket: &str, key: &str) -> Vec<&'
         .collect()
 }
 
-/// How many times each request (method, path, query, range end: [`Logged::identity`]) was sent.
-fn sends_per_request(log: &[Logged]) -> BTreeMap<String, usize> {
+/// How many times each request (method, path, query, range end: [`FaultProxy::identity`]) was
+/// sent.
+fn sends_per_request(proxy: &FaultProxy, log: &[Logged]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for entry in log {
-        *counts.entry(entry.identity()).or_insert(0) += 1;
+        *counts.entry(proxy.identity(entry)).or_insert(0) += 1;
     }
     counts
 }
 
 /// Assert that no request was sent more than `max` times.
 fn assert_at_most_sends(proxy: &FaultProxy, max: usize) {
-    let over: Vec<_> = sends_per_request(&proxy.log())
+    let over: Vec<_> = sends_per_request(proxy, &proxy.log())
         .into_iter()
         .filter(|(_, count)| *count > max)
         .collect();

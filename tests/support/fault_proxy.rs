@@ -260,15 +260,18 @@ impl Logged {
 
     /// What makes two sends "the same request" for attempt counting: method, path, the query
     /// (which carries `partNumber` and `uploadId`) and the range's last byte, so a resume of a
-    /// range counts as another attempt at that range.
-    pub fn identity(&self) -> String {
-        // A GET without a Range reads to the end, as its resumes (`bytes=N-`) do: one identity.
-        let end = match (&self.range, self.method.as_str()) {
-            (Some(_), _) => self
-                .range_end()
-                .map_or("end".to_string(), |e| e.to_string()),
-            (None, "GET") => "end".to_string(),
-            (None, _) => "-".to_string(),
+    /// range counts as another attempt at that range. A GET without a Range reads to the end, as
+    /// its resumes do (`bytes=N-`, or `bytes=N-LAST` once the object's `size` is known: see
+    /// [`FaultProxy::identity`]).
+    pub fn identity_with_size(&self, size: Option<u64>) -> String {
+        let end = match (&self.range, self.method.as_str(), self.range_end()) {
+            (None, "GET", _) => "end".to_string(),
+            (None, _, _) => "-".to_string(),
+            (Some(_), "GET", Some(last)) if size.is_some_and(|size| last + 1 == size) => {
+                "end".to_string()
+            }
+            (Some(_), _, Some(last)) => last.to_string(),
+            (Some(_), _, None) => "end".to_string(),
         };
         format!(
             "{} {}?{} range-end={end}",
@@ -293,6 +296,8 @@ struct Shared {
     /// At most this many faults per request identity ([`Logged::identity`]), when set.
     fault_limit: Mutex<Option<u64>>,
     faulted: Mutex<HashMap<String, u64>>,
+    /// Each path's object size, from the GET answers that passed (for [`Shared::identity`]).
+    sizes: Mutex<HashMap<String, u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -302,11 +307,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// `request`'s identity, its object's size known from the answers that passed.
+    fn identity(&self, request: &Logged) -> String {
+        let size = lock(&self.sizes).get(&request.path).copied();
+        request.identity_with_size(size)
+    }
+
     fn decide(&self, request: &Logged) -> Option<Fault> {
         let fault = self.pick(request)?;
         if let Some(limit) = *lock(&self.fault_limit) {
+            let identity = self.identity(request);
             let mut faulted = lock(&self.faulted);
-            let count = faulted.entry(request.identity()).or_insert(0);
+            let count = faulted.entry(identity).or_insert(0);
             if *count >= limit {
                 return None;
             }
@@ -345,6 +357,24 @@ impl Shared {
         let mut log = lock(&self.log);
         log.push(entry);
         log.len() - 1
+    }
+
+    /// The object's size at `path`, from a GET answer: a 200's length or a 206's total.
+    fn learn_size(&self, path: &str, method: &str, status: u16, answer: &Head) {
+        if method != "GET" {
+            return;
+        }
+        let size = match status {
+            200 => answer.content_length().ok().flatten(),
+            206 => answer
+                .header("content-range")
+                .and_then(|range| range.rsplit_once('/'))
+                .and_then(|(_, total)| total.trim().parse().ok()),
+            _ => None,
+        };
+        if let Some(size) = size {
+            lock(&self.sizes).insert(path.to_string(), size);
+        }
     }
 
     fn set_status(&self, index: usize, status: u16) {
@@ -387,6 +417,7 @@ impl FaultProxy {
             connections: AtomicU64::new(0),
             fault_limit: Mutex::new(None),
             faulted: Mutex::new(HashMap::new()),
+            sizes: Mutex::new(HashMap::new()),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -449,6 +480,12 @@ impl FaultProxy {
     }
 
     /// Every request so far, in the order their heads arrived.
+    /// `entry`'s identity for attempt counting ([`Logged::identity_with_size`]), with the size
+    /// of its object as the proxy has seen it.
+    pub fn identity(&self, entry: &Logged) -> String {
+        self.shared.identity(entry)
+    }
+
     pub fn log(&self) -> Vec<Logged> {
         lock(&self.shared.log).clone()
     }
@@ -1083,6 +1120,7 @@ async fn serve(client: TcpStream, connection: u64, shared: Arc<Shared>) {
             return;
         }
         shared.set_status(index, status);
+        shared.learn_size(path, &method, status, &answer);
         let mut pace = Pace::for_fault(fault.as_ref(), framing);
         match copy_body(up, client.get_mut(), framing, &mut pace).await {
             Ok(Flow::Done) if pace.cut_at.is_none() => {}
