@@ -21,6 +21,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod envelope;
 pub mod error;
+pub mod filter;
 pub mod generated;
 pub mod operation;
 pub mod retry;
