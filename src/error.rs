@@ -85,6 +85,10 @@ pub enum Error {
         /// The value of the bytes received.
         computed: String,
     },
+    /// A write that must not replace anything found its target taken (`sync --no-overwrite`):
+    /// the target was left as it was.
+    #[error("{0} exists: not replaced (--no-overwrite)")]
+    DestinationExists(String),
     /// One part of a multipart transfer failed (after its retries); the transfer was aborted.
     #[error("part {number}: {source}")]
     Part { number: u64, source: Box<Error> },

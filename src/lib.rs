@@ -25,7 +25,9 @@ pub mod filter;
 pub mod generated;
 pub mod operation;
 pub mod retry;
+pub mod sync;
 pub mod transfer;
+pub mod tree;
 pub mod types;
 pub mod value;
 

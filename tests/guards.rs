@@ -372,7 +372,7 @@ async fn a_persisted_temp_file_is_kept_and_a_dropped_one_removed() {
     std::fs::write(dropped.path(), b"dropped").expect("write");
     assert_eq!(names_in(&dir).len(), 2);
 
-    kept.persist(&target).await.expect("persist");
+    kept.persist(&target, false).await.expect("persist");
     drop(dropped);
 
     assert_eq!(

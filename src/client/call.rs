@@ -343,7 +343,7 @@ impl Client {
         let mut sink = Sink::File(FileSink::whole(temp.path()));
         let envelope = self.run(call, &mut sink, None).await?;
         drop(sink);
-        temp.persist(path).await?;
+        temp.persist(path, false).await?;
         Ok(envelope)
     }
 }

@@ -39,6 +39,10 @@ pub struct DownloadOptions {
     /// Members set on every GET and HEAD of the download that has them (`VersionId`,
     /// `SSECustomerAlgorithm`, `SSECustomerKey`, `RequestPayer`…).
     pub values: Vec<(&'static str, Value)>,
+    /// Never replace a file already at the target (`sync --no-overwrite`): the finished download
+    /// is linked into place only if the name is still free, else it is
+    /// [`Error::DestinationExists`] and the bytes are thrown away.
+    pub no_overwrite: bool,
 }
 
 impl Client {
@@ -79,7 +83,7 @@ impl Client {
             let envelope = self
                 .download_into(bucket, key, temp.path(), options, config)
                 .await?;
-            temp.persist(path).await?;
+            temp.persist(path, options.no_overwrite).await?;
             Ok(envelope)
         })
         .await
@@ -128,12 +132,7 @@ impl Client {
                 journal::remove(&partial);
             }
             let envelope = result?;
-            tokio::fs::rename(&partial, path)
-                .await
-                .map_err(|source| Error::File {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+            super::guard::place(&partial, path, options.no_overwrite).await?;
             journal::remove(&journal_path);
             Ok(envelope)
         })

@@ -35,14 +35,10 @@ impl TempFile {
         &self.path
     }
 
-    /// Rename the file to `target`; from then on it is the caller's.
-    pub async fn persist(mut self, target: &Path) -> Result<(), Error> {
-        tokio::fs::rename(&self.path, target)
-            .await
-            .map_err(|source| Error::File {
-                path: target.to_path_buf(),
-                source,
-            })?;
+    /// Rename the file to `target` (with `no_overwrite`, only if nothing is there: see
+    /// [`place`]); from then on it is the caller's.
+    pub async fn persist(mut self, target: &Path, no_overwrite: bool) -> Result<(), Error> {
+        place(&self.path, target, no_overwrite).await?;
         self.kept = true;
         Ok(())
     }
@@ -243,6 +239,37 @@ impl Drop for Registration {
                     .abort_upload(&upload.bucket, &upload.key, &upload.upload_id)
                     .await;
             });
+        }
+    }
+}
+
+/// Move a finished file to `target`. With `no_overwrite` it is hard-linked there, which fails
+/// when the name is taken (atomically, so a file that appeared since the plan is not replaced),
+/// and the temporary name removed; a file system without hard links falls back to a rename after
+/// checking the name is free.
+pub(crate) async fn place(from: &Path, target: &Path, no_overwrite: bool) -> Result<(), Error> {
+    let file_error = |source| Error::File {
+        path: target.to_path_buf(),
+        source,
+    };
+    if !no_overwrite {
+        return tokio::fs::rename(from, target).await.map_err(file_error);
+    }
+    match tokio::fs::hard_link(from, target).await {
+        Ok(()) => {
+            let _ = tokio::fs::remove_file(from).await;
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = tokio::fs::remove_file(from).await;
+            Err(Error::DestinationExists(target.display().to_string()))
+        }
+        Err(_) if tokio::fs::symlink_metadata(target).await.is_err() => {
+            tokio::fs::rename(from, target).await.map_err(file_error)
+        }
+        Err(_) => {
+            let _ = tokio::fs::remove_file(from).await;
+            Err(Error::DestinationExists(target.display().to_string()))
         }
     }
 }

@@ -18,6 +18,7 @@ mod copy;
 mod download;
 mod guard;
 mod integrity;
+pub mod jobs;
 mod journal;
 mod upload;
 

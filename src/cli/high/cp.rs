@@ -75,7 +75,7 @@ pub(super) async fn run(
         ));
     }
     let mut ctx = Ctx::new(sub, global, dry_run, tracker)?;
-    ctx.moving = moving;
+    ctx.settings.moving = moving;
     let ctx = Arc::new(ctx);
     match plan {
         Plan::FromStdin(dst) => from_stdin(&ctx, dst).await,
@@ -299,8 +299,8 @@ async fn from_stdin(ctx: &Ctx, dst: S3Url) {
             &mut stdin,
             &dst.bucket,
             &dst.key,
-            &ctx.upload_options(Some(&dst.key)),
-            &ctx.config,
+            &ctx.settings.upload_options(Some(&dst.key)),
+            &ctx.settings.transfer,
         )
         .await
     {
@@ -323,8 +323,8 @@ async fn from_url(ctx: &Ctx, url: &str, dst: S3Url) {
             url,
             &dst.bucket,
             &dst.key,
-            &ctx.upload_options(None),
-            &ctx.config,
+            &ctx.settings.upload_options(None),
+            &ctx.settings.transfer,
         )
         .await
     {
@@ -347,7 +347,7 @@ async fn to_stdout(ctx: &Ctx, src: S3Url) {
         .bucket(&src.bucket)
         .key(&src.key)
         .request();
-    if let Some(p) = &ctx.config.progress {
+    if let Some(p) = &ctx.settings.transfer.progress {
         request = request.on_progress(p.clone());
     }
     let mut stdout = tokio::io::stdout();
@@ -448,7 +448,7 @@ fn plan_object(bucket: &str, base: &str, object: S3Object, dst: &Dest) -> Option
                     size: object.size,
                     path,
                 }),
-                Err(why) => refused(&src, &why),
+                Err(why) => Planned::refused_key(&src, &why),
             })
         }
         Dest::S3(d) => {
@@ -461,17 +461,5 @@ fn plan_object(bucket: &str, base: &str, object: S3Object, dst: &Dest) -> Option
                 dst: S3Url::new(d.bucket.clone(), format!("{}{rel}", d.key)),
             }))
         }
-    }
-}
-
-/// The report for a key that is not written because it is not a safe local path.
-pub(super) fn refused(src: &S3Url, why: &str) -> Planned {
-    Planned::Skip {
-        action: "download",
-        source: src.to_string(),
-        problem: Problem::text(format!(
-            "refused: the key {:?} is not a safe local path ({why}); nothing written",
-            src.key
-        )),
     }
 }

@@ -19,18 +19,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use futures_util::{Stream, StreamExt};
-use tokio::sync::Semaphore;
+use futures_util::Stream;
 
+use s3op::transfer::jobs::{run_jobs_with, JobSettings};
+pub(crate) use s3op::transfer::jobs::{Job, Planned};
 use s3op::transfer::{
     DownloadOptions, TransferConfig, UploadOptions, UploadTracker, MAX_PART_SIZE, MIN_PART_SIZE,
 };
-use s3op::types::GetObjectOutput;
-use s3op::{Client, Envelope, Error};
+use s3op::Client;
 
 use super::Failure;
-use paths::S3Url;
-use progress::{Problem, Reporter};
+use progress::Reporter;
 
 /// The names of the high-level commands.
 const NAMES: [&str; 8] = ["cp", "mv", "ls", "rm", "mb", "rb", "sync", "check"];
@@ -229,10 +228,32 @@ fn sync_command() -> Command {
             "delete",
             "Delete destination files or objects the source does not have",
         ))
+        .arg(
+            flag(
+                "checksum",
+                "Compare content instead of size and modification time: stored checksums when both sides have one, else MD5 against the ETag",
+            )
+            .conflicts_with_all(["size-only", "exact-timestamps"]),
+        )
+        .arg(
+            flag(
+                "size-only",
+                "Copy a file both sides have only when the sizes differ",
+            )
+            .conflicts_with("exact-timestamps"),
+        )
         .arg(flag(
-            "checksum",
-            "Compare content instead of size and modification time: stored checksums when both sides have one, else MD5 against the ETag",
+            "exact-timestamps",
+            "S3 to local: copy a file of the same size unless its time equals the object's exactly (uploads and S3-to-S3 copies compare as by default)",
         ))
+        .arg(
+            flag(
+                "no-overwrite",
+                "Never replace anything the destination has; every write is conditional (If-None-Match: * on S3), so a file another writer creates meanwhile is not replaced either",
+            )
+            .short('n'),
+        )
+        .args(filter_args())
         .args(transfer_args())
         .after_help("Global --dry-run lists what would be copied and deleted, and changes nothing.")
 }
@@ -315,21 +336,11 @@ fn rm_command() -> Command {
         .args(output_args())
 }
 
-/// What every job of one command shares: the client, the transfer settings and the reporter.
+/// What every job of one command shares: the client, the runner's settings and the reporter.
 pub(crate) struct Ctx {
     pub client: Client,
-    pub config: TransferConfig,
+    pub settings: JobSettings,
     pub report: Reporter,
-    /// Jobs in flight at once.
-    pub jobs: usize,
-    /// `--content-type`, and whether to guess one from the extension when it is not given.
-    content_type: Option<String>,
-    guess_content_type: bool,
-    /// Requests in flight across all jobs: a small file takes one permit, a large one as many as
-    /// its parts in flight, so 64 large files do not open 64 × 8 connections (and file handles).
-    budget: Arc<Semaphore>,
-    /// `mv`: each source is deleted once its copy is complete and checked.
-    pub moving: bool,
 }
 
 impl Ctx {
@@ -396,44 +407,26 @@ impl Ctx {
         let jobs = get_u32("jobs").map_or(DEFAULT_JOBS, |n| n as usize);
         let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run);
         config.progress = report.progress();
-        let budget = Arc::new(Semaphore::new(jobs.max(config.concurrency)));
+        let mut upload = UploadOptions::default();
+        if let Some(t) = sub.try_get_one::<String>("content-type").ok().flatten() {
+            upload
+                .values
+                .push(("ContentType", s3op::Value::String(t.clone())));
+        }
+        let settings = JobSettings {
+            jobs,
+            transfer: config,
+            upload,
+            guess_content_type: !get_flag("no-guess-mime-type"),
+            download: DownloadOptions::default(),
+            moving: false,
+            dry_run,
+        };
         Ok(Ctx {
             client,
-            config,
+            settings,
             report,
-            jobs,
-            content_type: sub
-                .try_get_one::<String>("content-type")
-                .ok()
-                .flatten()
-                .cloned(),
-            guess_content_type: !get_flag("no-guess-mime-type"),
-            budget,
-            moving: false,
         })
-    }
-
-    /// The members an upload of `name` carries: its Content-Type, given or guessed.
-    pub fn upload_options(&self, name: Option<&str>) -> UploadOptions {
-        let guessed = || {
-            name.filter(|_| self.guess_content_type)
-                .and_then(paths::guess_content_type)
-                .map(str::to_string)
-        };
-        let mut options = UploadOptions::default();
-        if let Some(t) = self.content_type.clone().or_else(guessed) {
-            options.values.push(("ContentType", s3op::Value::String(t)));
-        }
-        options
-    }
-
-    /// Requests a job of `size` bytes keeps in flight.
-    fn weight(&self, size: u64) -> u32 {
-        if size <= self.config.multipart_threshold {
-            return 1;
-        }
-        let parts = size.div_ceil(self.config.part_size.max(1));
-        parts.min(self.config.concurrency as u64).max(1) as u32
     }
 }
 
@@ -448,247 +441,68 @@ fn state_dir(env: &s3op::config::Environment) -> Option<PathBuf> {
     Some(base.join("s3op"))
 }
 
-/// One file or object to move.
-#[derive(Debug, Clone)]
-pub(crate) enum Job {
-    Upload {
-        path: PathBuf,
-        size: u64,
-        dst: S3Url,
-    },
-    Download {
-        src: S3Url,
-        size: u64,
-        path: PathBuf,
-    },
-    Copy {
-        src: S3Url,
-        size: u64,
-        dst: S3Url,
-    },
-}
-
-impl Job {
-    fn size(&self) -> u64 {
-        match self {
-            Job::Upload { size, .. } | Job::Download { size, .. } | Job::Copy { size, .. } => *size,
-        }
-    }
-
-    fn describe(&self) -> (&'static str, String, String) {
-        match self {
-            Job::Upload { path, dst, .. } => {
-                ("upload", path.display().to_string(), dst.to_string())
-            }
-            Job::Download { src, path, .. } => {
-                ("download", src.to_string(), path.display().to_string())
-            }
-            Job::Copy { src, dst, .. } => ("copy", src.to_string(), dst.to_string()),
-        }
-    }
-}
-
-/// An item of a plan: a job, or something reported and skipped.
-pub(crate) enum Planned {
-    Job(Job),
-    /// A file or key that cannot be transferred (an unsafe key, an unreadable file).
-    Skip {
-        action: &'static str,
-        source: String,
-        problem: Problem,
-    },
-    /// A listing or walk that failed: reported, and the command exits 1.
-    Error(String),
-}
-
-/// Run every job of `plan`, `ctx.jobs` at a time, each on its own task (so the work spreads over
-/// the runtime's threads). Failures are reported as they happen; the rest go on.
-pub(crate) async fn run_plan(ctx: &Arc<Ctx>, plan: impl Stream<Item = Planned>) {
-    plan.map(|item| {
-        let ctx = Arc::clone(ctx);
-        async move {
-            match item {
-                Planned::Job(job) => run_job(ctx, job).await,
-                Planned::Skip {
-                    action,
-                    source,
-                    problem,
-                } => ctx.report.failed(action, &source, None, &problem),
-                Planned::Error(message) => ctx.report.error(&message),
-            }
-        }
-    })
-    .buffer_unordered(ctx.jobs.max(1))
-    .for_each(|()| async {})
-    .await;
-}
-
-async fn run_job(ctx: Arc<Ctx>, job: Job) {
-    let (action, source, destination) = job.describe();
-    let action = if ctx.moving { "move" } else { action };
-    let size = job.size();
-    ctx.report.planned(size);
-    if ctx.report.dry_run() {
-        ctx.report
-            .done(action, &source, Some(&destination), Some(size));
-        return;
-    }
-    let weight = ctx.weight(size);
-    let Ok(permit) = Arc::clone(&ctx.budget).acquire_many_owned(weight).await else {
-        return;
-    };
-    let task_ctx = Arc::clone(&ctx);
-    let handle = tokio::spawn(async move {
-        let _permit = permit;
-        execute(&task_ctx, job).await
-    });
-    let result = match handle.await {
-        Ok(result) => result,
-        Err(e) => Err(Problem::text(format!("the task stopped: {e}"))),
-    };
-    match result {
-        Ok(()) => ctx
-            .report
-            .done(action, &source, Some(&destination), Some(size)),
-        Err(problem) => ctx
-            .report
-            .failed(action, &source, Some(&destination), &problem),
-    }
-}
-
-async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
-    let client = &ctx.client;
-    let fail = |e: Error| Problem::from(&e);
-    let moved = ctx.moving.then(|| job.clone());
-    match job {
-        Job::Upload { path, dst, .. } => {
-            let options = ctx.upload_options(path.file_name().and_then(|n| n.to_str()));
-            client
-                .upload_file(&path, &dst.bucket, &dst.key, &options, &ctx.config)
-                .await
-                .map_err(fail)?;
-        }
-        Job::Download { src, path, size } => {
-            prepare_download_target(&path).await?;
-            // A single `cp` of a key plans no size (0): the download finds it out.
-            let options = DownloadOptions {
-                size: (size > 0).then_some(size),
-                ..DownloadOptions::default()
-            };
-            let envelope = client
-                .download_file_with(&src.bucket, &src.key, &path, &options, &ctx.config)
-                .await
-                .map_err(fail)?;
-            keep_modification_time(&path, &envelope).await;
-        }
-        Job::Copy { src, dst, .. } => {
-            client
-                .copy_object_managed(&src.bucket, &src.key, &dst.bucket, &dst.key, &ctx.config)
-                .await
-                .map_err(fail)?;
-        }
-    }
-    match moved {
-        Some(job) => remove_moved_source(ctx, job).await,
-        None => Ok(()),
-    }
-}
-
-/// `mv`: delete the source of a finished job once its copy is checked. A download was checked as
-/// it finished (length, and the object's checksum where it has one); an upload or a copy is
-/// checked here by the destination's size (the server checked the upload's checksum). A copy that
-/// does not check out keeps its source.
-async fn remove_moved_source(ctx: &Ctx, job: Job) -> Result<(), Problem> {
-    let client = &ctx.client;
-    let keep = |why: String| Problem::text(format!("{why}: the source is kept"));
-    let object_size = |url: S3Url| async move {
-        client
-            .head_object()
-            .bucket(&url.bucket)
-            .key(&url.key)
-            .send_typed()
-            .await
-            .map(|head| head.content_length.map(|n| n.max(0) as u64))
-    };
-    match job {
-        Job::Upload { path, dst, size } => {
-            let stored = object_size(dst.clone())
-                .await
-                .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
-            if stored != Some(size) {
-                return Err(keep(format!("{dst} holds {stored:?} bytes, not {size}")));
-            }
-            tokio::fs::remove_file(&path).await.map_err(|e| {
-                Problem::text(format!(
-                    "moved, but {} cannot be removed: {e}",
-                    path.display()
-                ))
-            })
-        }
-        Job::Download { src, path, .. } => {
-            delete_moved_object(ctx, &src, &format!("{}", path.display())).await
-        }
-        Job::Copy { src, dst, size } => {
-            let stored = object_size(dst.clone())
-                .await
-                .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
-            let source = object_size(src.clone())
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or(size);
-            if stored != Some(source) {
-                return Err(keep(format!("{dst} holds {stored:?} bytes, not {source}")));
-            }
-            delete_moved_object(ctx, &src, &dst.to_string()).await
-        }
-    }
-}
-
-async fn delete_moved_object(ctx: &Ctx, src: &S3Url, copy: &str) -> Result<(), Problem> {
-    ctx.client
-        .delete_object()
-        .bucket(&src.bucket)
-        .key(&src.key)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            Problem::text(format!(
-                "copied to {copy}, but {src} could not be deleted: {e}"
-            ))
-        })
-}
-
-/// Make the directories a download goes into; refuse to replace a directory with a file.
-pub(crate) async fn prepare_download_target(path: &Path) -> Result<(), Problem> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| Problem::text(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
-        return Err(Problem::text(format!("{} is a directory", path.display())));
-    }
-    Ok(())
-}
-
-/// Give a downloaded file the object's Last-Modified time, as the AWS CLI does, so that a later
-/// `sync` sees the two as the same age. Best effort: a file system that refuses keeps "now".
-pub(crate) async fn keep_modification_time(path: &Path, envelope: &Envelope) {
-    let Some(modified) = envelope
-        .parse::<GetObjectOutput>()
-        .ok()
-        .and_then(|answer| answer.last_modified)
-    else {
-        return;
-    };
-    let path = path.to_path_buf();
-    let _ = tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::options().write(true).open(&path)?;
-        file.set_modified(std::time::SystemTime::from(modified))
+/// Run every job of `plan` through the library's runner, showing its events as they happen.
+pub(crate) async fn run_plan(ctx: &Ctx, plan: impl Stream<Item = Planned>) {
+    let report = &ctx.report;
+    run_jobs_with(&ctx.client, ctx.settings.clone(), plan, &|event| {
+        report.event(event)
     })
     .await;
+}
+
+/// `--exclude`, `--include` and `--exclude-from`, repeatable and in any mix.
+fn filter_args() -> Vec<Arg> {
+    let pattern = |name: &'static str, help: &'static str| {
+        Arg::new(name)
+            .long(name)
+            .value_name("PATTERN")
+            .action(ArgAction::Append)
+            .help(help)
+    };
+    vec![
+        pattern(
+            "exclude",
+            "Leave out paths (relative to the source) matching PATTERN: * any run of characters (/ included), ? one character, [abc], [!abc]; repeatable, the last matching filter wins",
+        ),
+        pattern(
+            "include",
+            "Take in paths matching PATTERN again after an --exclude; repeatable, the last matching filter wins",
+        ),
+        Arg::new("exclude-from")
+            .long("exclude-from")
+            .value_name("FILE")
+            .action(ArgAction::Append)
+            .help("Exclude every pattern in FILE, one a line (blank lines and # comments skipped)"),
+    ]
+}
+
+/// The filters of a command line, in the order they were given (the last matching one wins).
+/// An unreadable `--exclude-from` file is a usage error: nothing is sent.
+pub(crate) fn filters(sub: &ArgMatches) -> Result<s3op::filter::Filters, Failure> {
+    use s3op::filter::{Filters, RuleKind};
+    let mut given: Vec<(usize, &str, &String)> = Vec::new();
+    for name in ["exclude", "include", "exclude-from"] {
+        let (Ok(Some(values)), Ok(Some(indices))) = (
+            sub.try_get_many::<String>(name),
+            sub.try_get_raw_occurrences(name)
+                .map(|_| sub.indices_of(name)),
+        ) else {
+            continue;
+        };
+        given.extend(indices.zip(values).map(|(i, v)| (i, name, v)));
+    }
+    given.sort_by_key(|(index, _, _)| *index);
+    let mut filters = Filters::new();
+    for (_, name, value) in given {
+        match name {
+            "exclude" => filters.push(RuleKind::Exclude, value.as_str()),
+            "include" => filters.push(RuleKind::Include, value.as_str()),
+            _ => filters
+                .exclude_from(Path::new(value))
+                .map_err(|e| usage(format!("--exclude-from: {e}")))?,
+        }
+    }
+    Ok(filters)
 }
 
 /// A usage error (exit 2, nothing sent).

@@ -3,9 +3,11 @@
 //! key into a local path ([`local_path_for_key`]). Keys are not paths: a key is arbitrary UTF-8, and
 //! nothing here lets one name a place outside the destination directory. No network, no S3 calls.
 
-use std::fmt;
-use std::path::{Component, Path, PathBuf};
-use std::time::SystemTime;
+use std::path::PathBuf;
+
+pub(crate) use s3op::tree::{
+    is_directory_marker, local_path_for_key, slash_path, walk_local, S3Url,
+};
 
 /// One side of a transfer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,47 +18,6 @@ pub(crate) enum Location {
     S3(S3Url),
     /// An `http://` or `https://` URL: a source only (uploads from a link).
     Http(String),
-}
-
-/// `s3://bucket/key`; `key` may be empty (the whole bucket) or end in `/` (a prefix).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct S3Url {
-    pub bucket: String,
-    pub key: String,
-}
-
-impl S3Url {
-    pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
-        S3Url {
-            bucket: bucket.into(),
-            key: key.into(),
-        }
-    }
-
-    /// The key as a prefix that names a "directory": empty, or ending in `/`.
-    pub fn dir_prefix(&self) -> String {
-        as_dir_prefix(&self.key)
-    }
-
-    /// True when the URL names a prefix rather than one object (no key, or a key ending in `/`).
-    pub fn is_prefix(&self) -> bool {
-        self.key.is_empty() || self.key.ends_with('/')
-    }
-}
-
-impl fmt::Display for S3Url {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "s3://{}/{}", self.bucket, self.key)
-    }
-}
-
-/// `p` as a directory-like prefix: unchanged when empty or already ending in `/`, else with `/` added.
-pub(crate) fn as_dir_prefix(p: &str) -> String {
-    if p.is_empty() || p.ends_with('/') {
-        p.to_string()
-    } else {
-        format!("{p}/")
-    }
 }
 
 /// Parse a command-line location: `-`, `s3://bucket[/key]`, or a local path. Anything that starts
@@ -209,187 +170,17 @@ pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// The local path an object key is written to under `dest`, or why it is refused.
-///
-/// `relative_key` is the key with the listed prefix already taken off. The rule, the same on every
-/// platform: split the key on `/`; refuse it if it is empty, if any part is empty (a leading `/`,
-/// `a//b`), `.` or `..`, if it holds a `\` (a separator on Windows, so `..\x` could climb there) or
-/// a NUL, or if its first part is a drive (`C:`). Otherwise the parts are joined under `dest`, so the
-/// result is always strictly inside `dest`. Refused keys are reported and skipped, never rewritten:
-/// rewriting (`a//b` → `a/b`) would let two keys land on one file.
-pub(crate) fn local_path_for_key(dest: &Path, relative_key: &str) -> Result<PathBuf, String> {
-    if relative_key.is_empty() {
-        return Err("it names the destination directory itself".into());
-    }
-    if relative_key.contains('\\') {
-        return Err("it holds a backslash, a path separator on Windows".into());
-    }
-    if relative_key.contains('\0') {
-        return Err("it holds a NUL character".into());
-    }
-    let mut path = dest.to_path_buf();
-    for (i, part) in relative_key.split('/').enumerate() {
-        match part {
-            "" if i == 0 => return Err("it starts with /".into()),
-            "" => return Err("it has an empty path segment (// or a trailing /)".into()),
-            "." | ".." => return Err(format!("it has a {part:?} path segment")),
-            _ => {}
-        }
-        let b = part.as_bytes();
-        if i == 0 && b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
-            return Err("it starts with a drive letter".into());
-        }
-        // Belt and braces: after the checks above every part must be one plain file name.
-        let mut components = Path::new(part).components();
-        match (components.next(), components.next()) {
-            (Some(Component::Normal(_)), None) => path.push(part),
-            _ => return Err(format!("{part:?} is not a plain file name")),
-        }
-    }
-    Ok(path)
-}
-
-/// A key that only marks a "directory" (ends in `/`): nothing to write for it.
-pub(crate) fn is_directory_marker(relative_key: &str) -> bool {
-    relative_key.ends_with('/')
-}
-
 /// The last segment of a key (`a/b/c.txt` → `c.txt`).
 pub(crate) fn key_basename(key: &str) -> &str {
     key.rsplit('/').next().unwrap_or(key)
-}
-
-/// The Content-Type for a file name, from its extension (the common web and document types; the
-/// AWS CLI guesses the same way). `None` leaves it to S3 (`binary/octet-stream`).
-pub(crate) fn guess_content_type(name: &str) -> Option<&'static str> {
-    let (_, ext) = name.rsplit_once('.')?;
-    Some(match ext.to_ascii_lowercase().as_str() {
-        "html" | "htm" => "text/html",
-        "css" => "text/css",
-        "js" | "mjs" => "text/javascript",
-        "json" | "map" => "application/json",
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "md" => "text/markdown",
-        "xml" => "application/xml",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "ico" => "image/vnd.microsoft.icon",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "gz" | "tgz" => "application/gzip",
-        "tar" => "application/x-tar",
-        "wasm" => "application/wasm",
-        "woff" => "font/woff",
-        "woff2" => "font/woff2",
-        "mp4" => "video/mp4",
-        "webm" => "video/webm",
-        "mp3" => "audio/mpeg",
-        "wav" => "audio/wav",
-        _ => return None,
-    })
-}
-
-/// One regular file found under a local directory.
-#[derive(Debug, Clone)]
-pub(crate) struct LocalFile {
-    /// Its path relative to the walked directory, `/`-separated: the key suffix it uploads to.
-    pub rel: String,
-    pub path: PathBuf,
-    pub size: u64,
-    pub modified: Option<SystemTime>,
-}
-
-/// Every regular file under `base`, sorted by relative path. Symbolic links to files are followed;
-/// links to directories are not (no loops). Entries that cannot be read, or whose names are not
-/// UTF-8 (they cannot be keys), come back as messages in the second list. The temporary files of
-/// downloads in progress (`.NAME.s3op-….part`) are skipped.
-pub(crate) fn walk_local(base: &Path) -> (Vec<LocalFile>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    let mut stack = vec![(base.to_path_buf(), String::new())];
-    while let Some((dir, rel_dir)) = stack.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                problems.push(format!("{}: {e}", dir.display()));
-                continue;
-            }
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    problems.push(format!("{}: {e}", dir.display()));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                problems.push(format!(
-                    "{}: the name is not UTF-8, so it cannot be a key",
-                    path.display()
-                ));
-                continue;
-            };
-            let rel = format!("{rel_dir}{name}");
-            let file_type = match entry.file_type() {
-                Ok(t) => t,
-                Err(e) => {
-                    problems.push(format!("{}: {e}", path.display()));
-                    continue;
-                }
-            };
-            if file_type.is_dir() {
-                stack.push((path, format!("{rel}/")));
-                continue;
-            }
-            // A symlink is followed when it leads to a file.
-            let meta = match std::fs::metadata(&path) {
-                Ok(m) => m,
-                Err(e) => {
-                    problems.push(format!("{}: {e}", path.display()));
-                    continue;
-                }
-            };
-            if !meta.is_file() || is_download_temp(&name) {
-                continue;
-            }
-            files.push(LocalFile {
-                rel,
-                path,
-                size: meta.len(),
-                modified: meta.modified().ok(),
-            });
-        }
-    }
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    (files, problems)
-}
-
-/// The temporary name `transfer::temp_path_for` gives a download in progress.
-fn is_download_temp(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".part") && name.contains(".s3op-")
-}
-
-/// The `/`-separated form of a local path, for matching against a pattern the user typed.
-pub(crate) fn slash_path(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' {
-        text.into_owned()
-    } else {
-        text.replace(std::path::MAIN_SEPARATOR, "/")
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use s3op::tree::guess_content_type;
+    use std::path::{Component, Path};
 
     #[test]
     fn locations() {

@@ -12,44 +12,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use s3op::client::Progress;
-use s3op::Error;
 
-/// How a failure is shown: the whole message, plus S3's error code and request id when there are.
-#[derive(Debug, Clone)]
-pub(crate) struct Problem {
-    pub message: String,
-    pub code: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl Problem {
-    pub fn text(message: impl Into<String>) -> Self {
-        Problem {
-            message: message.into(),
-            code: None,
-            request_id: None,
-        }
-    }
-}
-
-impl From<&Error> for Problem {
-    fn from(e: &Error) -> Self {
-        // The error's own text names the status, code and message, and the request id when it came
-        // in a header; `request_id` also finds one only in the error's body.
-        let mut message = e.to_string();
-        let request_id = e.request_id().map(str::to_string);
-        if let Some(id) = &request_id {
-            if !message.contains(id.as_str()) {
-                message.push_str(&format!(" (request id {id})"));
-            }
-        }
-        Problem {
-            message,
-            code: e.code().map(str::to_string),
-            request_id,
-        }
-    }
-}
+use s3op::transfer::jobs::Event;
+pub(crate) use s3op::transfer::jobs::Problem;
 
 /// Output settings and counters shared by every task of one command.
 pub(crate) struct Reporter {
@@ -188,6 +153,46 @@ impl Reporter {
         self.stderr_line(&format!("s3op: error: {message}"));
         if self.json {
             self.stdout_line(&json!({ "error": { "message": message } }).to_string());
+        }
+    }
+
+    /// Show an event of the library's transfer runner or sync as the commands show it.
+    pub fn event(&self, event: Event) {
+        match event {
+            Event::Planned { size } => self.planned(size),
+            Event::Done {
+                action,
+                source,
+                destination,
+                size,
+                batch,
+                ..
+            } => self.done_with(
+                action.as_str(),
+                &source,
+                destination.as_deref(),
+                size,
+                batch.map(|b| ("batch", json!(b))),
+            ),
+            Event::Failed {
+                action,
+                source,
+                destination,
+                problem,
+            } => self.failed(action.as_str(), &source, destination.as_deref(), &problem),
+            Event::Error { message } => self.error(&message),
+            Event::Note { message } => self.note(&message),
+        }
+    }
+
+    /// Something worth telling that is not a failure: on stderr (not with `--quiet`), and as a
+    /// JSON line with `--json`.
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            self.stderr_line(&format!("s3op: note: {message}"));
+        }
+        if self.json {
+            self.stdout_line(&json!({ "note": message }).to_string());
         }
     }
 
