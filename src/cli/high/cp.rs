@@ -81,7 +81,24 @@ pub(super) async fn run(
         Plan::FromStdin(dst) => from_stdin(&ctx, dst).await,
         Plan::FromUrl(url, dst) => from_url(&ctx, &url, dst).await,
         Plan::ToStdout(src) => to_stdout(&ctx, src).await,
-        Plan::One(job) => run_plan(&ctx, stream::iter([Planned::Job(job)])).await,
+        Plan::One(job) => {
+            // As the AWS CLI does, a single file is filtered by its name.
+            let name = match &job {
+                Job::Upload { path, .. } => path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_string(),
+                Job::Download { src, .. } | Job::Copy { src, .. } => {
+                    paths::key_basename(&src.key).to_string()
+                }
+            };
+            if ctx.filters.includes(&name) {
+                run_plan(&ctx, stream::iter([Planned::Job(job)])).await;
+            } else {
+                excluded_everything(&ctx, 1);
+            }
+        }
         Plan::LocalTree { base, pattern, dst } => local_tree(&ctx, base, pattern, dst).await,
         Plan::S3Tree {
             bucket,
@@ -371,7 +388,7 @@ async fn local_tree(ctx: &Arc<Ctx>, base: PathBuf, pattern: Option<(String, Stri
         }
     };
     let mut plan: Vec<Planned> = problems.into_iter().map(Planned::Error).collect();
-    let mut matched = 0usize;
+    let (mut matched, mut excluded) = (0usize, 0usize);
     for file in files {
         if let Some((pattern, base_text)) = &pattern {
             if !paths::wildcard_match(pattern, &format!("{base_text}{}", file.rel)) {
@@ -379,6 +396,10 @@ async fn local_tree(ctx: &Arc<Ctx>, base: PathBuf, pattern: Option<(String, Stri
             }
         }
         matched += 1;
+        if !ctx.filters.includes(&file.rel) {
+            excluded += 1;
+            continue;
+        }
         plan.push(Planned::Job(Job::Upload {
             path: file.path,
             size: file.size,
@@ -389,6 +410,9 @@ async fn local_tree(ctx: &Arc<Ctx>, base: PathBuf, pattern: Option<(String, Stri
         plan.push(Planned::Error(format!("no file matches {pattern}")));
     }
     run_plan(ctx, stream::iter(plan)).await;
+    if matched > 0 && matched == excluded {
+        excluded_everything(ctx, excluded);
+    }
 }
 
 async fn s3_tree(
@@ -400,6 +424,7 @@ async fn s3_tree(
     dst: Dest,
 ) {
     let matched = AtomicUsize::new(0);
+    let excluded = AtomicUsize::new(0);
     let source = S3Url::new(bucket, list_prefix);
     let pages = objects::list_objects(&ctx.client, bucket, list_prefix);
     let plan_page = |page: Result<Vec<S3Object>, s3op::Error>| -> Vec<Planned> {
@@ -412,6 +437,11 @@ async fn s3_tree(
             .filter(|o| pattern.is_none_or(|p| paths::wildcard_match(p, &o.key)))
             .filter_map(|o| {
                 matched.fetch_add(1, Ordering::Relaxed);
+                let rel = o.key.get(base.len()..).unwrap_or("");
+                if !ctx.filters.includes(rel) {
+                    excluded.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
                 plan_object(bucket, base, o, &dst)
             })
             .collect()
@@ -426,10 +456,21 @@ async fn s3_tree(
         Box::pin(pages.flat_map(|page| stream::iter(plan_page(page))))
     };
     run_plan(ctx, plan).await;
-    if let (Some(pattern), 0) = (pattern, matched.load(Ordering::Relaxed)) {
+    let (matched, excluded) = (matched.into_inner(), excluded.into_inner());
+    if let (Some(pattern), 0) = (pattern, matched) {
         ctx.report
             .error(&format!("no object matches s3://{bucket}/{pattern}"));
     }
+    if matched > 0 && matched == excluded {
+        excluded_everything(ctx, excluded);
+    }
+}
+
+/// The filters left nothing to do: worth a note, not a failure (exit 0).
+fn excluded_everything(ctx: &Ctx, excluded: usize) {
+    ctx.report.note(&format!(
+        "the filters exclude all {excluded} of what SRC names: nothing copied"
+    ));
 }
 
 /// The job for one listed object, or a refusal when its key cannot be a local path.

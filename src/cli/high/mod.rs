@@ -175,6 +175,7 @@ fn cp_command() -> Command {
         )
         .arg(recursive_arg())
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
+        .args(filter_args())
         .args(transfer_args())
         .after_help(
             "Wildcards: 'dir/*.log' and 's3://bucket/prefix/*.log' (quote them); * matches any run of characters, / included, and ? one character. \
@@ -211,6 +212,7 @@ fn mv_command() -> Command {
         )
         .arg(recursive_arg())
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
+        .args(filter_args())
         .args(transfer_args())
         .after_help(
             "A source is deleted only after its copy succeeded and was checked (the object's size \
@@ -341,6 +343,8 @@ pub(crate) struct Ctx {
     pub client: Client,
     pub settings: JobSettings,
     pub report: Reporter,
+    /// `--exclude`, `--include`, `--exclude-from`.
+    pub filters: s3op::filter::Filters,
 }
 
 impl Ctx {
@@ -426,6 +430,7 @@ impl Ctx {
             client,
             settings,
             report,
+            filters: filters(sub)?,
         })
     }
 }

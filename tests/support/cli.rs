@@ -1,0 +1,53 @@
+//! The `s3op` binary run against one of the harness's servers, with that server's keys and region
+//! and nothing else from this machine (see `clirun`), and buckets made through it.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use crate::clirun::{self, Run};
+use crate::support::{self, TestServer};
+
+/// `s3op --endpoint-url <server> ARGS…`.
+pub fn s3op(server: &TestServer, args: &[&str]) -> Run {
+    let env = [
+        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
+        ("AWS_REGION", server.region.as_str()),
+    ];
+    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
+    full.extend_from_slice(args);
+    clirun::run(&env, &full)
+}
+
+/// A new bucket on `server`, made by `s3op mb`.
+pub fn bucket(server: &TestServer, prefix: &str) -> String {
+    let bucket = support::unique_bucket(prefix);
+    s3op(server, &["mb", &format!("s3://{bucket}")]).expect_code(0);
+    bucket
+}
+
+/// The keys under `s3://bucket/prefix`, sorted (from `ls --recursive --json`).
+pub fn keys(server: &TestServer, bucket: &str, prefix: &str) -> Vec<String> {
+    let run = s3op(
+        server,
+        &[
+            "ls",
+            "--recursive",
+            "--json",
+            &format!("s3://{bucket}/{prefix}"),
+        ],
+    );
+    run.expect_code(0);
+    let mut keys: Vec<String> = run
+        .stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|item| item["Key"].as_str().map(str::to_string))
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A path as UTF-8 text, for a command line.
+pub fn text(path: &std::path::Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
