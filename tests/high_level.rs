@@ -6,37 +6,23 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use std::path::{Path, PathBuf};
 
 use clirun::Run;
 use wiremock::matchers::{header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn on(server: &support::TestServer, args: &[&str]) -> Run {
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env, &full)
-}
+use cli::{keys, s3op as on};
 
 fn s3(args: &[&str]) -> Run {
     on(support::s3s_fs(), args)
 }
 
 fn s3_stdin(args: &[&str], stdin: &[u8]) -> Run {
-    let server = support::s3s_fs();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run_with_stdin(&env, &full, stdin)
+    cli::s3op_with_stdin(support::s3s_fs(), args, stdin)
 }
 
 /// A fresh, empty directory for one test, removed when the test ends.
@@ -74,29 +60,7 @@ fn text(path: &Path) -> String {
 }
 
 fn new_bucket(prefix: &str) -> String {
-    let bucket = support::unique_bucket(prefix);
-    s3(&["mb", &format!("s3://{bucket}")]).expect_code(0);
-    bucket
-}
-
-/// Every key in the bucket (under `prefix`), from `ls --recursive --json`.
-fn keys(server: &support::TestServer, bucket: &str, prefix: &str) -> Vec<String> {
-    let r = on(
-        server,
-        &[
-            "ls",
-            "--recursive",
-            "--json",
-            &format!("s3://{bucket}/{prefix}"),
-        ],
-    );
-    r.expect_code(0);
-    let mut keys: Vec<String> = json_lines(&r)
-        .iter()
-        .filter_map(|item| item["Key"].as_str().map(str::to_string))
-        .collect();
-    keys.sort();
-    keys
+    cli::bucket(support::s3s_fs(), prefix)
 }
 
 fn json_lines(r: &Run) -> Vec<serde_json::Value> {

@@ -5,18 +5,13 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use clirun::Run;
 
 fn s3(args: &[&str]) -> Run {
-    let server = support::moto();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env, &full)
+    cli::s3op(support::moto(), args)
 }
 
 fn new_bucket(prefix: &str) -> String {

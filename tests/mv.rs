@@ -5,28 +5,21 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/scratch.rs"]
 mod scratch;
 
+use cli::text;
 use clirun::Run;
 use scratch::{data, scratch};
 
 fn s3(args: &[&str]) -> Run {
-    let server = support::s3s_fs();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env, &full)
+    cli::s3op(support::s3s_fs(), args)
 }
 
 fn bucket(prefix: &str) -> String {
-    let bucket = support::unique_bucket(prefix);
-    s3(&["mb", &format!("s3://{bucket}")]).expect_code(0);
-    bucket
+    cli::bucket(support::s3s_fs(), prefix)
 }
 
 fn exists(url: &str) -> bool {
@@ -35,10 +28,6 @@ fn exists(url: &str) -> bool {
         .and_then(|rest| rest.split_once('/'))
         .expect("s3://bucket/key");
     s3(&["head-object", "--bucket", bucket, "--key", key]).code == 0
-}
-
-fn text(path: &std::path::Path) -> &str {
-    path.to_str().expect("UTF-8 path")
 }
 
 #[test]

@@ -9,25 +9,13 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use clirun::Run;
 use serde_json::Value;
 
-fn on(server: &support::TestServer, args: &[&str]) -> Run {
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env, &full)
-}
-
-fn new_bucket(server: &support::TestServer, prefix: &str) -> String {
-    let bucket = support::unique_bucket(prefix);
-    on(server, &["mb", &format!("s3://{bucket}")]).expect_code(0);
-    bucket
-}
+use cli::{bucket as new_bucket, s3op as on};
 
 /// Start a multipart upload of `key`; its upload id.
 fn start_upload(server: &support::TestServer, bucket: &str, key: &str) -> String {

@@ -8,6 +8,11 @@ use crate::support::{self, TestServer};
 
 /// `s3op --endpoint-url <server> ARGS…`.
 pub fn s3op(server: &TestServer, args: &[&str]) -> Run {
+    s3op_with_stdin(server, args, b"")
+}
+
+/// As [`s3op`], with `stdin` as standard input.
+pub fn s3op_with_stdin(server: &TestServer, args: &[&str], stdin: &[u8]) -> Run {
     let env = [
         ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
         ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
@@ -15,7 +20,7 @@ pub fn s3op(server: &TestServer, args: &[&str]) -> Run {
     ];
     let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
     full.extend_from_slice(args);
-    clirun::run(&env, &full)
+    clirun::run_with_stdin(&env, &full, stdin)
 }
 
 /// A new bucket on `server`, made by `s3op mb`.
