@@ -139,71 +139,150 @@ pub struct LocalFile {
     pub modified: Option<SystemTime>,
 }
 
-/// Every regular file under `base`, sorted by relative path. Symbolic links to files are followed;
-/// links to directories are not (no loops). Entries that cannot be read, or whose names are not
-/// UTF-8 (they cannot be keys), come back as messages in the second list. The temporary files of
-/// downloads in progress (`.NAME.s3op-….part`) are skipped.
+/// Every regular file under `base`, sorted by relative path (see [`SortedWalk`]), and the
+/// problems met on the way as messages.
 pub fn walk_local(base: &Path) -> (Vec<LocalFile>, Vec<String>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    let mut stack = vec![(base.to_path_buf(), String::new())];
-    while let Some((dir, rel_dir)) = stack.pop() {
-        let entries = match std::fs::read_dir(&dir) {
+    for item in SortedWalk::new(base) {
+        match item {
+            Walked::File(file) => files.push(file),
+            Walked::Problem { message, .. } => problems.push(message),
+        }
+    }
+    (files, problems)
+}
+
+/// What a [`SortedWalk`] finds.
+#[derive(Debug, Clone)]
+pub enum Walked {
+    File(LocalFile),
+    /// Something that could not be read. `incomplete` is the relative directory (`""` or ending
+    /// in `/`) whose contents are not all known because of it, or `None` when the problem was one
+    /// entry (a name that is not UTF-8, a file whose type could not be read).
+    Problem {
+        message: String,
+        incomplete: Option<String>,
+    },
+}
+
+/// The regular files under a directory, one at a time, in the byte order of their relative
+/// paths: the order S3 lists keys in, so a local tree and a listing can be merged as two sorted
+/// streams. Only the directories on the way down are held, each read whole and sorted (a
+/// directory `d` sorts as `d/`, so `d.txt` comes before `d/x` as the keys do). Symbolic links to
+/// files are followed; links to directories are not (no loops). Names that are not UTF-8 (they
+/// cannot be keys) and entries that cannot be read are [`Walked::Problem`]s. The temporary files
+/// of downloads in progress (`.NAME.s3op-….part`) are skipped.
+pub struct SortedWalk {
+    /// What is left, the smallest last.
+    pending: Vec<Pending>,
+}
+
+enum Pending {
+    Found(Walked),
+    Dir { path: PathBuf, rel: String },
+}
+
+impl SortedWalk {
+    pub fn new(base: &Path) -> Self {
+        SortedWalk {
+            pending: vec![Pending::Dir {
+                path: base.to_path_buf(),
+                rel: String::new(),
+            }],
+        }
+    }
+
+    /// Read one directory and queue what is in it, sorted.
+    fn open(&mut self, dir: &Path, rel_dir: &str) -> Option<Walked> {
+        let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
-                problems.push(format!("{}: {e}", dir.display()));
-                continue;
+                return Some(Walked::Problem {
+                    message: format!("{}: {e}", dir.display()),
+                    incomplete: Some(rel_dir.to_string()),
+                })
             }
         };
+        let mut found: Vec<(String, Pending)> = Vec::new();
         for entry in entries {
+            let problem = |message: String, incomplete: Option<String>| {
+                Pending::Found(Walked::Problem {
+                    message,
+                    incomplete,
+                })
+            };
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    problems.push(format!("{}: {e}", dir.display()));
+                    let message = format!("{}: {e}", dir.display());
+                    found.push((String::new(), problem(message, Some(rel_dir.to_string()))));
                     continue;
                 }
             };
             let path = entry.path();
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                problems.push(format!(
+                let message = format!(
                     "{}: the name is not UTF-8, so it cannot be a key",
                     path.display()
-                ));
+                );
+                found.push((String::new(), problem(message, None)));
                 continue;
             };
             let rel = format!("{rel_dir}{name}");
             let file_type = match entry.file_type() {
                 Ok(t) => t,
                 Err(e) => {
-                    problems.push(format!("{}: {e}", path.display()));
+                    found.push((rel, problem(format!("{}: {e}", path.display()), None)));
                     continue;
                 }
             };
             if file_type.is_dir() {
-                stack.push((path, format!("{rel}/")));
+                let rel = format!("{rel}/");
+                found.push((rel.clone(), Pending::Dir { path, rel }));
                 continue;
             }
             // A symlink is followed when it leads to a file.
             let meta = match std::fs::metadata(&path) {
                 Ok(m) => m,
                 Err(e) => {
-                    problems.push(format!("{}: {e}", path.display()));
+                    found.push((rel, problem(format!("{}: {e}", path.display()), None)));
                     continue;
                 }
             };
             if !meta.is_file() || is_download_temp(&name) {
                 continue;
             }
-            files.push(LocalFile {
-                rel,
+            let file = LocalFile {
+                rel: rel.clone(),
                 path,
                 size: meta.len(),
                 modified: meta.modified().ok(),
-            });
+            };
+            found.push((rel, Pending::Found(Walked::File(file))));
+        }
+        // Largest first, so the smallest is popped next.
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        self.pending.extend(found.into_iter().map(|(_, p)| p));
+        None
+    }
+}
+
+impl Iterator for SortedWalk {
+    type Item = Walked;
+
+    fn next(&mut self) -> Option<Walked> {
+        loop {
+            match self.pending.pop()? {
+                Pending::Found(found) => return Some(found),
+                Pending::Dir { path, rel } => {
+                    if let Some(problem) = self.open(&path, &rel) {
+                        return Some(problem);
+                    }
+                }
+            }
         }
     }
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    (files, problems)
 }
 
 /// The temporary name `transfer::temp_path_for` gives a download in progress.

@@ -1,31 +1,52 @@
-//! The sync's plan: both sides listed and filtered, each source entry decided (copy or not), the
-//! copies run through the transfer runner, then the deletions. Listing is complete before anything
-//! changes, so a listing that breaks off changes nothing.
+//! The sync's plan, in memory that does not grow with the trees: each side is a stream of entries
+//! in key order (S3 lists in UTF-8 byte order; the local tree is walked in the same order by
+//! [`SortedWalk`]), filtered, and the two are merged ([`merge_sorted`]) into pairs. A pair with
+//! only a source is copied; with both, copied when the comparison says so; with only a
+//! destination, deleted under `delete`. Copies run through the transfer runner while deletions go
+//! to their own batches, both as the merge goes. What holds memory: one listing page, one local
+//! directory per level, the jobs in flight and one DeleteObjects batch.
+//!
+//! Deleting as the merge goes is safe because both sides are sorted: a destination entry is known
+//! to be missing from the source once the source has passed its key. A source that cannot be read
+//! completely stops deletions: a listing that breaks off, or a side out of key order, ends all
+//! deleting from then on; a local directory that cannot be read protects everything under it.
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Ordering;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as Atomic};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use futures_util::{stream, StreamExt};
+use futures_util::{stream, Stream, StreamExt};
+use tokio::sync::mpsc;
 
 use super::compare::{compare_content, Copy};
 use super::{Compare, Location, SyncOptions};
 use crate::client::Client;
 use crate::error::Error;
-use crate::transfer::jobs::{delete_objects, run_jobs_with, Action, Event, Job, Planned, Problem};
-use crate::tree::{is_directory_marker, local_path_for_key, walk_local, S3Url};
+use crate::transfer::jobs::{
+    delete_objects, run_jobs_with, Action, Event, Job, Planned, Problem,
+};
+use crate::tree::{is_directory_marker, local_path_for_key, S3Url, SortedWalk, Walked};
 use crate::types::{ListObjectsV2Output, ObjectIdentifier};
 
 /// What one side holds at one relative path.
 #[derive(Debug, Clone)]
-struct Entry {
-    size: u64,
+pub struct Entry {
+    pub size: u64,
     /// Whole seconds since 1970.
-    modified: Option<i64>,
-    etag: Option<String>,
+    pub modified: Option<i64>,
+    pub etag: Option<String>,
     /// The local file (local side) or the full key (S3 side).
-    path: Option<std::path::PathBuf>,
-    key: Option<String>,
+    pub path: Option<std::path::PathBuf>,
+    pub key: Option<String>,
 }
+
+/// A stream of one side's entries, in key order.
+type Side = Pin<Box<dyn Stream<Item = (String, Entry)> + Send>>;
+
+/// A side as read: entries, and problems ([`Walked::Problem`]) on the way.
+type Raw = Pin<Box<dyn Stream<Item = Result<(String, Entry), Walked>> + Send>>;
 
 /// Refuse what cannot be synced, before anything is sent.
 pub(super) fn check_locations(source: &Location, destination: &Location) -> Result<(), Error> {
@@ -47,6 +68,32 @@ pub(super) fn check_locations(source: &Location, destination: &Location) -> Resu
     }
 }
 
+/// What a side's stream learned on the way, for the decisions after it.
+#[derive(Default)]
+struct Reading {
+    /// The side could not be read completely from some point on (a listing that broke off, keys
+    /// out of order): nothing may be deleted for lack of a source entry after that.
+    broken: AtomicBool,
+    /// Local directories (`""` or ending in `/`) that could not be read completely.
+    incomplete: Mutex<Vec<String>>,
+    excluded: AtomicUsize,
+}
+
+impl Reading {
+    fn complete(&self) -> bool {
+        !self.broken.load(Atomic::SeqCst)
+            && self.incomplete.lock().is_ok_and(|dirs| dirs.is_empty())
+    }
+
+    fn protects(&self, rel: &str) -> bool {
+        self.broken.load(Atomic::SeqCst)
+            || self
+                .incomplete
+                .lock()
+                .map_or(true, |dirs| dirs.iter().any(|d| rel.starts_with(d.as_str())))
+    }
+}
+
 pub(super) async fn run(
     client: &Client,
     source: &Location,
@@ -54,12 +101,22 @@ pub(super) async fn run(
     options: &SyncOptions,
     tell: &(dyn Fn(Event) + Send + Sync),
 ) {
-    let (found, source_complete) = match gather(client, source, options, tell).await {
-        Ok(found) => found,
-        Err(message) => return tell(Event::Error { message }),
+    let (tx, mut problems) = mpsc::unbounded_channel();
+    let errors = move |event: Event| {
+        let _ = tx.send(event);
     };
-    let (sources, excluded) = found;
-    if sources.is_empty() && excluded > 0 {
+    // Problems found while the sides are read are told as they come (a side's stream runs
+    // inside the merge, where `tell` cannot be held across its awaits).
+    let source_reading = Arc::new(Reading::default());
+    let destination_reading = Arc::new(Reading::default());
+    let sources = side(client, source, options, &source_reading, errors.clone());
+    let mut sources = sources.peekable();
+    let nothing_included = Pin::new(&mut sources).peek().await.is_none();
+    while let Ok(problem) = problems.try_recv() {
+        tell(problem);
+    }
+    let excluded = source_reading.excluded.load(Atomic::SeqCst);
+    if nothing_included && excluded > 0 {
         tell(Event::Note {
             message: format!(
                 "the filters exclude all {excluded} entries of {}: nothing to copy",
@@ -70,52 +127,52 @@ pub(super) async fn run(
             return;
         }
     }
-    let existing: HashMap<String, Entry> = match gather(client, destination, options, tell).await {
-        Ok(((found, _), _)) => found.into_iter().collect(),
-        Err(message) => return tell(Event::Error { message }),
-    };
+    let destinations = side(client, destination, options, &destination_reading, errors);
 
-    let source_names: HashSet<String> = sources.iter().map(|(rel, _)| rel.clone()).collect();
     let mut settings = options.jobs.clone();
-    if options.no_overwrite {
-        settings.download.no_overwrite = true;
-    }
+    settings.download.no_overwrite |= options.no_overwrite;
     let part_size = settings.transfer.part_size;
-    let plan = stream::iter(sources)
-        .map(|(rel, entry)| {
-            let here = existing.get(&rel).cloned();
+    let dry_run = settings.dry_run;
+    let (doomed_tx, doomed_rx) = mpsc::channel::<Entry>(1024);
+    let reading = Arc::clone(&source_reading);
+    let plan = merge_sorted(Box::pin(sources), destinations)
+        .map(move |(rel, here, there)| {
+            let doomed_tx = doomed_tx.clone();
+            let source_reading = Arc::clone(&reading);
             async move {
-                decide(
-                    client,
-                    source,
-                    destination,
-                    rel,
-                    entry,
-                    here,
-                    options,
-                    part_size,
-                )
-                .await
+                match (here, there) {
+                    (Some(entry), existing) => {
+                        decide(client, source, destination, rel, entry, existing, options, part_size)
+                            .await
+                    }
+                    (None, Some(extra)) => {
+                        if options.delete && !source_reading.protects(&rel) {
+                            let _ = doomed_tx.send(extra).await;
+                        }
+                        None
+                    }
+                    (None, None) => None,
+                }
             }
         })
         .buffered(options.jobs.jobs.max(1))
         .filter_map(|planned| async move { planned });
-    run_jobs_with(client, settings, plan, tell).await;
-
-    if !options.delete {
-        return;
-    }
-    if !source_complete {
-        return tell(Event::Error {
-            message: "nothing deleted: the source could not be read completely".into(),
+    let copies = run_jobs_with(client, settings, plan, tell);
+    let deletions = delete_extra(client, destination, doomed_rx, dry_run, tell);
+    let told = async {
+        while let Some(problem) = problems.recv().await {
+            tell(problem);
+        }
+    };
+    futures_util::join!(copies, deletions, told);
+    if options.delete && !source_reading.complete() {
+        tell(Event::Error {
+            message: format!(
+                "{} could not be read completely: nothing was deleted for lack of what could not be read",
+                shown(source)
+            ),
         });
     }
-    let mut extra: Vec<(String, Entry)> = existing
-        .into_iter()
-        .filter(|(rel, _)| !source_names.contains(rel))
-        .collect();
-    extra.sort_by(|a, b| a.0.cmp(&b.0));
-    delete_extra(client, destination, extra, options.jobs.dry_run, tell).await;
 }
 
 fn shown(location: &Location) -> String {
@@ -125,80 +182,185 @@ fn shown(location: &Location) -> String {
     }
 }
 
-/// The entries under one side that the filters include, by relative path, with how many they
-/// excluded, and whether the side was read completely.
-async fn gather(
+/// Merge two streams sorted by key into `(key, source, destination)` triples, in key order, each
+/// key once. Memory: one entry of each side.
+#[doc(hidden)]
+pub fn merge_sorted<E: Send + 'static>(
+    source: Pin<Box<dyn Stream<Item = (String, E)> + Send>>,
+    destination: Pin<Box<dyn Stream<Item = (String, E)> + Send>>,
+) -> impl Stream<Item = (String, Option<E>, Option<E>)> + Send {
+    let state = (source.peekable(), destination.peekable());
+    stream::unfold(state, |(mut a, mut b)| async move {
+        let order = {
+            let x = Pin::new(&mut a).peek().await.map(|(k, _)| k.as_str());
+            let y = Pin::new(&mut b).peek().await.map(|(k, _)| k.as_str());
+            match (x, y) {
+                (None, None) => return None,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(x), Some(y)) => x.cmp(y),
+            }
+        };
+        let item = match order {
+            Ordering::Less => a.next().await.map(|(k, e)| (k, Some(e), None)),
+            Ordering::Greater => b.next().await.map(|(k, e)| (k, None, Some(e))),
+            Ordering::Equal => match (a.next().await, b.next().await) {
+                (Some((k, x)), Some((_, y))) => Some((k, Some(x), Some(y))),
+                _ => None,
+            },
+        }?;
+        Some((item, (a, b)))
+    })
+}
+
+/// One side's included entries in key order. Problems are sent to `problems`; a listing that
+/// breaks off, or keys out of order, end the stream and mark the side broken.
+fn side(
     client: &Client,
-    side: &Location,
+    location: &Location,
     options: &SyncOptions,
-    tell: &(dyn Fn(Event) + Send + Sync),
-) -> Result<((Vec<(String, Entry)>, usize), bool), String> {
-    let filters = &options.filters;
-    let mut excluded = 0usize;
-    let mut entries = Vec::new();
-    let mut keep = |rel: String, entry: Entry| {
-        if filters.includes(&rel) {
-            entries.push((rel, entry));
-        } else {
-            excluded += 1;
-        }
+    reading: &Arc<Reading>,
+    problems: impl Fn(Event) + Send + Sync + Clone + 'static,
+) -> Side {
+    let raw: Raw = match location {
+        Location::Local(dir) => local_entries(dir.clone()),
+        Location::S3(url) => s3_entries(client.clone(), url.clone()),
     };
-    match side {
-        Location::Local(dir) => {
-            if !dir.exists() {
-                return Ok(((Vec::new(), 0), true));
-            }
-            let walk_dir = dir.clone();
-            let (files, problems) = tokio::task::spawn_blocking(move || walk_local(&walk_dir))
-                .await
-                .map_err(|e| format!("walking {}: {e}", dir.display()))?;
-            let complete = problems.is_empty();
-            for message in problems {
-                tell(Event::Error { message });
-            }
-            for f in files {
-                let entry = Entry {
-                    size: f.size,
-                    modified: f.modified.and_then(unix_seconds),
-                    etag: None,
-                    path: Some(f.path),
-                    key: None,
-                };
-                keep(f.rel, entry);
-            }
-            Ok(((entries, excluded), complete))
-        }
-        Location::S3(url) => {
-            let mut request = client.list_objects_v2().bucket(&url.bucket);
-            if !url.key.is_empty() {
-                request = request.prefix(&url.key);
-            }
-            let pages = request.request().pages();
-            futures_util::pin_mut!(pages);
-            while let Some(page) = pages.next().await {
-                let page: ListObjectsV2Output = page
-                    .and_then(|envelope| envelope.parse())
-                    .map_err(|e| format!("listing {url}: {e}"))?;
-                for o in page.contents() {
-                    let Some(key) = o.key() else { continue };
-                    let rel = key.get(url.key.len()..).unwrap_or("").to_string();
-                    // "Directory" markers hold nothing to copy.
-                    if rel.is_empty() || is_directory_marker(&rel) {
-                        continue;
+    let filters = options.filters.clone();
+    let reading = Arc::clone(reading);
+    let mut last: Option<String> = None;
+    Box::pin(
+        raw.filter_map(move |item| {
+            let out = match item {
+                Err(Walked::Problem {
+                    message,
+                    incomplete,
+                }) => {
+                    if let Some(dir) = incomplete {
+                        if let Ok(mut dirs) = reading.incomplete.lock() {
+                            dirs.push(dir);
+                        }
                     }
-                    let entry = Entry {
-                        size: o.size().map_or(0, |n| n.max(0) as u64),
-                        modified: o.last_modified().map(|t| t.unix_timestamp()),
-                        etag: o.e_tag().map(str::to_string),
-                        path: None,
-                        key: Some(key.to_string()),
-                    };
-                    keep(rel, entry);
+                    problems(Event::Error { message });
+                    None
                 }
-            }
-            Ok(((entries, excluded), true))
-        }
+                Err(Walked::File(_)) => None,
+                Ok((rel, entry)) => {
+                    if last.as_ref().is_some_and(|l| *l >= rel) {
+                        reading.broken.store(true, Atomic::SeqCst);
+                        problems(Event::Error {
+                            message: format!(
+                                "{rel:?} came after {last:?}: the listing is not in key order, so the sync stops here"
+                            ),
+                        });
+                        Some(None)
+                    } else {
+                        last = Some(rel.clone());
+                        if filters.includes(&rel) {
+                            Some(Some((rel, entry)))
+                        } else {
+                            reading.excluded.fetch_add(1, Atomic::SeqCst);
+                            None
+                        }
+                    }
+                }
+            };
+            std::future::ready(out)
+        })
+        // `Some(None)` ends the side.
+        .take_while(|item| std::future::ready(item.is_some()))
+        .filter_map(std::future::ready),
+    )
+}
+
+/// The local tree, walked in key order on a blocking thread, a bounded channel ahead.
+fn local_entries(
+    dir: std::path::PathBuf,
+) -> Raw {
+    if !dir.exists() {
+        return Box::pin(stream::empty());
     }
+    let (tx, rx) = mpsc::channel(1024);
+    tokio::task::spawn_blocking(move || {
+        for walked in SortedWalk::new(&dir) {
+            let item = match walked {
+                Walked::File(f) => Ok((
+                    f.rel,
+                    Entry {
+                        size: f.size,
+                        modified: f.modified.and_then(unix_seconds),
+                        etag: None,
+                        path: Some(f.path),
+                        key: None,
+                    },
+                )),
+                problem => Err(problem),
+            };
+            if tx.blocking_send(item).is_err() {
+                return;
+            }
+        }
+    });
+    Box::pin(stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+/// Every object under the prefix, page by page, as relative paths.
+fn s3_entries(
+    client: Client,
+    url: S3Url,
+) -> Raw {
+    let mut request = client.list_objects_v2().bucket(&url.bucket);
+    if !url.key.is_empty() {
+        request = request.prefix(&url.key);
+    }
+    let prefix_len = url.key.len();
+    let broken = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&broken);
+    Box::pin(
+        request
+            .request()
+            .pages()
+            .take_while(move |_| std::future::ready(!stop.load(Atomic::SeqCst)))
+            .flat_map(move |page| {
+                let page: Result<ListObjectsV2Output, Error> =
+                    page.and_then(|envelope| envelope.parse());
+                let items: Vec<Result<(String, Entry), Walked>> = match page {
+                    Err(e) => {
+                        // The side ends here, and nothing is deleted for lack of a source entry.
+                        broken.store(true, Atomic::SeqCst);
+                        vec![Err(Walked::Problem {
+                            message: format!("listing {url}: {e}"),
+                            incomplete: Some(String::new()),
+                        })]
+                    }
+                    Ok(page) => page
+                        .contents()
+                        .iter()
+                        .filter_map(|o| {
+                            let key = o.key()?;
+                            let rel = key.get(prefix_len..).unwrap_or("").to_string();
+                            // "Directory" markers hold nothing to copy.
+                            if rel.is_empty() || is_directory_marker(&rel) {
+                                return None;
+                            }
+                            Some(Ok((
+                                rel,
+                                Entry {
+                                    size: o.size().map_or(0, |n| n.max(0) as u64),
+                                    modified: o.last_modified().map(|t| t.unix_timestamp()),
+                                    etag: o.e_tag().map(str::to_string),
+                                    path: None,
+                                    key: Some(key.to_string()),
+                                },
+                            )))
+                        })
+                        .collect(),
+                };
+                stream::iter(items)
+            }),
+    )
 }
 
 fn unix_seconds(t: SystemTime) -> Option<i64> {
@@ -288,50 +450,56 @@ fn content_copy<'a>(side: &'a Location, entry: &'a Entry) -> Option<Copy<'a>> {
     }
 }
 
-/// `delete`: remove what the destination has and the source does not.
+/// `delete`: remove what the destination has and the source does not, as the merge finds it.
 async fn delete_extra(
     client: &Client,
     dst: &Location,
-    extra: Vec<(String, Entry)>,
+    doomed: mpsc::Receiver<Entry>,
     dry_run: bool,
     tell: &(dyn Fn(Event) + Send + Sync),
 ) {
+    let doomed = stream::unfold(doomed, |mut rx| async move {
+        rx.recv().await.map(|entry| (entry, rx))
+    });
     match dst {
         Location::S3(url) => {
-            let objects = extra.into_iter().filter_map(|(_, e)| e.key).map(|key| {
-                Ok(ObjectIdentifier {
-                    key,
-                    ..ObjectIdentifier::default()
+            let objects = doomed.filter_map(|e| async move {
+                e.key.map(|key| {
+                    Ok(ObjectIdentifier {
+                        key,
+                        ..ObjectIdentifier::default()
+                    })
                 })
             });
-            delete_objects(client, &url.bucket, stream::iter(objects), 8, dry_run, tell).await;
+            delete_objects(client, &url.bucket, objects, 8, dry_run, tell).await;
         }
         Location::Local(_) => {
-            for (_, entry) in extra {
-                let Some(path) = entry.path else { continue };
-                let source = path.display().to_string();
-                let done = Event::Done {
-                    action: Action::Delete,
-                    source: source.clone(),
-                    destination: None,
-                    size: None,
-                    dry_run,
-                    batch: None,
-                };
-                if dry_run {
-                    tell(done);
-                    continue;
-                }
-                match tokio::fs::remove_file(&path).await {
-                    Ok(()) => tell(done),
-                    Err(e) => tell(Event::Failed {
+            doomed
+                .for_each(|entry| async move {
+                    let Some(path) = entry.path else { return };
+                    let source = path.display().to_string();
+                    let done = Event::Done {
                         action: Action::Delete,
-                        source,
+                        source: source.clone(),
                         destination: None,
-                        problem: Problem::text(e.to_string()),
-                    }),
-                }
-            }
+                        size: None,
+                        dry_run,
+                        batch: None,
+                    };
+                    if dry_run {
+                        return tell(done);
+                    }
+                    match tokio::fs::remove_file(&path).await {
+                        Ok(()) => tell(done),
+                        Err(e) => tell(Event::Failed {
+                            action: Action::Delete,
+                            source,
+                            destination: None,
+                            problem: Problem::text(e.to_string()),
+                        }),
+                    }
+                })
+                .await
         }
     }
 }
