@@ -5,6 +5,7 @@
 //! using the library's part concurrency. It owns no S3 wire detail; output and exit codes go
 //! through [`progress::Reporter`].
 
+mod attributes;
 mod bucket;
 mod check;
 mod cp;
@@ -23,7 +24,8 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::Semaphore;
 
 use s3op::transfer::{
-    DownloadOptions, TransferConfig, UploadOptions, UploadTracker, MAX_PART_SIZE, MIN_PART_SIZE,
+    DownloadOptions, SseCustomerKey, TransferConfig, UploadOptions, UploadTracker, MAX_PART_SIZE,
+    MIN_PART_SIZE,
 };
 use s3op::types::GetObjectOutput;
 use s3op::{Client, Envelope, Error};
@@ -154,6 +156,7 @@ fn transfer_args() -> Vec<Arg> {
             "Make file transfers resumable: an interrupted one keeps what it finished (a journal under $XDG_STATE_HOME/s3op or ~/.local/state/s3op, a .NAME.s3op-resume.part file beside a download) and the same command run again sends only what is missing",
         ),
     ];
+    args.extend(attributes::attribute_args());
     args.extend(output_args());
     args
 }
@@ -177,6 +180,7 @@ fn cp_command() -> Command {
         .arg(recursive_arg())
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
         .args(transfer_args())
+        .args(attributes::copy_args())
         .after_help(
             "Wildcards: 'dir/*.log' and 's3://bucket/prefix/*.log' (quote them); * matches any run of characters, / included, and ? one character. \
              Matches keep their path relative to the part before the first wildcard. Global --dry-run lists what would be copied.",
@@ -213,6 +217,7 @@ fn mv_command() -> Command {
         .arg(recursive_arg())
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
         .args(transfer_args())
+        .args(attributes::copy_args())
         .after_help(
             "A source is deleted only after its copy succeeded and was checked (the object's size \
              and, where it has one, its checksum); a failed copy keeps its source. Global --dry-run \
@@ -322,8 +327,9 @@ pub(crate) struct Ctx {
     pub report: Reporter,
     /// Jobs in flight at once.
     pub jobs: usize,
-    /// `--content-type`, and whether to guess one from the extension when it is not given.
-    content_type: Option<String>,
+    /// The attribute flags (`--content-type`, `--metadata`, `--sse-c`…), and whether to guess a
+    /// Content-Type from the extension when it is not given.
+    pub(crate) attributes: attributes::Attributes,
     guess_content_type: bool,
     /// Requests in flight across all jobs: a small file takes one permit, a large one as many as
     /// its parts in flight, so 64 large files do not open 64 × 8 connections (and file handles).
@@ -349,6 +355,7 @@ impl Ctx {
                 .copied()
                 .unwrap_or(false)
         };
+        let attributes = attributes::Attributes::from_matches(sub)?;
         let client = super::client(global)?;
         let mut config = TransferConfig {
             tracker: Some(tracker.clone()),
@@ -402,29 +409,35 @@ impl Ctx {
             config,
             report,
             jobs,
-            content_type: sub
-                .try_get_one::<String>("content-type")
-                .ok()
-                .flatten()
-                .cloned(),
+            attributes,
             guess_content_type: !get_flag("no-guess-mime-type"),
             budget,
             moving: false,
         })
     }
 
-    /// The members an upload of `name` carries: its Content-Type, given or guessed.
+    /// The options of an upload of `name`: the attribute flags, and a Content-Type given or
+    /// guessed.
     pub fn upload_options(&self, name: Option<&str>) -> UploadOptions {
-        let guessed = || {
-            name.filter(|_| self.guess_content_type)
-                .and_then(paths::guess_content_type)
-                .map(str::to_string)
-        };
-        let mut options = UploadOptions::default();
-        if let Some(t) = self.content_type.clone().or_else(guessed) {
-            options.values.push(("ContentType", s3op::Value::String(t)));
+        let mut attributes = self.attributes.object.clone();
+        if attributes.content_type.is_none() && self.guess_content_type {
+            attributes.content_type = name.and_then(paths::guess_content_type).map(str::to_string);
         }
-        options
+        UploadOptions {
+            attributes,
+            sse_customer_key: self.attributes.sse_customer_key.clone(),
+            request_payer: self.attributes.request_payer.clone(),
+        }
+    }
+
+    /// The options of a download of an object of `size` bytes (0: not known).
+    pub fn download_options(&self, size: u64) -> DownloadOptions {
+        DownloadOptions {
+            size: (size > 0).then_some(size),
+            sse_customer_key: self.attributes.sse_customer_key.clone(),
+            request_payer: self.attributes.request_payer.clone(),
+            ..DownloadOptions::default()
+        }
     }
 
     /// Requests a job of `size` bytes keeps in flight.
@@ -571,10 +584,7 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
         Job::Download { src, path, size } => {
             prepare_download_target(&path).await?;
             // A single `cp` of a key plans no size (0): the download finds it out.
-            let options = DownloadOptions {
-                size: (size > 0).then_some(size),
-                ..DownloadOptions::default()
-            };
+            let options = ctx.download_options(size);
             let envelope = client
                 .download_file_with(&src.bucket, &src.key, &path, &options, &ctx.config)
                 .await
@@ -583,7 +593,14 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
         }
         Job::Copy { src, dst, .. } => {
             client
-                .copy_object_managed(&src.bucket, &src.key, &dst.bucket, &dst.key, &ctx.config)
+                .copy_object_managed(
+                    &src.bucket,
+                    &src.key,
+                    &dst.bucket,
+                    &dst.key,
+                    &ctx.attributes.copy_options(),
+                    &ctx.config,
+                )
                 .await
                 .map_err(fail)?;
         }
@@ -601,18 +618,26 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
 async fn remove_moved_source(ctx: &Ctx, job: Job) -> Result<(), Problem> {
     let client = &ctx.client;
     let keep = |why: String| Problem::text(format!("{why}: the source is kept"));
-    let object_size = |url: S3Url| async move {
-        client
+    // An object encrypted with SSE-C answers a HEAD only with its key.
+    let object_size = |url: S3Url, key: Option<SseCustomerKey>| async move {
+        let mut head = client
             .head_object()
             .bucket(&url.bucket)
             .key(&url.key)
-            .send_typed()
+            .request();
+        if let Some(key) = &key {
+            key.set_on(&mut head);
+        }
+        head.send()
             .await
+            .and_then(|answer| answer.parse::<s3op::types::HeadObjectOutput>())
             .map(|head| head.content_length.map(|n| n.max(0) as u64))
     };
+    let dst_key = ctx.attributes.sse_customer_key.clone();
+    let src_key = ctx.attributes.copy_source_sse_customer_key.clone();
     match job {
         Job::Upload { path, dst, size } => {
-            let stored = object_size(dst.clone())
+            let stored = object_size(dst.clone(), dst_key.clone())
                 .await
                 .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
             if stored != Some(size) {
@@ -629,10 +654,10 @@ async fn remove_moved_source(ctx: &Ctx, job: Job) -> Result<(), Problem> {
             delete_moved_object(ctx, &src, &format!("{}", path.display())).await
         }
         Job::Copy { src, dst, size } => {
-            let stored = object_size(dst.clone())
+            let stored = object_size(dst.clone(), dst_key.clone())
                 .await
                 .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
-            let source = object_size(src.clone())
+            let source = object_size(src.clone(), src_key)
                 .await
                 .ok()
                 .flatten()
