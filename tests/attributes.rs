@@ -664,6 +664,9 @@ async fn an_sse_c_download_sends_the_key_on_every_range_and_a_wrong_key_leaves_n
         let run = download(&extra);
         run.expect_code(1);
         assert!(run.stderr.contains(code), "{run}");
+        if code == "AccessDenied" {
+            assert!(run.stderr.contains("check --sse-c-key"), "{run}");
+        }
         assert!(
             names_in(&dir).is_empty(),
             "no file, no temporary file: {:?}",

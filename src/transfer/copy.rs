@@ -30,7 +30,6 @@ impl Client {
     /// Copy `source_bucket`/`source_key` to `bucket`/`key` inside S3: CopyObject up to 5 GiB (or the
     /// threshold), UploadPartCopy in parallel parts above, with `options`' attributes, directives
     /// and SSE-C keys.
-    #[allow(clippy::too_many_arguments)]
     pub async fn copy_object_managed(
         &self,
         source_bucket: &str,

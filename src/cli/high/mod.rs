@@ -588,7 +588,9 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
             let envelope = client
                 .download_file_with(&src.bucket, &src.key, &path, &options, &ctx.config)
                 .await
-                .map_err(fail)?;
+                .map_err(|e| {
+                    sse_c_problem(&e, options.sse_customer_key.is_some(), "--sse-c-key")
+                })?;
             keep_modification_time(&path, &envelope).await;
         }
         Job::Copy { src, dst, .. } => {
@@ -602,13 +604,28 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
                     &ctx.config,
                 )
                 .await
-                .map_err(fail)?;
+                .map_err(|e| {
+                    let keyed = ctx.attributes.copy_source_sse_customer_key.is_some();
+                    sse_c_problem(&e, keyed, "--sse-c-copy-source-key")
+                })?;
         }
     }
     match moved {
         Some(job) => remove_moved_source(ctx, job).await,
         None => Ok(()),
     }
+}
+
+/// A failure, with a hint when S3 refused an SSE-C key: it answers a key that is not the
+/// object's with a bare 403.
+fn sse_c_problem(e: &Error, keyed: bool, flag: &str) -> Problem {
+    let mut problem = Problem::from(e);
+    if keyed && e.envelope().is_some_and(|answer| answer.status == 403) {
+        problem.message.push_str(&format!(
+            " (S3 answers 403 to an SSE-C key that is not the object's: check {flag})"
+        ));
+    }
+    problem
 }
 
 /// `mv`: delete the source of a finished job once its copy is checked. A download was checked as
