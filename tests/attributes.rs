@@ -1,7 +1,8 @@
 //! Object attributes on upload, copy and download (`aws s3 cp`'s flags): on moto, each attribute
 //! flag reaches the object, in one PUT and in a multipart upload, and S3 → S3 copies keep, replace
 //! or drop the source's properties as `--metadata-directive` and `--copy-props` say, in one
-//! CopyObject and in parts; the library's typed options do the same through `upload_file`. Neither
+//! CopyObject and in parts; the library's typed options do the same through `upload_file`. On
+//! s3s-fs (metadata and content headers, no tagging) the same holds for what it stores. Neither
 //! moto nor s3s-fs implements SSE-C (both ignore the key), so the SSE-C tests run against a
 //! wiremock script that answers as S3 does to a missing or wrong key, and check that the key went
 //! on every request of a multipart upload, a ranged download and a copy in parts. Conflicting or
@@ -25,7 +26,10 @@ use scratch::{data, names_in, scratch};
 const MIB: u64 = 1024 * 1024;
 
 fn moto(args: &[&str]) -> Run {
-    let server = support::moto();
+    run_on(support::moto(), args)
+}
+
+fn run_on(server: &support::TestServer, args: &[&str]) -> Run {
     let env = [
         ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
         ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
@@ -801,5 +805,92 @@ async fn conflicting_or_malformed_attribute_flags_exit_2_and_send_nothing() {
             .map(|r| r.len())
             .unwrap_or(0);
         assert_eq!(sent, 0, "{args:?} sent nothing");
+    }
+}
+
+#[test]
+fn s3s_fs_keeps_metadata_and_content_headers_through_uploads_and_copies() {
+    let server = support::s3s_fs();
+    let s3 = |args: &[&str]| run_on(server, args);
+    let head_of = |bucket: &str, key: &str| {
+        let run = s3(&["head-object", "--bucket", bucket, "--key", key]);
+        run.expect_code(0);
+        run.json()["headers"].clone()
+    };
+    let dir = scratch("attributes", "s3s-fs");
+    let bucket = support::unique_bucket("attr-fs");
+    s3(&["mb", &format!("s3://{bucket}")]).expect_code(0);
+    for (name, size) in [("small", 3000), ("big", 6 * MIB)] {
+        let file = dir.join(name);
+        std::fs::write(&file, data(size, 11)).expect("write");
+        let src = format!("s3://{bucket}/{name}");
+        s3(&[
+            "cp",
+            text(&file),
+            &src,
+            "--part-size",
+            "5MiB",
+            "--metadata",
+            "origin=fs",
+            "--content-type",
+            "application/x-fs",
+            "--cache-control",
+            "max-age=9",
+            "--content-language",
+            "de",
+        ])
+        .expect_code(0);
+        let h = head_of(&bucket, name);
+        assert_eq!(header(&h, "x-amz-meta-origin"), "fs", "{name}: {h}");
+        assert_eq!(
+            header(&h, "content-type"),
+            "application/x-fs",
+            "{name}: {h}"
+        );
+        assert_eq!(header(&h, "cache-control"), "max-age=9", "{name}: {h}");
+        assert_eq!(header(&h, "content-language"), "de", "{name}: {h}");
+
+        // Kept by default: in parts too, where s3s-fs answers GetObjectTagging 501 (no tags).
+        let kept = format!("{name}-kept");
+        s3(&[
+            "cp",
+            &src,
+            &format!("s3://{bucket}/{kept}"),
+            "--part-size",
+            "5MiB",
+        ])
+        .expect_code(0);
+        let h = head_of(&bucket, &kept);
+        assert_eq!(
+            header(&h, "content-length"),
+            size.to_string(),
+            "{kept}: {h}"
+        );
+        assert_eq!(header(&h, "x-amz-meta-origin"), "fs", "{kept}: {h}");
+        assert_eq!(
+            header(&h, "content-type"),
+            "application/x-fs",
+            "{kept}: {h}"
+        );
+        assert_eq!(header(&h, "cache-control"), "max-age=9", "{kept}: {h}");
+
+        // Replaced: only what is given.
+        let replaced = format!("{name}-replaced");
+        s3(&[
+            "cp",
+            &src,
+            &format!("s3://{bucket}/{replaced}"),
+            "--part-size",
+            "5MiB",
+            "--metadata-directive",
+            "REPLACE",
+            "--metadata",
+            "origin=copy",
+        ])
+        .expect_code(0);
+        let h = head_of(&bucket, &replaced);
+        assert_eq!(header(&h, "x-amz-meta-origin"), "copy", "{replaced}: {h}");
+        assert_eq!(header(&h, "cache-control"), "", "{replaced}: {h}");
+        assert_eq!(header(&h, "content-language"), "", "{replaced}: {h}");
     }
 }
