@@ -248,6 +248,8 @@ fn source_object(dir: &std::path::Path, bucket: &str, key: &str, size: u64) {
         "fr",
         "--tagging",
         "kept=yes",
+        "--expires",
+        "2029-03-04T05:06:07Z",
     ])
     .expect_code(0);
 }
@@ -279,6 +281,11 @@ fn copies_keep_replace_or_drop_the_sources_properties_in_one_request_and_in_part
         assert_eq!(header(&h, "content-type"), "application/x-source", "{what}");
         assert_eq!(header(&h, "cache-control"), "no-cache", "{what}");
         assert_eq!(header(&h, "content-language"), "fr", "{what}");
+        assert_eq!(
+            header(&h, "expires"),
+            "Sun, 04 Mar 2029 05:06:07 GMT",
+            "{what}"
+        );
         assert_eq!(header(&h, "x-amz-storage-class"), "STANDARD_IA", "{what}");
         assert_eq!(
             tags(&bucket, &key),
@@ -341,6 +348,7 @@ fn copies_keep_replace_or_drop_the_sources_properties_in_one_request_and_in_part
         let h = head(&bucket, &key);
         assert_eq!(header(&h, "x-amz-meta-origin"), "", "{key}: {h}");
         assert_eq!(header(&h, "cache-control"), "", "{key}: {h}");
+        assert_eq!(header(&h, "expires"), "", "{key}: {h}");
         assert!(tags(&bucket, &key).is_empty(), "{key}");
     }
 }
