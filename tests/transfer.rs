@@ -8,7 +8,7 @@ mod support;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use s3op::transfer::{TransferConfig, UploadOptions};
+use s3op::transfer::{CopyOptions, TransferConfig, UploadOptions};
 use s3op::{Client, Error};
 use wiremock::matchers::{method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -235,7 +235,14 @@ async fn server_side_copy_in_parts() {
         .await
         .expect("upload");
     let copied = client
-        .copy_object_managed(&bucket, "original", &bucket, "copy", &small_parts())
+        .copy_object_managed(
+            &bucket,
+            "original",
+            &bucket,
+            "copy",
+            &CopyOptions::default(),
+            &small_parts(),
+        )
         .await
         .expect("copy");
     assert!(

@@ -147,6 +147,12 @@ fn check_kind(m: &'static Member, value: &Value) -> Result<(), Error> {
         (Shape::Timestamp(_), Value::Timestamp(_)) => true,
         (Shape::Blob, Value::Body(_)) => true,
         (Shape::Blob, Value::String(_)) => true,
+        // An SSE-C key of raw bytes that are not UTF-8 (a key read from a file).
+        (Shape::String, Value::Body(crate::value::Body::Bytes(_)))
+            if matches!(m.encoding, Encoding::SseCustomerKey { .. }) =>
+        {
+            true
+        }
         (Shape::Structure(_) | Shape::List(_) | Shape::Map(_), Value::Json(j)) => {
             crate::xml::check_json(j, m.shape).map_err(|e| invalid(m, e.to_string()))?;
             true
@@ -273,12 +279,20 @@ pub fn prepare(
             }
             Location::Header(name) => {
                 let fmt = wire_format(m, TimestampFormat::Rfc822);
-                let text = scalar_text(m, value, fmt)?;
+                let text = match value {
+                    Value::Body(crate::value::Body::Bytes(_)) => String::new(),
+                    other => scalar_text(m, other, fmt)?,
+                };
                 match m.encoding {
                     Encoding::SseCustomerKey { md5_header } => {
+                        // The raw key: given as text, or as bytes when it is not UTF-8.
+                        let key: &[u8] = match value {
+                            Value::Body(crate::value::Body::Bytes(bytes)) => bytes,
+                            _ => text.as_bytes(),
+                        };
                         let b64 = base64::engine::general_purpose::STANDARD;
-                        let md5 = b64.encode(Md5::digest(text.as_bytes()));
-                        headers.push((name.to_ascii_lowercase(), b64.encode(text.as_bytes())));
+                        let md5 = b64.encode(Md5::digest(key));
+                        headers.push((name.to_ascii_lowercase(), b64.encode(key)));
                         let md5_name = md5_header.to_ascii_lowercase();
                         let md5_given = op.members.iter().any(|other| {
                             matches!(other.location, Location::Header(h) if h.eq_ignore_ascii_case(md5_header))

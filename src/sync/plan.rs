@@ -24,9 +24,7 @@ use super::compare::{compare_content, Copy};
 use super::{Compare, Location, SyncOptions};
 use crate::client::Client;
 use crate::error::Error;
-use crate::transfer::jobs::{
-    delete_objects, run_jobs_with, Action, Event, Job, Planned, Problem,
-};
+use crate::transfer::jobs::{delete_objects, run_jobs_with, Action, Event, Job, Planned, Problem};
 use crate::tree::{is_directory_marker, local_path_for_key, S3Url, SortedWalk, Walked};
 use crate::types::{ListObjectsV2Output, ObjectIdentifier};
 
@@ -87,10 +85,9 @@ impl Reading {
 
     fn protects(&self, rel: &str) -> bool {
         self.broken.load(Atomic::SeqCst)
-            || self
-                .incomplete
-                .lock()
-                .map_or(true, |dirs| dirs.iter().any(|d| rel.starts_with(d.as_str())))
+            || self.incomplete.lock().map_or(true, |dirs| {
+                dirs.iter().any(|d| rel.starts_with(d.as_str()))
+            })
     }
 }
 
@@ -142,8 +139,17 @@ pub(super) async fn run(
             async move {
                 match (here, there) {
                     (Some(entry), existing) => {
-                        decide(client, source, destination, rel, entry, existing, options, part_size)
-                            .await
+                        decide(
+                            client,
+                            source,
+                            destination,
+                            rel,
+                            entry,
+                            existing,
+                            options,
+                            part_size,
+                        )
+                        .await
                     }
                     (None, Some(extra)) => {
                         if options.delete && !source_reading.protects(&rel) {
@@ -274,9 +280,7 @@ fn side(
 }
 
 /// The local tree, walked in key order on a blocking thread, a bounded channel ahead.
-fn local_entries(
-    dir: std::path::PathBuf,
-) -> Raw {
+fn local_entries(dir: std::path::PathBuf) -> Raw {
     if !dir.exists() {
         return Box::pin(stream::empty());
     }
@@ -307,10 +311,7 @@ fn local_entries(
 }
 
 /// Every object under the prefix, page by page, as relative paths.
-fn s3_entries(
-    client: Client,
-    url: S3Url,
-) -> Raw {
+fn s3_entries(client: Client, url: S3Url) -> Raw {
     let mut request = client.list_objects_v2().bucket(&url.bucket);
     if !url.key.is_empty() {
         request = request.prefix(&url.key);

@@ -15,6 +15,7 @@ use std::path::Path;
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::{oneshot, Semaphore};
 
+use super::attributes::{payer_members, set_members, SseCustomerKey};
 use super::integrity::{
     check_composite, stored_checksum, with_checksum_mode, ChecksumKind, StoredChecksum,
     DEFAULT_ALGORITHM,
@@ -36,13 +37,28 @@ pub struct DownloadOptions {
     /// The object's size, when already known (from a listing): an object of one part or less is
     /// then fetched with one plain GET, whose answer carries its checksum.
     pub size: Option<u64>,
-    /// Members set on every GET and HEAD of the download that has them (`VersionId`,
-    /// `SSECustomerAlgorithm`, `SSECustomerKey`, `RequestPayer`…).
+    /// The key the object is encrypted with (SSE-C): sent on every HEAD and ranged GET.
+    pub sse_customer_key: Option<SseCustomerKey>,
+    /// Acknowledge that the requester pays (on every request of the download).
+    pub request_payer: Option<crate::types::RequestPayer>,
+    /// More members set on every GET and HEAD of the download that has them (`VersionId`…).
     pub values: Vec<(&'static str, Value)>,
     /// Never replace a file already at the target (`sync --no-overwrite`): the finished download
     /// is linked into place only if the name is still free, else it is
     /// [`Error::DestinationExists`] and the bytes are thrown away.
     pub no_overwrite: bool,
+}
+
+impl DownloadOptions {
+    /// Every member the download's requests carry where the operation has it.
+    fn members(&self) -> Vec<(&'static str, Value)> {
+        let mut members = self.values.clone();
+        if let Some(key) = &self.sse_customer_key {
+            members.extend(key.members());
+        }
+        members.extend(payer_members(self.request_payer.as_ref()));
+        members
+    }
 }
 
 impl Client {
@@ -520,11 +536,7 @@ impl Client {
 
 /// Set each option the operation has.
 fn set_options(request: &mut Request, options: &DownloadOptions) {
-    for (name, value) in &options.values {
-        if request.operation().member(name).is_some() {
-            request.set(name, value.clone());
-        }
-    }
+    set_members(request, &options.members());
 }
 
 /// The object's length as the answer gives it, checked against what was written.
@@ -590,7 +602,7 @@ impl Client {
         let computed = match stored.kind {
             ChecksumKind::Composite { parts } => {
                 let listed = match self
-                    .stored_parts(bucket, key, algorithm, &options.values)
+                    .stored_parts(bucket, key, algorithm, &options.members())
                     .await
                 {
                     Ok(Some(listed)) if listed.len() as u64 == parts => listed,

@@ -13,7 +13,7 @@ use futures_util::{Stream, StreamExt};
 use serde_json::json;
 use tokio::sync::{mpsc, Semaphore};
 
-use super::{DownloadOptions, TransferConfig, UploadOptions};
+use super::{CopyOptions, DownloadOptions, SseCustomerKey, TransferConfig, UploadOptions};
 use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::Error;
@@ -247,6 +247,8 @@ pub struct JobSettings {
     pub guess_content_type: bool,
     /// The members every download's GETs and HEADs carry.
     pub download: DownloadOptions,
+    /// How server-side copies treat metadata, tags and keys.
+    pub copy: CopyOptions,
     /// Delete each source once its copy is complete and checked (`mv`).
     pub moving: bool,
     /// Report what would be done, do nothing.
@@ -261,6 +263,7 @@ impl Default for JobSettings {
             upload: UploadOptions::default(),
             guess_content_type: true,
             download: DownloadOptions::default(),
+            copy: CopyOptions::default(),
             moving: false,
             dry_run: false,
         }
@@ -268,17 +271,12 @@ impl Default for JobSettings {
 }
 
 impl JobSettings {
-    /// The members an upload of the file `name` carries: the settings', and a Content-Type guessed
-    /// from its extension when they set none.
+    /// The options an upload of the file `name` carries: the settings', and a Content-Type
+    /// guessed from its extension when they set none.
     pub fn upload_options(&self, name: Option<&str>) -> UploadOptions {
         let mut options = self.upload.clone();
-        let has_type = options.values.iter().any(|(n, _)| *n == "ContentType");
-        if !has_type && self.guess_content_type {
-            if let Some(t) = name.and_then(guess_content_type) {
-                options
-                    .values
-                    .push(("ContentType", crate::value::Value::String(t.to_string())));
-            }
+        if options.attributes.content_type.is_none() && self.guess_content_type {
+            options.attributes.content_type = name.and_then(guess_content_type).map(str::to_string);
         }
         options
     }
@@ -447,19 +445,33 @@ impl Worker {
             }
             Job::Download { src, path, size } => {
                 prepare_download_target(&path).await?;
+                // A single `cp` of a key plans no size (0): the download finds it out.
                 let mut options = self.settings.download.clone();
                 options.size = (size > 0).then_some(size);
                 let envelope = client
                     .download_file_with(&src.bucket, &src.key, &path, &options, config)
                     .await
-                    .map_err(fail)?;
+                    .map_err(|e| {
+                        sse_c_problem(&e, options.sse_customer_key.is_some(), "--sse-c-key")
+                    })?;
                 keep_modification_time(&path, &envelope).await;
             }
             Job::Copy { src, dst, .. } => {
+                let options = &self.settings.copy;
                 client
-                    .copy_object_managed(&src.bucket, &src.key, &dst.bucket, &dst.key, config)
+                    .copy_object_managed(
+                        &src.bucket,
+                        &src.key,
+                        &dst.bucket,
+                        &dst.key,
+                        options,
+                        config,
+                    )
                     .await
-                    .map_err(fail)?;
+                    .map_err(|e| {
+                        let keyed = options.copy_source_sse_customer_key.is_some();
+                        sse_c_problem(&e, keyed, "--sse-c-copy-source-key")
+                    })?;
             }
         }
         match moved {
@@ -475,18 +487,26 @@ impl Worker {
     async fn remove_moved_source(&self, job: Job) -> Result<(), Problem> {
         let client = &self.client;
         let keep = |why: String| Problem::text(format!("{why}: the source is kept"));
-        let object_size = |url: S3Url| async move {
-            client
+        // An object encrypted with SSE-C answers a HEAD only with its key.
+        let object_size = |url: S3Url, key: Option<SseCustomerKey>| async move {
+            let mut head = client
                 .head_object()
                 .bucket(&url.bucket)
                 .key(&url.key)
-                .send_typed()
+                .request();
+            if let Some(key) = &key {
+                key.set_on(&mut head);
+            }
+            head.send()
                 .await
+                .and_then(|answer| answer.parse::<crate::types::HeadObjectOutput>())
                 .map(|head| head.content_length.map(|n| n.max(0) as u64))
         };
+        let dst_key = self.settings.upload.sse_customer_key.clone();
+        let src_key = self.settings.copy.copy_source_sse_customer_key.clone();
         match job {
             Job::Upload { path, dst, size } => {
-                let stored = object_size(dst.clone())
+                let stored = object_size(dst.clone(), dst_key.clone())
                     .await
                     .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
                 if stored != Some(size) {
@@ -504,10 +524,10 @@ impl Worker {
                     .await
             }
             Job::Copy { src, dst, size } => {
-                let stored = object_size(dst.clone())
+                let stored = object_size(dst.clone(), dst_key)
                     .await
                     .map_err(|e| keep(format!("{dst} cannot be checked: {e}")))?;
-                let source = object_size(src.clone())
+                let source = object_size(src.clone(), src_key)
                     .await
                     .ok()
                     .flatten()
@@ -534,6 +554,18 @@ impl Worker {
                 ))
             })
     }
+}
+
+/// A failure, with a hint when S3 refused an SSE-C key: it answers a key that is not the
+/// object's with a bare 403.
+fn sse_c_problem(e: &Error, keyed: bool, flag: &str) -> Problem {
+    let mut problem = Problem::from(e);
+    if keyed && e.envelope().is_some_and(|answer| answer.status == 403) {
+        problem.message.push_str(&format!(
+            " (S3 answers 403 to an SSE-C key that is not the object's: check {flag})"
+        ));
+    }
+    problem
 }
 
 /// Make the directories a download goes into; refuse to replace a directory with a file.

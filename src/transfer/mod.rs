@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::client::Progress;
 use crate::error::Error;
 
+mod attributes;
 mod copy;
 mod download;
 mod guard;
@@ -22,6 +23,7 @@ pub mod jobs;
 mod journal;
 mod upload;
 
+pub use attributes::{CopyOptions, CopyProps, Grants, ObjectAttributes, SseCustomerKey};
 pub use download::DownloadOptions;
 pub use guard::{temp_path_for, TempFile, UploadTracker};
 pub use integrity::{stored_checksum, ChecksumKind, StoredChecksum, DEFAULT_ALGORITHM};
@@ -142,11 +144,52 @@ pub fn stream_part_size(base: u64, number: u64) -> u64 {
     base.saturating_mul(1 << tier).min(MAX_PART_SIZE)
 }
 
-/// Options of an upload beyond bucket and key: members of PutObject/CreateMultipartUpload such as
-/// `ContentType` or `Metadata`, set by S3 API name.
+/// Options of an upload beyond bucket and key.
+///
+/// ```no_run
+/// # async fn demo(client: s3op::Client) -> Result<(), s3op::Error> {
+/// use s3op::transfer::{SseCustomerKey, TransferConfig, UploadOptions};
+/// use s3op::types::StorageClass;
+/// let mut options = UploadOptions::default();
+/// options.attributes.content_type = Some("application/x-tar".into());
+/// options.attributes.metadata.insert("owner".into(), "backup".into());
+/// options.attributes.storage_class = Some(StorageClass::StandardIa);
+/// options.sse_customer_key = Some(SseCustomerKey::aes256([7u8; 32])?);
+/// client
+///     .upload_file("backup.tar", "backups", "backup.tar", &options, &TransferConfig::default())
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct UploadOptions {
-    pub values: Vec<(&'static str, crate::value::Value)>,
+    /// What the object is stored with (PutObject, CreateMultipartUpload).
+    pub attributes: ObjectAttributes,
+    /// An SSE-C key: sent on PutObject, CreateMultipartUpload, every UploadPart and
+    /// CompleteMultipartUpload.
+    pub sse_customer_key: Option<SseCustomerKey>,
+    /// Acknowledge that the requester pays (on every request of the upload).
+    pub request_payer: Option<crate::types::RequestPayer>,
+}
+
+impl UploadOptions {
+    /// The members of the request that creates the object (PutObject, CreateMultipartUpload).
+    pub(crate) fn create_members(&self) -> attributes::Members {
+        let mut members = self.attributes.members();
+        members.extend(self.part_members());
+        members
+    }
+
+    /// The members every other request of a multipart upload carries (UploadPart, ListParts,
+    /// CompleteMultipartUpload): the SSE-C key and the requester-pays acknowledgement.
+    pub(crate) fn part_members(&self) -> attributes::Members {
+        let mut members = self
+            .sse_customer_key
+            .as_ref()
+            .map(SseCustomerKey::members)
+            .unwrap_or_default();
+        members.extend(attributes::payer_members(self.request_payer.as_ref()));
+        members
+    }
 }
 
 /// Tell the caller's notice callback, if any.

@@ -16,6 +16,7 @@ use std::future::Future;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::oneshot;
 
+use super::attributes::set_members;
 use super::guard::Registration;
 use super::integrity::{
     completed_part, full_object, hash_bytes, read_hashed, DonePart, PartBuffers,
@@ -80,9 +81,7 @@ impl Client {
                 .request()
                 .unsigned_payload()
                 .checksum_optional();
-            for (name, value) in &options.values {
-                request.set(name, value.clone());
-            }
+            set_members(&mut request, &options.create_members());
             if let Some((algorithm, sum)) = checksum {
                 request.set(algorithm.member(), Value::String(sum));
                 request.set("ChecksumAlgorithm", Value::String(algorithm.name().into()));
@@ -126,9 +125,7 @@ impl Client {
                 .request()
                 .unsigned_payload()
                 .checksum_optional();
-            for (name, value) in &options.values {
-                request.set(name, value.clone());
-            }
+            set_members(&mut request, &options.create_members());
             if let Some((algorithm, sum)) = checksum {
                 request.set(algorithm.member(), Value::String(sum));
                 request.set("ChecksumAlgorithm", Value::String(algorithm.name().into()));
@@ -199,17 +196,17 @@ impl Client {
             let Ok(head) = headers_rx.await else {
                 return Ok(None);
             };
-            let mut values = options.values.clone();
+            let mut options = options.clone();
             if let Some(ct) = head.headers.get("content-type") {
-                if !values.iter().any(|(n, _)| *n == "ContentType") {
-                    values.push(("ContentType", crate::value::Value::String(ct.clone())));
+                if options.attributes.content_type.is_none() {
+                    options.attributes.content_type = Some(ct.clone());
                 }
             }
             let mut reader = SourceReader {
                 pipe: pipe_out,
                 done: done_rx,
             };
-            self.upload_reader(&mut reader, bucket, key, &UploadOptions { values }, config)
+            self.upload_reader(&mut reader, bucket, key, &options, config)
                 .await
                 .map(Some)
         };
@@ -248,7 +245,15 @@ impl Client {
         // A server that refused the checksum headers had them taken off: no checksums then.
         let algorithm = algorithm.filter(|_| !self.checksums_refused());
         let result = self
-            .finish_multipart(source, size, part_size, &registration, algorithm, config)
+            .finish_multipart(
+                source,
+                size,
+                part_size,
+                &registration,
+                algorithm,
+                &options.part_members(),
+                config,
+            )
             .await;
         registration.ended();
         result
@@ -268,9 +273,7 @@ impl Client {
             .key(key)
             .request()
             .checksum_optional();
-        for (name, value) in &options.values {
-            create.set(name, value.clone());
-        }
+        set_members(&mut create, &options.create_members());
         if let Some(a) = algorithm {
             create.set("ChecksumAlgorithm", Value::String(a.name().into()));
             create.set("ChecksumType", Value::String(checksum_type(a).into()));
@@ -309,12 +312,13 @@ impl Client {
             part_size,
             algorithm: algorithm.map(|a| a.name().to_string()),
         };
+        let part_members = options.part_members();
         let resumed = match journal::read::<UploadHeader, PartRecord>(&journal_path)? {
             None => None,
             Some((old, records)) => {
                 let confirmed = match old.differs_from(&wanted) {
                     Some(reason) => Err(reason),
-                    None => self.confirm_parts(&old, &records).await?,
+                    None => self.confirm_parts(&old, &records, &part_members).await?,
                 };
                 match confirmed {
                     Ok(parts) => Some((old.upload_id, parts)),
@@ -354,6 +358,7 @@ impl Client {
             key,
             upload_id: &upload_id,
             algorithm,
+            members: &part_members,
         };
         let skip: HashSet<u64> = finished.iter().map(|part| part.number).collect();
         if let Some(p) = &config.progress {
@@ -383,7 +388,9 @@ impl Client {
         parts.extend(finished);
         parts.sort_by_key(|part| part.number);
         let full = algorithm.map(|a| (a, full_object(a, &parts)));
-        let completed = self.complete_or_abort(&registration, &parts, full).await;
+        let completed = self
+            .complete_or_abort(&registration, &parts, full, &part_members)
+            .await;
         // Completed, or refused and aborted: either way there is nothing left to resume.
         journal.remove();
         completed
@@ -395,6 +402,7 @@ impl Client {
         &self,
         old: &UploadHeader,
         records: &[PartRecord],
+        members: &[(&'static str, Value)],
     ) -> Result<Result<Vec<DonePart>, String>, Error> {
         let mut on_server: BTreeMap<u64, (Option<String>, Option<i64>)> = BTreeMap::new();
         let mut marker: Option<i64> = None;
@@ -407,6 +415,8 @@ impl Client {
             if let Some(m) = marker {
                 list = list.part_number_marker(m);
             }
+            let mut list = list.request();
+            set_members(&mut list, members);
             let page: ListPartsOutput = match list.send().await {
                 Ok(envelope) => envelope.parse()?,
                 Err(e)
@@ -467,6 +477,7 @@ impl Client {
         part_size: u64,
         registration: &Registration,
         algorithm: Option<Algorithm>,
+        members: &[(&'static str, Value)],
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
         let (bucket, key, upload_id) = registration.target();
@@ -475,6 +486,7 @@ impl Client {
             key,
             upload_id,
             algorithm,
+            members,
         };
         let uploaded = match source {
             Source::File(path) => {
@@ -499,7 +511,8 @@ impl Client {
         };
         // A CRC's full-object value is combined from the parts' (nothing is read again).
         let full = algorithm.map(|a| (a, full_object(a, &parts)));
-        self.complete_or_abort(registration, &parts, full).await
+        self.complete_or_abort(registration, &parts, full, members)
+            .await
     }
 
     /// Complete a multipart upload from its parts (sorted by number), or abort it if S3 will not.
@@ -510,6 +523,7 @@ impl Client {
         registration: &Registration,
         parts: &[DonePart],
         checksum: Option<(Algorithm, Option<String>)>,
+        members: &[(&'static str, Value)],
     ) -> Result<Envelope, Error> {
         let (bucket, key, upload_id) = registration.target();
         let algorithm = checksum.as_ref().map(|(a, _)| *a);
@@ -525,6 +539,7 @@ impl Client {
             .multipart_upload(CompletedMultipartUpload { parts: listed })
             .request()
             .checksum_optional();
+        set_members(&mut complete, members);
         if let Some((algorithm, full)) = &checksum {
             complete.set(
                 "ChecksumType",
@@ -541,7 +556,9 @@ impl Client {
         let mut completed = completed?;
         if compat::completion_lacks_etag(&completed.response) {
             // Ceph RGW 16.2.15: the object's ETag is only in HeadObject's answer.
-            if let Ok(head) = self.head_object().bucket(bucket).key(key).send().await {
+            let mut head = self.head_object().bucket(bucket).key(key).request();
+            set_members(&mut head, members);
+            if let Ok(head) = head.send().await {
                 if let Some(etag) = head.headers.get("etag") {
                     completed.response["ETag"] = serde_json::Value::String(etag.clone());
                 }
@@ -702,6 +719,7 @@ impl Client {
             .request()
             .unsigned_payload()
             .checksum_optional();
+        set_members(&mut request, target.members);
         if let (Some(a), Some(sum)) = (target.algorithm, &checksum) {
             request.set(a.member(), Value::String(sum.clone()));
             request.set("ChecksumAlgorithm", Value::String(a.name().into()));
@@ -734,12 +752,14 @@ fn same_etag(a: &str, b: &str) -> bool {
     a.trim().trim_matches('"') == b.trim().trim_matches('"')
 }
 
-/// The multipart upload parts go to, and the checksum they carry.
+/// The multipart upload parts go to, the checksum they carry, and the members every part
+/// carries (an SSE-C key, the requester-pays acknowledgement).
 struct PartTarget<'a> {
     bucket: &'a str,
     key: &'a str,
     upload_id: &'a str,
     algorithm: Option<Algorithm>,
+    members: &'a [(&'static str, Value)],
 }
 
 /// `FULL_OBJECT` for a CRC (the parts combine into the object's CRC), `COMPOSITE` otherwise.

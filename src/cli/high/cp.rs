@@ -11,6 +11,7 @@ use std::sync::Arc;
 use clap::ArgMatches;
 use futures_util::{stream, Stream, StreamExt};
 
+use super::attributes::Direction;
 use super::objects::{self, S3Object};
 use super::paths::{self, Location, S3Url};
 use super::progress::Problem;
@@ -41,6 +42,25 @@ enum Plan {
         pattern: Option<String>,
         dst: Dest,
     },
+}
+
+impl Plan {
+    /// Which way the plan moves bytes (which flags apply).
+    fn direction(&self) -> Direction {
+        match self {
+            Plan::FromStdin(_) | Plan::FromUrl(..) | Plan::LocalTree { .. } => Direction::Upload,
+            Plan::One(Job::Upload { .. }) => Direction::Upload,
+            Plan::ToStdout(_) | Plan::One(Job::Download { .. }) => Direction::Download,
+            Plan::S3Tree {
+                dst: Dest::LocalDir(_),
+                ..
+            } => Direction::Download,
+            Plan::One(Job::Copy { .. })
+            | Plan::S3Tree {
+                dst: Dest::S3(_), ..
+            } => Direction::Copy,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +95,7 @@ pub(super) async fn run(
         ));
     }
     let mut ctx = Ctx::new(sub, global, dry_run, tracker)?;
+    ctx.attributes.check_direction(plan.direction())?;
     ctx.settings.moving = moving;
     let ctx = Arc::new(ctx);
     match plan {
@@ -364,6 +385,12 @@ async fn to_stdout(ctx: &Ctx, src: S3Url) {
         .bucket(&src.bucket)
         .key(&src.key)
         .request();
+    if let Some(key) = &ctx.attributes.sse_customer_key {
+        key.set_on(&mut request);
+    }
+    if let Some(payer) = &ctx.attributes.request_payer {
+        request.set("RequestPayer", s3op::Value::String(payer.as_str().into()));
+    }
     if let Some(p) = &ctx.settings.transfer.progress {
         request = request.on_progress(p.clone());
     }

@@ -5,6 +5,7 @@
 //! using the library's part concurrency. It owns no S3 wire detail; output and exit codes go
 //! through [`progress::Reporter`].
 
+mod attributes;
 mod bucket;
 mod check;
 mod cp;
@@ -153,6 +154,7 @@ fn transfer_args() -> Vec<Arg> {
             "Make file transfers resumable: an interrupted one keeps what it finished (a journal under $XDG_STATE_HOME/s3op or ~/.local/state/s3op, a .NAME.s3op-resume.part file beside a download) and the same command run again sends only what is missing",
         ),
     ];
+    args.extend(attributes::attribute_args());
     args.extend(output_args());
     args
 }
@@ -177,6 +179,7 @@ fn cp_command() -> Command {
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
         .args(filter_args())
         .args(transfer_args())
+        .args(attributes::copy_args())
         .after_help(
             "Wildcards: 'dir/*.log' and 's3://bucket/prefix/*.log' (quote them); * matches any run of characters, / included, and ? one character. \
              Matches keep their path relative to the part before the first wildcard. Global --dry-run lists what would be copied.",
@@ -214,6 +217,7 @@ fn mv_command() -> Command {
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
         .args(filter_args())
         .args(transfer_args())
+        .args(attributes::copy_args())
         .after_help(
             "A source is deleted only after its copy succeeded and was checked (the object's size \
              and, where it has one, its checksum); a failed copy keeps its source. Global --dry-run \
@@ -345,6 +349,8 @@ pub(crate) struct Ctx {
     pub report: Reporter,
     /// `--exclude`, `--include`, `--exclude-from`.
     pub filters: s3op::filter::Filters,
+    /// The attribute flags (`--content-type`, `--metadata`, `--sse-c`…).
+    pub(crate) attributes: attributes::Attributes,
 }
 
 impl Ctx {
@@ -364,6 +370,7 @@ impl Ctx {
                 .copied()
                 .unwrap_or(false)
         };
+        let attributes = attributes::Attributes::from_matches(sub)?;
         let client = super::client(global)?;
         let mut config = TransferConfig {
             tracker: Some(tracker.clone()),
@@ -411,18 +418,21 @@ impl Ctx {
         let jobs = get_u32("jobs").map_or(DEFAULT_JOBS, |n| n as usize);
         let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run);
         config.progress = report.progress();
-        let mut upload = UploadOptions::default();
-        if let Some(t) = sub.try_get_one::<String>("content-type").ok().flatten() {
-            upload
-                .values
-                .push(("ContentType", s3op::Value::String(t.clone())));
-        }
         let settings = JobSettings {
             jobs,
             transfer: config,
-            upload,
+            upload: UploadOptions {
+                attributes: attributes.object.clone(),
+                sse_customer_key: attributes.sse_customer_key.clone(),
+                request_payer: attributes.request_payer.clone(),
+            },
             guess_content_type: !get_flag("no-guess-mime-type"),
-            download: DownloadOptions::default(),
+            download: DownloadOptions {
+                sse_customer_key: attributes.sse_customer_key.clone(),
+                request_payer: attributes.request_payer.clone(),
+                ..DownloadOptions::default()
+            },
+            copy: attributes.copy_options(),
             moving: false,
             dry_run,
         };
@@ -431,6 +441,7 @@ impl Ctx {
             settings,
             report,
             filters: filters(sub)?,
+            attributes,
         })
     }
 }

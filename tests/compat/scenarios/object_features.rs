@@ -321,7 +321,14 @@ scenario!(managed_copy, |ctx| {
         ..TransferConfig::default()
     };
     let copied = c
-        .copy_object_managed(&bucket, "big", &bucket, "copy", &config)
+        .copy_object_managed(
+            &bucket,
+            "big",
+            &bucket,
+            "copy",
+            &Default::default(),
+            &config,
+        )
         .await
         .map_err(|e| classify("copy_object_managed", &e))?;
     if !copied.is_success() {
