@@ -8,11 +8,14 @@
 //! stable partial file (`.NAME.s3op-resume.part`) and journals each range as it finishes; a
 //! failure keeps both, and run again with the object's ETag and size unchanged it fetches only the
 //! ranges the journal lacks, reusing the finished ranges' checksums for the final check.
+//! A download to a writer (`download_to_writer`, for `cat` and `cp … -`) fetches the same ranges in
+//! parallel into memory and writes them in order, at most `concurrency` ranges held at once.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use futures_util::{StreamExt, TryStreamExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{oneshot, Semaphore};
 
 use super::integrity::{
@@ -516,6 +519,127 @@ impl Client {
             .headers
             .insert("content-length".into(), total.to_string());
         Ok(envelope)
+    }
+}
+
+impl Client {
+    /// Download `bucket`/`key` into `writer`, in order: an object of one part or less (by
+    /// `options.size`, or by the first answer) in one GET; a larger one in ranges of
+    /// `config.part_size`, `config.concurrency` of them fetched in parallel into memory and
+    /// written in order as each is next, so memory stays within about (concurrency + 1) × part
+    /// size. Every range after the first is pinned with `If-Match` to the first answer's ETag, so
+    /// an object replaced mid-way fails instead of mixing two versions. The length is checked;
+    /// stored checksums are not (the bytes are gone before the whole is known). A writer that
+    /// fails is [`Error::File`] with the path `-` (a closed pipe: [`std::io::ErrorKind::BrokenPipe`]).
+    /// The envelope returned describes the whole object.
+    pub async fn download_to_writer<W: AsyncWrite + Unpin + Send>(
+        &self,
+        bucket: &str,
+        key: &str,
+        writer: &mut W,
+        options: &DownloadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let part_size = config.part_size.max(1);
+        if options.size.is_some_and(|size| size <= part_size) {
+            return self
+                .whole_to_writer(bucket, key, writer, options, config)
+                .await;
+        }
+        let mut first_get = self.transfer_get(bucket, key, options, config);
+        first_get.set("Range", Value::String(format!("bytes=0-{}", part_size - 1)));
+        let first_call = first_get.into_call().await?;
+        let mut first = Vec::new();
+        let mut envelope = match self
+            .run(&first_call, &mut Sink::Writer(&mut first), None)
+            .await
+        {
+            // An empty object has no byte 0.
+            Err(Error::Service(e)) if crate::compat::empty_object_range(e.status) => {
+                return self
+                    .whole_to_writer(bucket, key, writer, options, config)
+                    .await
+            }
+            other => other?,
+        };
+        let total = whole_size(&envelope)?.unwrap_or(first.len() as u64);
+        writer.write_all(&first).await.map_err(writer_error)?;
+        let mut written = first.len() as u64;
+        drop(first);
+        if envelope.status == 206 && total > part_size {
+            let etag = envelope.parse::<GetObjectOutput>()?.e_tag;
+            let ranges = (1..total.div_ceil(part_size))
+                .map(|i| (i * part_size, part_size.min(total - i * part_size)));
+            let fetched = futures_util::stream::iter(ranges)
+                .map(|(offset, len)| {
+                    let etag = etag.clone();
+                    async move {
+                        let mut get = self.transfer_get(bucket, key, options, config);
+                        let range = format!("bytes={offset}-{}", offset + len - 1);
+                        get.set("Range", Value::String(range));
+                        if let Some(etag) = etag {
+                            get.set("IfMatch", Value::String(etag));
+                        }
+                        let call = get.into_call().await?;
+                        let mut bytes = Vec::with_capacity(len as usize);
+                        self.run(&call, &mut Sink::Writer(&mut bytes), None).await?;
+                        if bytes.len() as u64 != len {
+                            return Err(Error::InvalidResponse(format!(
+                                "the range at {offset} brought {} bytes of {len}",
+                                bytes.len()
+                            )));
+                        }
+                        Ok::<_, Error>(bytes)
+                    }
+                })
+                .buffered(config.concurrency.max(1));
+            futures_util::pin_mut!(fetched);
+            while let Some(bytes) = fetched.next().await {
+                let bytes = bytes?;
+                writer.write_all(&bytes).await.map_err(writer_error)?;
+                written += bytes.len() as u64;
+            }
+        }
+        writer.flush().await.map_err(writer_error)?;
+        if written != total {
+            return Err(Error::InvalidResponse(format!(
+                "downloaded {written} bytes of {total}"
+            )));
+        }
+        envelope.status = 200;
+        envelope.headers.remove("content-range");
+        envelope
+            .headers
+            .insert("content-length".into(), total.to_string());
+        Ok(envelope)
+    }
+}
+
+impl Client {
+    /// The object in one GET, streamed into `writer`.
+    async fn whole_to_writer<W: AsyncWrite + Unpin + Send>(
+        &self,
+        bucket: &str,
+        key: &str,
+        writer: &mut W,
+        options: &DownloadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let call = self
+            .transfer_get(bucket, key, options, config)
+            .into_call()
+            .await?;
+        let envelope = self.run(&call, &mut Sink::Writer(writer), None).await?;
+        writer.flush().await.map_err(writer_error)?;
+        Ok(envelope)
+    }
+}
+
+/// A writer that failed, named as the pipeline's sink names one.
+fn writer_error(source: std::io::Error) -> Error {
+    Error::File {
+        path: std::path::PathBuf::from("-"),
+        source,
     }
 }
 
