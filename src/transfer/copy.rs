@@ -25,12 +25,31 @@ impl Client {
         key: &str,
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
-        let source = format!("{source_bucket}/{source_key}");
-        let answer = self
+        self.copy_object_version_managed(source_bucket, source_key, None, bucket, key, config)
+            .await
+    }
+
+    /// [`Client::copy_object_managed`] of one version of the source (`None`: the current one): the
+    /// HEAD asks for it and every copy request names it (`CopySource` `bucket/key?versionId=ID`).
+    pub async fn copy_object_version_managed(
+        &self,
+        source_bucket: &str,
+        source_key: &str,
+        source_version_id: Option<&str>,
+        bucket: &str,
+        key: &str,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let mut source = format!("{source_bucket}/{source_key}");
+        let mut answer = self
             .head_object()
             .bucket(source_bucket)
             .key(source_key)
             .request();
+        if let Some(v) = source_version_id {
+            source.push_str(&format!("?versionId={v}"));
+            answer.set("VersionId", Value::String(v.to_string()));
+        }
         let answer = with_checksum_mode(answer).send().await?;
         let head: HeadObjectOutput = answer.parse()?;
         let stored = stored_checksum(&answer.headers).filter(|_| !self.checksums_refused());

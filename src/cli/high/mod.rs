@@ -1,13 +1,15 @@
-//! The high-level commands people know from `aws s3` and s5cmd: `cp`, `ls`, `rm`, `mb`, `rb` and
-//! `sync`, and `check`, which compares two trees. They combine the generated operations and the
+//! The high-level commands people know from `aws s3` and s5cmd: `cp`, `ls`, `rm`, `mb`, `rb`,
+//! `sync`, `du` and `cat`, and `check`, which compares two trees. They combine the generated operations and the
 //! library's transfers (`s3op::transfer`): this module defines their flags, plans each command into
 //! jobs (one file or object each) and runs many jobs at once on one shared [`Client`], each job
 //! using the library's part concurrency. It owns no S3 wire detail; output and exit codes go
 //! through [`progress::Reporter`].
 
 mod bucket;
+mod cat;
 mod check;
 mod cp;
+mod du;
 mod ls;
 mod objects;
 pub(crate) mod paths;
@@ -33,7 +35,9 @@ use paths::S3Url;
 use progress::{Problem, Reporter};
 
 /// The names of the high-level commands.
-const NAMES: [&str; 8] = ["cp", "mv", "ls", "rm", "mb", "rb", "sync", "check"];
+const NAMES: [&str; 10] = [
+    "cp", "mv", "ls", "rm", "mb", "rb", "sync", "check", "du", "cat",
+];
 
 /// Files (or objects) in flight at once unless `--jobs` says otherwise.
 const DEFAULT_JOBS: usize = 64;
@@ -51,6 +55,8 @@ pub(super) fn commands() -> Vec<Command> {
         sync_command(),
         ls_command(),
         rm_command(),
+        du_command(),
+        cat_command(),
         check_command(),
         Command::new("mb")
             .about("Make a bucket: s3op mb s3://bucket")
@@ -63,7 +69,7 @@ pub(super) fn commands() -> Vec<Command> {
             .arg(Arg::new("url").value_name("s3://BUCKET").required(true))
             .arg(flag(
                 "force",
-                "Delete every object in the bucket, then the bucket",
+                "Delete every object in the bucket (every version and delete marker, if it is or was versioned) and abort its unfinished uploads, then the bucket",
             ))
             .args(output_args()),
     ]
@@ -85,6 +91,8 @@ pub(super) async fn dispatch(
         "rm" => rm::run(sub, global, dry_run).await,
         "mb" => bucket::make(sub, global, dry_run).await,
         "rb" => bucket::remove(sub, global, dry_run).await,
+        "du" => du::run(sub, global, dry_run).await,
+        "cat" => cat::run(sub, global, dry_run, tracker).await,
         // Changes nothing, so --dry-run has nothing to hold back.
         "check" => check::run(sub, global).await,
         other => Err(Failure::Usage(format!("unknown command {other}"))),
@@ -176,6 +184,12 @@ fn cp_command() -> Command {
         )
         .arg(recursive_arg())
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
+        .arg(
+            Arg::new("version-id")
+                .long("version-id")
+                .value_name("ID")
+                .help("Copy this version of the S3 object SRC (a download, an S3 to S3 copy or - for stdout)"),
+        )
         .args(transfer_args())
         .after_help(
             "Wildcards: 'dir/*.log' and 's3://bucket/prefix/*.log' (quote them); * matches any run of characters, / included, and ? one character. \
@@ -249,6 +263,10 @@ fn ls_command() -> Command {
         ))
         .arg(flag("human-readable", "Sizes in KiB, MiB, GiB"))
         .arg(flag(
+            "all-versions",
+            "Every version and delete marker (ListObjectVersions): date, size (DELETE for a delete marker), version id, LATEST, key",
+        ))
+        .arg(flag(
             "summarize",
             "End with the number of objects and their total size",
         ))
@@ -256,6 +274,62 @@ fn ls_command() -> Command {
             "raw",
             "Take * and ? literally (no wildcard expansion)",
         ))
+}
+
+fn du_command() -> Command {
+    Command::new("du")
+        .about(
+            "Count the objects under s3://bucket[/prefix] and their total size (always recursive)",
+        )
+        .display_order(1)
+        .arg(
+            Arg::new("url")
+                .value_name("s3://BUCKET[/PREFIX]")
+                .required(true),
+        )
+        .arg(flag("human-readable", "Sizes in KiB, MiB, GiB"))
+        .arg(flag(
+            "by-storage-class",
+            "A line per storage class before the total (with --json: a StorageClasses map)",
+        ))
+        .arg(flag(
+            "all-versions",
+            "Count every version (ListObjectVersions); delete markers are counted apart",
+        ))
+        .arg(flag(
+            "json",
+            "One JSON object: Url, Objects, Size (and DeleteMarkers, StorageClasses)",
+        ))
+}
+
+fn cat_command() -> Command {
+    Command::new("cat")
+        .about("Write an object to standard output (large ones in parallel ranges, in order)")
+        .display_order(1)
+        .arg(
+            Arg::new("url")
+                .value_name("s3://BUCKET/KEY")
+                .required(true),
+        )
+        .arg(
+            Arg::new("version-id")
+                .long("version-id")
+                .value_name("ID")
+                .help("Print this version of the object"),
+        )
+        .arg(
+            Arg::new("part-size")
+                .long("part-size")
+                .value_name("BYTES")
+                .help("Range size: 8MiB, 16M, 1048576 (default 16MiB); memory is about part size × (concurrency + 1)"),
+        )
+        .arg(
+            Arg::new("concurrency")
+                .long("concurrency")
+                .value_name("N")
+                .value_parser(clap::value_parser!(u32).range(1..=1024))
+                .help("Ranges in flight at once (default 8)"),
+        )
 }
 
 fn check_command() -> Command {
@@ -291,12 +365,16 @@ fn rm_command() -> Command {
             "raw",
             "Take * and ? literally (no wildcard expansion)",
         ))
+        .arg(flag(
+            "all-versions",
+            "Delete every version and delete marker of the key (with --recursive: of every key under the prefix), 1,000 a request",
+        ))
         .arg(
             flag(
                 "incomplete",
                 "Abort the multipart uploads left unfinished under s3://BUCKET[/PREFIX] instead of deleting objects",
             )
-            .conflicts_with_all(["recursive", "raw"]),
+            .conflicts_with_all(["recursive", "raw", "all-versions"]),
         )
         .arg(
             Arg::new("older-than")
@@ -330,6 +408,8 @@ pub(crate) struct Ctx {
     budget: Arc<Semaphore>,
     /// `mv`: each source is deleted once its copy is complete and checked.
     pub moving: bool,
+    /// `cp --version-id`: the version of the one S3 source to read.
+    pub version_id: Option<String>,
 }
 
 impl Ctx {
@@ -410,6 +490,7 @@ impl Ctx {
             guess_content_type: !get_flag("no-guess-mime-type"),
             budget,
             moving: false,
+            version_id: None,
         })
     }
 
@@ -571,10 +652,15 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
         Job::Download { src, path, size } => {
             prepare_download_target(&path).await?;
             // A single `cp` of a key plans no size (0): the download finds it out.
-            let options = DownloadOptions {
+            let mut options = DownloadOptions {
                 size: (size > 0).then_some(size),
                 ..DownloadOptions::default()
             };
+            if let Some(v) = &ctx.version_id {
+                options
+                    .values
+                    .push(("VersionId", s3op::Value::String(v.clone())));
+            }
             let envelope = client
                 .download_file_with(&src.bucket, &src.key, &path, &options, &ctx.config)
                 .await
@@ -583,7 +669,14 @@ async fn execute(ctx: &Ctx, job: Job) -> Result<(), Problem> {
         }
         Job::Copy { src, dst, .. } => {
             client
-                .copy_object_managed(&src.bucket, &src.key, &dst.bucket, &dst.key, &ctx.config)
+                .copy_object_version_managed(
+                    &src.bucket,
+                    &src.key,
+                    ctx.version_id.as_deref(),
+                    &dst.bucket,
+                    &dst.key,
+                    &ctx.config,
+                )
                 .await
                 .map_err(fail)?;
         }
