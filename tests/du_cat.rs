@@ -276,3 +276,68 @@ fn cat_of_a_missing_key_or_a_prefix_fails_on_moto() {
         assert!(r.stderr.contains("cat prints one object"), "{r}");
     }
 }
+
+/// Bad usage of the new commands and flags exits 2 naming the problem, with no request sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_usage_exits_2_and_sends_nothing() {
+    let server = wiremock::MockServer::start().await;
+    let dir = scratch::scratch("du_cat", "usage");
+    let file = dir.join("f.txt");
+    std::fs::write(&file, b"x").expect("write");
+    let file = file.to_str().expect("UTF-8").to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["du", &file], "S3 URL"),
+        (vec!["du", "s3:/bkt"], "s3:/bkt"),
+        (vec!["cat", "s3://bkt"], "cat prints one object"),
+        (vec!["cat", "s3://bkt/dir/"], "cat prints one object"),
+        (vec!["cat", &file], "S3 URL"),
+        (
+            vec!["cat", "--part-size", "1KiB", "s3://bkt/k"],
+            "--part-size",
+        ),
+        (
+            vec!["cp", "--version-id", "v1", &file, "s3://bkt/k"],
+            "--version-id",
+        ),
+        (
+            vec![
+                "cp",
+                "--version-id",
+                "v1",
+                "-r",
+                "s3://bkt/p/",
+                "s3://bkt/q/",
+            ],
+            "--version-id",
+        ),
+        (
+            vec!["rm", "--all-versions", "--incomplete", "s3://bkt/p/"],
+            "--incomplete",
+        ),
+        (vec!["rm", "--all-versions", "s3://bkt/p/"], "--recursive"),
+    ];
+    let uri = server.uri();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ];
+    for (args, needle) in cases {
+        let mut full = vec!["--endpoint-url", uri.as_str()];
+        full.extend_from_slice(&args);
+        let r = clirun::run(&env, &full);
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains(needle),
+            "{args:?}: the message should name {needle:?}:\n{r}"
+        );
+    }
+    assert_eq!(
+        server
+            .received_requests()
+            .await
+            .map(|r| r.len())
+            .unwrap_or(0),
+        0,
+        "bad usage must not reach the server"
+    );
+}
