@@ -6,18 +6,17 @@
 
 use clap::ArgMatches;
 
-use s3op::transfer::{DownloadOptions, UploadTracker};
+use s3op::transfer::DownloadOptions;
 use s3op::{Error, Value};
 
 use super::paths;
-use super::{usage, Ctx};
+use super::{sized_config, usage};
 use crate::cli::Failure;
 
 pub(super) async fn run(
     sub: &ArgMatches,
     global: &ArgMatches,
     dry_run: bool,
-    tracker: &UploadTracker,
 ) -> Result<i32, Failure> {
     let arg = sub.get_one::<String>("url").cloned().unwrap_or_default();
     let url = paths::parse_s3_url(&arg).map_err(usage)?;
@@ -26,16 +25,15 @@ pub(super) async fn run(
             "{arg} names a bucket or a prefix: cat prints one object, like s3://bucket/key"
         )));
     }
-    let mut ctx = Ctx::new(sub, global, dry_run, tracker)?;
-    // Standard output is the object's: no progress bar on top of it.
-    ctx.config.progress = None;
+    let client = crate::cli::client(global)?;
+    // Standard output is the object's, and no progress bar is drawn on stderr.
+    let config = sized_config(sub, &client)?;
     let mut options = DownloadOptions::default();
     if let Some(v) = sub.get_one::<String>("version-id") {
         options.values.push(("VersionId", Value::String(v.clone())));
     }
     if dry_run {
-        let mut request = ctx
-            .client
+        let mut request = client
             .get_object()
             .bucket(&url.bucket)
             .key(&url.key)
@@ -48,9 +46,8 @@ pub(super) async fn run(
         return Ok(0);
     }
     let mut stdout = tokio::io::stdout();
-    let answer = ctx
-        .client
-        .download_to_writer(&url.bucket, &url.key, &mut stdout, &options, &ctx.config)
+    let answer = client
+        .download_to_writer(&url.bucket, &url.key, &mut stdout, &options, &config)
         .await;
     match answer {
         Ok(_) => Ok(0),

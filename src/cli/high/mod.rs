@@ -92,7 +92,7 @@ pub(super) async fn dispatch(
         "mb" => bucket::make(sub, global, dry_run).await,
         "rb" => bucket::remove(sub, global, dry_run).await,
         "du" => du::run(sub, global, dry_run).await,
-        "cat" => cat::run(sub, global, dry_run, tracker).await,
+        "cat" => cat::run(sub, global, dry_run).await,
         // Changes nothing, so --dry-run has nothing to hold back.
         "check" => check::run(sub, global).await,
         other => Err(Failure::Usage(format!("unknown command {other}"))),
@@ -430,31 +430,8 @@ impl Ctx {
                 .unwrap_or(false)
         };
         let client = super::client(global)?;
-        let mut config = TransferConfig {
-            tracker: Some(tracker.clone()),
-            ..TransferConfig::default()
-        };
-        // The basic data's ChunkSize (or the profile's multipart_chunksize) sets the part size and
-        // the multipart threshold, as OPI_S3 uses it; --part-size wins over it.
-        if let Some(size) = client.config().chunk_size {
-            config.part_size = size.clamp(MIN_PART_SIZE, MAX_PART_SIZE);
-            config.multipart_threshold = size;
-        }
-        if let Some(text) = sub.try_get_one::<String>("part-size").ok().flatten() {
-            let size = s3op::config::parse_size(text)
-                .map_err(|e| Failure::Usage(format!("--part-size: {e}")))?;
-            if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) {
-                return Err(Failure::Usage(format!(
-                    "--part-size {text}: S3 parts are 5 MiB to 5 GiB"
-                )));
-            }
-            config.part_size = size;
-            // Files larger than one part go in parts.
-            config.multipart_threshold = size;
-        }
-        if let Some(n) = get_u32("concurrency") {
-            config.concurrency = n as usize;
-        }
+        let mut config = sized_config(sub, &client)?;
+        config.tracker = Some(tracker.clone());
         if get_flag("resume") {
             let env = s3op::config::Environment::from_process();
             config.journal_dir = Some(state_dir(&env).ok_or_else(|| {
@@ -516,6 +493,34 @@ impl Ctx {
         let parts = size.div_ceil(self.config.part_size.max(1));
         parts.min(self.config.concurrency as u64).max(1) as u32
     }
+}
+
+/// The transfer settings of `--part-size` and `--concurrency` (checked here, before anything is
+/// sent) over the basic data's ChunkSize, on the defaults.
+fn sized_config(sub: &ArgMatches, client: &Client) -> Result<TransferConfig, Failure> {
+    let mut config = TransferConfig::default();
+    // The basic data's ChunkSize (or the profile's multipart_chunksize) sets the part size and
+    // the multipart threshold, as OPI_S3 uses it; --part-size wins over it.
+    if let Some(size) = client.config().chunk_size {
+        config.part_size = size.clamp(MIN_PART_SIZE, MAX_PART_SIZE);
+        config.multipart_threshold = size;
+    }
+    if let Some(text) = sub.try_get_one::<String>("part-size").ok().flatten() {
+        let size = s3op::config::parse_size(text)
+            .map_err(|e| Failure::Usage(format!("--part-size: {e}")))?;
+        if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) {
+            return Err(Failure::Usage(format!(
+                "--part-size {text}: S3 parts are 5 MiB to 5 GiB"
+            )));
+        }
+        config.part_size = size;
+        // Files larger than one part go in parts.
+        config.multipart_threshold = size;
+    }
+    if let Some(n) = sub.try_get_one::<u32>("concurrency").ok().flatten() {
+        config.concurrency = *n as usize;
+    }
+    Ok(config)
 }
 
 /// Where resumable transfers keep their journals: `$XDG_STATE_HOME/s3op` (an absolute path, as
