@@ -4,11 +4,15 @@
 //! prints KiB/MiB. cat: a 40 MiB object read in 5 MiB ranges equals the object byte for byte, as
 //! does `cp … -`; a reader that closes early (`| head -c 10`) leaves exit 0 and no panic; an
 //! empty object prints nothing; a missing key exits 1 with S3's error envelope on stderr; a
-//! bucket or a prefix exits 2.
+//! bucket or a prefix exits 2. A bit flipped on the way (the fault proxy in front of s3s-fs) is
+//! caught by the object's CRC64NVME: a one-GET object prints nothing, a ranged one fails at the
+//! end; both exit 1 naming both values.
 
 mod clirun;
 mod support;
 
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
 #[path = "support/scratch.rs"]
 mod scratch;
 
@@ -340,4 +344,94 @@ async fn bad_usage_exits_2_and_sends_nothing() {
         0,
         "bad usage must not reach the server"
     );
+}
+
+fn crc64(bytes: &[u8]) -> String {
+    let mut h = s3op::checksum::Hasher::new(s3op::checksum::Algorithm::Crc64Nvme);
+    h.update(bytes);
+    h.finish()
+}
+
+#[test]
+fn cat_checks_the_full_object_checksum() {
+    use fault_proxy::{Fault, FaultProxy, Rule};
+    const MIB: u64 = 1024 * 1024;
+    let server = support::s3s_fs();
+    let bucket = new_bucket(server, "cat-flip");
+    let dir = scratch::scratch("du_cat", "flip");
+    let small = data(300_000, 11);
+    let big = data(12 * MIB, 12);
+    for (key, bytes) in [("small", &small), ("big", &big)] {
+        let file = dir.join(key);
+        std::fs::write(&file, bytes).expect("write");
+        on(
+            server,
+            &[
+                "put-object",
+                "--bucket",
+                &bucket,
+                "--key",
+                key,
+                "--body",
+                file.to_str().expect("UTF-8"),
+                "--checksum-algorithm",
+                "CRC64NVME",
+            ],
+        )
+        .expect_code(0);
+    }
+    let through = |rule: Rule, args: &[&str]| {
+        let proxy = FaultProxy::start(server.addr(), vec![rule]);
+        let out = clirun::command(&env(server))
+            .args(["--endpoint-url", &proxy.endpoint])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("s3op runs");
+        (
+            out.status.code().unwrap_or(-1),
+            out.stdout,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // One GET: checked before anything is written.
+    let (code, out, err) = through(
+        Rule::new(Fault::FlipAnswerBit { at: 99 }).method("GET"),
+        &["cat", &format!("s3://{bucket}/small")],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "nothing written");
+    let mut flipped = small.clone();
+    flipped[99] ^= 1;
+    assert!(
+        err.contains(&crc64(&small)) && err.contains(&crc64(&flipped)),
+        "both values named: {err}"
+    );
+    // Ranges: the bit flipped in the third range is found at the end.
+    let (code, out, err) = through(
+        Rule::new(Fault::FlipAnswerBit { at: 77 })
+            .method("GET")
+            .range_start(10 * MIB),
+        &["cat", "--part-size", "5MiB", &format!("s3://{bucket}/big")],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        out.len() as u64,
+        12 * MIB,
+        "written in order before the end"
+    );
+    let mut flipped = big.clone();
+    flipped[(10 * MIB + 77) as usize] ^= 1;
+    assert!(out == flipped, "the flipped range was written as it came");
+    assert!(
+        err.contains(&crc64(&big)) && err.contains(&crc64(&flipped)),
+        "both values named: {err}"
+    );
+    // Untouched, both check out.
+    let (code, out, err) = raw(
+        server,
+        &["cat", "--part-size", "5MiB", &format!("s3://{bucket}/big")],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out == big, "byte-exact");
 }
