@@ -356,3 +356,60 @@ fn more_than_a_thousand_versions_go_in_batches() {
     assert!(list_object_versions(&bucket).is_empty());
     s3(&["rb", &format!("s3://{bucket}")]).expect_code(0);
 }
+
+/// An old version larger than the part size is copied with UploadPartCopy, each part naming the
+/// version (`CopySource` `bucket/key?versionId=ID`), and downloaded in ranges of that version.
+#[test]
+fn a_large_old_version_is_copied_in_parts_and_downloaded_in_ranges() {
+    let bucket = versioned_bucket("versions-large");
+    let old = scratch::data(12 * 1024 * 1024 + 5, 21);
+    let new = scratch::data(12 * 1024 * 1024 + 5, 22);
+    let url = format!("s3://{bucket}/big.bin");
+    put(&url, &old);
+    put(&url, &new);
+    let oldest = list_object_versions(&bucket)
+        .into_iter()
+        .find(|e| !e.is_latest)
+        .expect("the old version")
+        .version_id;
+    let copy = format!("s3://{bucket}/copy.bin");
+    let r = s3(&[
+        "cp",
+        "--part-size",
+        "5MiB",
+        "--version-id",
+        &oldest,
+        &url,
+        &copy,
+    ]);
+    r.expect_code(0);
+    let dir = scratch("versions", "large");
+    let got = dir.join("copy.bin");
+    s3(&["cp", &copy, got.to_str().expect("UTF-8")]).expect_code(0);
+    assert!(
+        std::fs::read(&got).expect("copy") == old,
+        "the copy is the old version"
+    );
+    let head = s3(&["head-object", "--bucket", &bucket, "--key", "copy.bin"]);
+    head.expect_code(0);
+    let etag = head.json()["headers"]["etag"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(etag.ends_with("-3\""), "copied in 3 parts: {etag}");
+    let down = dir.join("old.bin");
+    s3(&[
+        "cp",
+        "--part-size",
+        "5MiB",
+        "--version-id",
+        &oldest,
+        &url,
+        down.to_str().expect("UTF-8"),
+    ])
+    .expect_code(0);
+    assert!(
+        std::fs::read(&down).expect("old") == old,
+        "ranges of the old version"
+    );
+}
