@@ -252,6 +252,9 @@ pub struct CopyOptions {
     /// The key the source is encrypted with (SSE-C).
     pub copy_source_sse_customer_key: Option<SseCustomerKey>,
     pub request_payer: Option<RequestPayer>,
+    /// The version of the source to copy (`None`: the current one): the HEAD asks for it and
+    /// every copy request names it (`CopySource` `bucket/key?versionId=ID`).
+    pub source_version_id: Option<String>,
 }
 
 impl CopyOptions {

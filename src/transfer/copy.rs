@@ -39,7 +39,7 @@ impl Client {
         options: &CopyOptions,
         config: &TransferConfig,
     ) -> Result<Envelope, Error> {
-        let source = format!("{source_bucket}/{source_key}");
+        let mut source = format!("{source_bucket}/{source_key}");
         let payer = payer_members(options.request_payer.as_ref());
         // The source is read with its own key: on the HEAD as SSECustomer*, on copies as
         // CopySourceSSECustomer*.
@@ -63,6 +63,10 @@ impl Client {
             .request();
         set_members(&mut head, &source_key_members.0);
         set_members(&mut head, &payer);
+        if let Some(v) = &options.source_version_id {
+            source.push_str(&format!("?versionId={v}"));
+            head.set("VersionId", Value::String(v.clone()));
+        }
         let answer = with_checksum_mode(head).send().await?;
         let head: HeadObjectOutput = answer.parse()?;
         let stored = stored_checksum(&answer.headers).filter(|_| !self.checksums_refused());

@@ -8,11 +8,16 @@
 //! stable partial file (`.NAME.s3op-resume.part`) and journals each range as it finishes; a
 //! failure keeps both, and run again with the object's ETag and size unchanged it fetches only the
 //! ranges the journal lacks, reusing the finished ranges' checksums for the final check.
+//! A download to a writer (`download_to_writer`, for `cat` and `cp … -`) starts with a HEAD, then
+//! fetches the ranges in parallel into memory and writes them in order, at most `concurrency`
+//! ranges held at once, hashing them as they are written when the object has a full-object
+//! checksum.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use futures_util::{StreamExt, TryStreamExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{oneshot, Semaphore};
 
 use super::attributes::{payer_members, set_members, SseCustomerKey};
@@ -22,7 +27,7 @@ use super::integrity::{
 };
 use super::journal::{self, DownloadHeader, Journal, RangeRecord};
 use super::{notify, TempFile, TransferConfig};
-use crate::checksum::{combine, Algorithm};
+use crate::checksum::{combine, Algorithm, Hasher};
 use crate::client::pipeline::parse_content_range;
 use crate::client::sink::{FileSink, Sink};
 use crate::client::{Client, Request};
@@ -531,6 +536,155 @@ impl Client {
             .headers
             .insert("content-length".into(), total.to_string());
         Ok(envelope)
+    }
+}
+
+impl Client {
+    /// Download `bucket`/`key` into `writer`, in order. A HEAD (with checksum mode, when
+    /// downloads are checked) gives the size, the ETag and the stored checksum; an object of one
+    /// part or less is then fetched in one GET into memory and checked before it is written; a
+    /// larger one in ranges of `config.part_size`, `config.concurrency` of them fetched in
+    /// parallel into memory and written in order as each is next, so memory stays within about
+    /// (concurrency + 1) × part size. Every GET is pinned with `If-Match` to the HEAD's ETag, so an
+    /// object replaced mid-way fails instead of mixing two versions. A full-object checksum is
+    /// computed over the bytes as they are written and compared at the end
+    /// ([`Error::ChecksumMismatch`] then comes after the bytes were written); a composite one is
+    /// not checked (the length is). A writer that fails is [`Error::File`] with the path `-` (a
+    /// closed pipe: [`std::io::ErrorKind::BrokenPipe`]). The envelope returned is the HEAD's. A HEAD
+    /// that S3 refuses is followed by one plain GET streamed into `writer`, whose error says why.
+    pub async fn download_to_writer<W: AsyncWrite + Unpin + Send>(
+        &self,
+        bucket: &str,
+        key: &str,
+        writer: &mut W,
+        options: &DownloadOptions,
+        config: &TransferConfig,
+    ) -> Result<Envelope, Error> {
+        let part_size = config.part_size.max(1);
+        let verify = self.validates_downloads();
+        let mut head = self.head_object().bucket(bucket).key(key).request();
+        set_options(&mut head, options);
+        if verify {
+            head = with_checksum_mode(head);
+        }
+        let envelope = match head.send().await {
+            Ok(envelope) => envelope,
+            // A HEAD's error has no body to say why (NoSuchKey, AccessDenied…): a plain GET,
+            // streamed as it comes, gives the reason, or the object if only the HEAD was refused.
+            Err(Error::Service(_)) => {
+                let call = self
+                    .transfer_get(bucket, key, options, config)
+                    .into_call()
+                    .await?;
+                let envelope = self.run(&call, &mut Sink::Writer(writer), None).await?;
+                writer.flush().await.map_err(writer_error)?;
+                return Ok(envelope);
+            }
+            Err(e) => return Err(e),
+        };
+        let total = envelope
+            .headers
+            .get("content-length")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .ok_or_else(|| {
+                Error::InvalidResponse("HeadObject answered without a Content-Length".into())
+            })?;
+        let etag = envelope.headers.get("etag").cloned();
+        let full_object = verify
+            .then(|| stored_checksum(&envelope.headers))
+            .flatten()
+            .filter(|s| s.kind == ChecksumKind::FullObject);
+        let mut hasher = full_object.as_ref().map(|s| Hasher::new(s.algorithm));
+        let fetch = |range: Option<(u64, u64)>| {
+            let etag = etag.clone();
+            async move {
+                let mut get = self.transfer_get(bucket, key, options, config);
+                if let Some((offset, len)) = range {
+                    let range = format!("bytes={offset}-{}", offset + len - 1);
+                    get.set("Range", Value::String(range));
+                }
+                if let Some(etag) = etag {
+                    get.set("IfMatch", Value::String(etag));
+                }
+                let call = get.into_call().await?;
+                let mut bytes = Vec::new();
+                self.run(&call, &mut Sink::Writer(&mut bytes), None).await?;
+                let expected = range.map_or(total, |(_, len)| len);
+                if bytes.len() as u64 != expected {
+                    return Err(Error::InvalidResponse(format!(
+                        "GetObject brought {} bytes of {expected}",
+                        bytes.len()
+                    )));
+                }
+                Ok::<_, Error>(bytes)
+            }
+        };
+        let mut written = 0u64;
+        if total <= part_size {
+            // One GET, checked before anything is written.
+            let bytes = fetch(None).await?;
+            if let Some(hasher) = hasher.take() {
+                hasher_check(bucket, key, full_object.as_ref(), hasher, &bytes)?;
+            }
+            writer.write_all(&bytes).await.map_err(writer_error)?;
+            written = bytes.len() as u64;
+        } else {
+            let ranges = (0..total.div_ceil(part_size))
+                .map(|i| Some((i * part_size, part_size.min(total - i * part_size))));
+            let fetched = futures_util::stream::iter(ranges)
+                .map(fetch)
+                .buffered(config.concurrency.max(1));
+            futures_util::pin_mut!(fetched);
+            while let Some(bytes) = fetched.next().await {
+                let bytes = bytes?;
+                if let Some(hasher) = &mut hasher {
+                    hasher.update(&bytes);
+                }
+                writer.write_all(&bytes).await.map_err(writer_error)?;
+                written += bytes.len() as u64;
+            }
+            if let Some(hasher) = hasher {
+                hasher_check(bucket, key, full_object.as_ref(), hasher, &[])?;
+            }
+        }
+        writer.flush().await.map_err(writer_error)?;
+        if written != total {
+            return Err(Error::InvalidResponse(format!(
+                "downloaded {written} bytes of {total}"
+            )));
+        }
+        Ok(envelope)
+    }
+}
+
+/// Compare the stored full-object checksum with `hasher` fed `last` too.
+fn hasher_check(
+    bucket: &str,
+    key: &str,
+    stored: Option<&StoredChecksum>,
+    mut hasher: Hasher,
+    last: &[u8],
+) -> Result<(), Error> {
+    let Some(stored) = stored else { return Ok(()) };
+    hasher.update(last);
+    let computed = hasher.finish();
+    if computed == stored.value {
+        return Ok(());
+    }
+    Err(Error::ChecksumMismatch {
+        bucket: bucket.to_string(),
+        key: key.to_string(),
+        algorithm: stored.algorithm.name().to_string(),
+        expected: stored.value.clone(),
+        computed,
+    })
+}
+
+/// A writer that failed, named as the pipeline's sink names one.
+fn writer_error(source: std::io::Error) -> Error {
+    Error::File {
+        path: std::path::PathBuf::from("-"),
+        source,
     }
 }
 

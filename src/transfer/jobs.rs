@@ -634,11 +634,12 @@ pub async fn delete_objects(
         .await;
 }
 
-/// How a deleted object is named: `s3://bucket/key`, with ` (version ID)` for a version.
+/// How a deleted object is named: `s3://bucket/key`, and a version as CopySource writes it,
+/// `s3://bucket/key?versionId=ID`.
 pub fn object_name(bucket: &str, object: &ObjectIdentifier) -> String {
     let url = S3Url::new(bucket, object.key.as_str());
     match &object.version_id {
-        Some(version) => format!("{url} (version {version})"),
+        Some(version) => format!("{url}?versionId={version}"),
         None => url.to_string(),
     }
 }

@@ -216,6 +216,7 @@ impl Attributes {
             sse_customer_key: self.sse_customer_key.clone(),
             copy_source_sse_customer_key: self.copy_source_sse_customer_key.clone(),
             request_payer: self.request_payer.clone(),
+            source_version_id: None,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `s3op mb s3://bucket` and `s3op rb s3://bucket [--force]`: make a bucket (in the client's region:
 //! a LocationConstraint is sent for any region but us-east-1) and remove one, `--force` first
-//! deleting every object in it as `rm --recursive` does.
+//! deleting every object in it as `rm --recursive` does — in a bucket that is or was versioned
+//! (GetBucketVersioning says Enabled or Suspended) every version and delete marker, as
+//! `rm --recursive --all-versions` does — and aborting its unfinished multipart uploads.
 
 use clap::ArgMatches;
 use serde_json::json;
@@ -57,14 +59,23 @@ pub(super) async fn remove(
     let client = crate::cli::client(global)?;
     let source = url.bucket.clone();
     if sub.get_flag("force") {
-        let keys = rm::listed_keys(&client, &url.bucket, "", None);
-        rm::delete_keys(&client, &report, &url.bucket, keys, 8).await;
+        if versioned(&client, &url.bucket).await {
+            let keys = rm::listed_versions(&client, &url.bucket, "", |_: &str| true);
+            rm::delete_keys(&client, &report, &url.bucket, keys, 8).await;
+        } else {
+            let keys = rm::listed_keys(&client, &url.bucket, "", None);
+            rm::delete_keys(&client, &report, &url.bucket, keys, 8).await;
+        }
+        if lists_uploads(&client, &url.bucket).await {
+            let quiet_or_json = (sub.get_flag("quiet"), sub.get_flag("json"));
+            rm::abort_uploads(&client, &report, quiet_or_json, &url, None).await;
+        }
         if report.failures() > 0 {
             report.failed(
                 "remove_bucket",
                 &source,
                 None,
-                &Problem::text("not removed: some of its objects could not be deleted"),
+                &Problem::text("not removed: some of its objects or uploads could not be deleted"),
             );
             return Ok(report.finish());
         }
@@ -78,4 +89,37 @@ pub(super) async fn remove(
         Err(e) => report.failed("remove_bucket", &source, None, &Problem::from(&e)),
     }
     Ok(report.finish())
+}
+
+/// Whether the bucket is or was versioned (so it may hold old versions and delete markers). A
+/// server that cannot say (no GetBucketVersioning) is taken as unversioned.
+async fn versioned(client: &s3op::Client, bucket: &str) -> bool {
+    use s3op::types::BucketVersioningStatus;
+    match client
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send_typed()
+        .await
+    {
+        Ok(answer) => matches!(
+            answer.status,
+            Some(BucketVersioningStatus::Enabled | BucketVersioningStatus::Suspended)
+        ),
+        Err(_) => false,
+    }
+}
+
+/// Whether the server lists multipart uploads: one that answers NotImplemented (s3s-fs) has none
+/// that `rb --force` could abort; any other answer is left to the listing to report.
+async fn lists_uploads(client: &s3op::Client, bucket: &str) -> bool {
+    match client
+        .list_multipart_uploads()
+        .bucket(bucket)
+        .max_uploads(1)
+        .send()
+        .await
+    {
+        Err(e) => e.code() != Some("NotImplemented"),
+        Ok(_) => true,
+    }
 }

@@ -84,6 +84,21 @@ pub(super) async fn run(
     let src = paths::parse_location(&src_arg).map_err(|e| usage(format!("SRC: {e}")))?;
     let dst = paths::parse_location(&dst_arg).map_err(|e| usage(format!("DST: {e}")))?;
     let plan = classify(src, dst, &src_arg, &dst_arg, recursive, raw)?;
+    let version_id = sub
+        .try_get_one::<String>("version-id")
+        .ok()
+        .flatten()
+        .cloned();
+    if version_id.is_some()
+        && !matches!(
+            plan,
+            Plan::ToStdout(_) | Plan::One(Job::Download { .. } | Job::Copy { .. })
+        )
+    {
+        return Err(usage(format!(
+            "--version-id names a version of one S3 object: SRC {src_arg} must be s3://bucket/key (a download or a copy, not an upload or several objects)"
+        )));
+    }
     if moving
         && matches!(
             plan,
@@ -97,6 +112,13 @@ pub(super) async fn run(
     let mut ctx = Ctx::new(sub, global, dry_run, tracker)?;
     ctx.attributes.check_direction(plan.direction())?;
     ctx.settings.moving = moving;
+    if let Some(v) = version_id {
+        ctx.settings
+            .download
+            .values
+            .push(("VersionId", s3op::Value::String(v.clone())));
+        ctx.settings.copy.source_version_id = Some(v);
+    }
     let ctx = Arc::new(ctx);
     match plan {
         Plan::FromStdin(dst) => from_stdin(&ctx, dst).await,
@@ -379,25 +401,25 @@ async fn to_stdout(ctx: &Ctx, src: S3Url) {
         ctx.report.done("download", &source, Some("-"), None);
         return;
     }
-    let mut request = ctx
-        .client
-        .get_object()
-        .bucket(&src.bucket)
-        .key(&src.key)
-        .request();
-    if let Some(key) = &ctx.attributes.sse_customer_key {
-        key.set_on(&mut request);
-    }
-    if let Some(payer) = &ctx.attributes.request_payer {
-        request.set("RequestPayer", s3op::Value::String(payer.as_str().into()));
-    }
-    if let Some(p) = &ctx.settings.transfer.progress {
-        request = request.on_progress(p.clone());
-    }
+    let options = ctx.settings.download.clone();
     let mut stdout = tokio::io::stdout();
-    if let Err(e) = request.send_to_writer(&mut stdout).await {
-        ctx.report
-            .failed("download", &source, Some("-"), &Problem::from(&e));
+    match ctx
+        .client
+        .download_to_writer(
+            &src.bucket,
+            &src.key,
+            &mut stdout,
+            &options,
+            &ctx.settings.transfer,
+        )
+        .await
+    {
+        Ok(_) => {}
+        // The reader went away (`| head`): as cat, nothing to report.
+        Err(e) if super::cat::reader_gone(&e) => {}
+        Err(e) => ctx
+            .report
+            .failed("download", &source, Some("-"), &Problem::from(&e)),
     }
 }
 

@@ -1,6 +1,8 @@
 //! `s3op ls [s3://bucket[/prefix]]`: the buckets, or what is under a prefix, one line per entry and
 //! every page followed. Text as `aws s3 ls` prints it (`PRE dir/` lines, then `date time size key`),
 //! times in UTC; `--json` prints each listing item of the envelope as one JSON line instead.
+//! `--all-versions` lists every version and delete marker (ListObjectVersions) instead, one line
+//! each: `date time size version-id LATEST key`, `DELETE` in the size column for a delete marker.
 
 use std::io::Write;
 
@@ -8,7 +10,7 @@ use clap::ArgMatches;
 use futures_util::StreamExt;
 use s3op::types::ListBucketsOutput;
 
-use super::objects::{self, Listed};
+use super::objects::{self, Listed, ListedVersion};
 use super::paths;
 use super::usage;
 use crate::cli::Failure;
@@ -48,6 +50,27 @@ pub(super) async fn run(
         prefix.rfind('/').map_or(0, |i| i + 1)
     };
     let delimiter = (!recursive).then_some("/");
+    if sub.get_flag("all-versions") {
+        if dry_run {
+            let mut builder = client.list_object_versions().bucket(&url.bucket);
+            if !prefix.is_empty() {
+                builder = builder.prefix(&prefix);
+            }
+            if let Some(d) = delimiter {
+                builder = builder.delimiter(d);
+            }
+            return dry(builder.request()).await;
+        }
+        let listing = VersionListing {
+            url: &url,
+            prefix: &prefix,
+            delimiter,
+            pattern: pattern.as_deref(),
+            shown_from,
+            summarize: sub.get_flag("summarize"),
+        };
+        return list_versions(&client, &options, listing).await;
+    }
     if dry_run {
         let mut builder = client.list_objects_v2().bucket(&url.bucket);
         if !prefix.is_empty() {
@@ -124,6 +147,107 @@ pub(super) async fn run(
     Ok(0)
 }
 
+/// What `ls --all-versions` lists and how it shows the keys.
+struct VersionListing<'a> {
+    url: &'a paths::S3Url,
+    prefix: &'a str,
+    delimiter: Option<&'a str>,
+    pattern: Option<&'a str>,
+    shown_from: usize,
+    summarize: bool,
+}
+
+/// `ls --all-versions`: every version and delete marker under the prefix, page by page. The
+/// summary counts versions (and their bytes) and delete markers apart.
+async fn list_versions(
+    client: &s3op::Client,
+    options: &Options,
+    listing: VersionListing<'_>,
+) -> Result<i32, Failure> {
+    let (mut count, mut total, mut markers) = (0u64, 0u64, 0u64);
+    let pages = objects::list_versions(
+        client,
+        &listing.url.bucket,
+        listing.prefix,
+        listing.delimiter,
+    );
+    futures_util::pin_mut!(pages);
+    while let Some(page) = pages.next().await {
+        let entries = match page {
+            Ok(entries) => entries,
+            Err(e) => {
+                eprintln!("s3op: error: ls {}: {e}", listing.url);
+                return Ok(1);
+            }
+        };
+        let mut text = String::new();
+        for entry in entries {
+            let line = match entry {
+                ListedVersion::Prefix(p, item) => {
+                    if options.json {
+                        item.to_string()
+                    } else {
+                        format!(
+                            "{:>31}{}",
+                            "PRE ",
+                            p.get(listing.shown_from..).unwrap_or(&p)
+                        )
+                    }
+                }
+                ListedVersion::Version(v) => {
+                    if listing
+                        .pattern
+                        .is_some_and(|p| !paths::wildcard_match(p, &v.key))
+                    {
+                        continue;
+                    }
+                    match v.size {
+                        Some(size) => {
+                            count += 1;
+                            total += size;
+                        }
+                        None => markers += 1,
+                    }
+                    if options.json {
+                        v.item.to_string()
+                    } else {
+                        let size = match (v.delete_marker, v.size) {
+                            (false, Some(size)) => options.size(size),
+                            _ => "DELETE".to_string(),
+                        };
+                        format!(
+                            "{} {size:>10} {:<32} {:<6} {}",
+                            objects::format_time(v.last_modified),
+                            v.version_id,
+                            if v.is_latest { "LATEST" } else { "" },
+                            v.key.get(listing.shown_from..).unwrap_or(&v.key)
+                        )
+                    }
+                }
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+        if !print(&text) {
+            return Ok(0);
+        }
+    }
+    if listing.summarize {
+        print(&if options.json {
+            format!(
+                "{}\n",
+                serde_json::json!({"TotalVersions": count, "TotalSize": total, "TotalDeleteMarkers": markers})
+            )
+        } else {
+            format!(
+                "\nTotal Versions: {count}\n    Total Size: {}\nDelete Markers: {markers}\n",
+                options.size(total)
+            )
+        });
+    }
+    Ok(0)
+}
+
 struct Options {
     json: bool,
     human: bool,
@@ -139,7 +263,7 @@ impl Options {
 }
 
 /// `1536` → `1.5 KiB`.
-fn human_size(bytes: u64) -> String {
+pub(super) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 6] = ["Bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

@@ -1,5 +1,5 @@
-//! The high-level commands people know from `aws s3` and s5cmd: `cp`, `ls`, `rm`, `mb`, `rb` and
-//! `sync`, and `check`, which compares two trees. They combine the generated operations and the
+//! The high-level commands people know from `aws s3` and s5cmd: `cp`, `ls`, `rm`, `mb`, `rb`,
+//! `sync`, `du` and `cat`, and `check`, which compares two trees. They combine the generated operations and the
 //! library's transfers (`s3op::transfer`): this module defines their flags, plans each command into
 //! jobs (one file or object each) and runs many jobs at once on one shared [`Client`], each job
 //! using the library's part concurrency. It owns no S3 wire detail; output and exit codes go
@@ -7,8 +7,10 @@
 
 mod attributes;
 mod bucket;
+mod cat;
 mod check;
 mod cp;
+mod du;
 mod ls;
 mod objects;
 pub(crate) mod paths;
@@ -33,7 +35,9 @@ use super::Failure;
 use progress::Reporter;
 
 /// The names of the high-level commands.
-const NAMES: [&str; 8] = ["cp", "mv", "ls", "rm", "mb", "rb", "sync", "check"];
+const NAMES: [&str; 10] = [
+    "cp", "mv", "ls", "rm", "mb", "rb", "sync", "check", "du", "cat",
+];
 
 /// Files (or objects) in flight at once unless `--jobs` says otherwise.
 const DEFAULT_JOBS: usize = 64;
@@ -51,6 +55,8 @@ pub(super) fn commands() -> Vec<Command> {
         sync_command(),
         ls_command(),
         rm_command(),
+        du_command(),
+        cat_command(),
         check_command(),
         Command::new("mb")
             .about("Make a bucket: s3op mb s3://bucket")
@@ -63,7 +69,7 @@ pub(super) fn commands() -> Vec<Command> {
             .arg(Arg::new("url").value_name("s3://BUCKET").required(true))
             .arg(flag(
                 "force",
-                "Delete every object in the bucket, then the bucket",
+                "Delete every object in the bucket (every version and delete marker, if it is or was versioned) and abort its unfinished uploads, then the bucket",
             ))
             .args(output_args()),
     ]
@@ -85,6 +91,8 @@ pub(super) async fn dispatch(
         "rm" => rm::run(sub, global, dry_run).await,
         "mb" => bucket::make(sub, global, dry_run).await,
         "rb" => bucket::remove(sub, global, dry_run).await,
+        "du" => du::run(sub, global, dry_run).await,
+        "cat" => cat::run(sub, global, dry_run).await,
         // Changes nothing, so --dry-run has nothing to hold back.
         "check" => check::run(sub, global).await,
         other => Err(Failure::Usage(format!("unknown command {other}"))),
@@ -178,6 +186,12 @@ fn cp_command() -> Command {
         .arg(recursive_arg())
         .arg(flag("raw", "Take * and ? literally (no wildcard expansion)"))
         .args(filter_args())
+        .arg(
+            Arg::new("version-id")
+                .long("version-id")
+                .value_name("ID")
+                .help("Copy this version of the S3 object SRC (a download, an S3 to S3 copy or - for stdout)"),
+        )
         .args(transfer_args())
         .args(attributes::copy_args())
         .after_help(
@@ -276,6 +290,10 @@ fn ls_command() -> Command {
         ))
         .arg(flag("human-readable", "Sizes in KiB, MiB, GiB"))
         .arg(flag(
+            "all-versions",
+            "Every version and delete marker (ListObjectVersions): date, size (DELETE for a delete marker), version id, LATEST, key",
+        ))
+        .arg(flag(
             "summarize",
             "End with the number of objects and their total size",
         ))
@@ -283,6 +301,62 @@ fn ls_command() -> Command {
             "raw",
             "Take * and ? literally (no wildcard expansion)",
         ))
+}
+
+fn du_command() -> Command {
+    Command::new("du")
+        .about(
+            "Count the objects under s3://bucket[/prefix] and their total size (always recursive)",
+        )
+        .display_order(1)
+        .arg(
+            Arg::new("url")
+                .value_name("s3://BUCKET[/PREFIX]")
+                .required(true),
+        )
+        .arg(flag("human-readable", "Sizes in KiB, MiB, GiB"))
+        .arg(flag(
+            "by-storage-class",
+            "A line per storage class before the total (with --json: a StorageClasses map)",
+        ))
+        .arg(flag(
+            "all-versions",
+            "Count every version (ListObjectVersions); delete markers are counted apart",
+        ))
+        .arg(flag(
+            "json",
+            "One JSON object: Url, Objects, Size (and DeleteMarkers, StorageClasses)",
+        ))
+}
+
+fn cat_command() -> Command {
+    Command::new("cat")
+        .about("Write an object to standard output (large ones in parallel ranges, in order)")
+        .display_order(1)
+        .arg(
+            Arg::new("url")
+                .value_name("s3://BUCKET/KEY")
+                .required(true),
+        )
+        .arg(
+            Arg::new("version-id")
+                .long("version-id")
+                .value_name("ID")
+                .help("Print this version of the object"),
+        )
+        .arg(
+            Arg::new("part-size")
+                .long("part-size")
+                .value_name("BYTES")
+                .help("Range size: 8MiB, 16M, 1048576 (default 16MiB); memory is about part size × (concurrency + 1)"),
+        )
+        .arg(
+            Arg::new("concurrency")
+                .long("concurrency")
+                .value_name("N")
+                .value_parser(clap::value_parser!(u32).range(1..=1024))
+                .help("Ranges in flight at once (default 8)"),
+        )
 }
 
 fn check_command() -> Command {
@@ -318,12 +392,16 @@ fn rm_command() -> Command {
             "raw",
             "Take * and ? literally (no wildcard expansion)",
         ))
+        .arg(flag(
+            "all-versions",
+            "Delete every version and delete marker of the key (with --recursive: of every key under the prefix), 1,000 a request",
+        ))
         .arg(
             flag(
                 "incomplete",
                 "Abort the multipart uploads left unfinished under s3://BUCKET[/PREFIX] instead of deleting objects",
             )
-            .conflicts_with_all(["recursive", "raw"]),
+            .conflicts_with_all(["recursive", "raw", "all-versions"]),
         )
         .arg(
             Arg::new("older-than")
@@ -372,31 +450,8 @@ impl Ctx {
         };
         let attributes = attributes::Attributes::from_matches(sub)?;
         let client = super::client(global)?;
-        let mut config = TransferConfig {
-            tracker: Some(tracker.clone()),
-            ..TransferConfig::default()
-        };
-        // The basic data's ChunkSize (or the profile's multipart_chunksize) sets the part size and
-        // the multipart threshold, as OPI_S3 uses it; --part-size wins over it.
-        if let Some(size) = client.config().chunk_size {
-            config.part_size = size.clamp(MIN_PART_SIZE, MAX_PART_SIZE);
-            config.multipart_threshold = size;
-        }
-        if let Some(text) = sub.try_get_one::<String>("part-size").ok().flatten() {
-            let size = s3op::config::parse_size(text)
-                .map_err(|e| Failure::Usage(format!("--part-size: {e}")))?;
-            if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) {
-                return Err(Failure::Usage(format!(
-                    "--part-size {text}: S3 parts are 5 MiB to 5 GiB"
-                )));
-            }
-            config.part_size = size;
-            // Files larger than one part go in parts.
-            config.multipart_threshold = size;
-        }
-        if let Some(n) = get_u32("concurrency") {
-            config.concurrency = n as usize;
-        }
+        let mut config = sized_config(sub, &client)?;
+        config.tracker = Some(tracker.clone());
         if get_flag("resume") {
             let env = s3op::config::Environment::from_process();
             config.journal_dir = Some(state_dir(&env).ok_or_else(|| {
@@ -444,6 +499,34 @@ impl Ctx {
             attributes,
         })
     }
+}
+
+/// The transfer settings of `--part-size` and `--concurrency` (checked here, before anything is
+/// sent) over the basic data's ChunkSize, on the defaults.
+fn sized_config(sub: &ArgMatches, client: &Client) -> Result<TransferConfig, Failure> {
+    let mut config = TransferConfig::default();
+    // The basic data's ChunkSize (or the profile's multipart_chunksize) sets the part size and
+    // the multipart threshold, as OPI_S3 uses it; --part-size wins over it.
+    if let Some(size) = client.config().chunk_size {
+        config.part_size = size.clamp(MIN_PART_SIZE, MAX_PART_SIZE);
+        config.multipart_threshold = size;
+    }
+    if let Some(text) = sub.try_get_one::<String>("part-size").ok().flatten() {
+        let size = s3op::config::parse_size(text)
+            .map_err(|e| Failure::Usage(format!("--part-size: {e}")))?;
+        if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&size) {
+            return Err(Failure::Usage(format!(
+                "--part-size {text}: S3 parts are 5 MiB to 5 GiB"
+            )));
+        }
+        config.part_size = size;
+        // Files larger than one part go in parts.
+        config.multipart_threshold = size;
+    }
+    if let Some(n) = sub.try_get_one::<u32>("concurrency").ok().flatten() {
+        config.concurrency = *n as usize;
+    }
+    Ok(config)
 }
 
 /// Where resumable transfers keep their journals: `$XDG_STATE_HOME/s3op` (an absolute path, as

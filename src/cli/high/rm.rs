@@ -7,7 +7,8 @@ use clap::ArgMatches;
 use futures_util::{stream, Stream, StreamExt};
 use serde_json::json;
 
-use s3op::types::{Delete, DeleteObjectsOutput, ObjectIdentifier};
+use s3op::transfer::jobs::delete_objects;
+use s3op::types::ObjectIdentifier;
 use s3op::Client;
 
 use super::objects;
@@ -16,14 +17,13 @@ use super::progress::{Problem, Reporter};
 use super::usage;
 use crate::cli::Failure;
 
-/// S3's limit on keys per DeleteObjects request.
-const BATCH: usize = 1000;
 /// DeleteObjects requests in flight unless `--jobs` says otherwise.
 const DEFAULT_BATCHES_IN_FLIGHT: usize = 8;
 
-/// A key to delete, or a listing that failed on the way.
+/// A key (or one version of it) to delete, or a listing that failed on the way.
 pub(super) enum KeyItem {
     Key(String),
+    Version { key: String, version_id: String },
     Error(String),
 }
 
@@ -47,6 +47,7 @@ pub(super) async fn run(
     }
     let recursive = sub.get_flag("recursive");
     let raw = sub.get_flag("raw");
+    let all_versions = sub.get_flag("all-versions");
     let mut targets = Vec::new();
     for arg in sub.get_many::<String>("url").into_iter().flatten() {
         let url = paths::parse_s3_url(arg).map_err(usage)?;
@@ -78,7 +79,26 @@ pub(super) async fn run(
     let client = crate::cli::client(global)?;
     for target in targets {
         match target {
+            Target::One(url) if all_versions => {
+                // Every version of this one key: listed under it as a prefix, the key itself kept.
+                let keys =
+                    listed_versions(&client, &url.bucket, &url.key, |key: &str| key == url.key);
+                delete_keys(&client, &report, &url.bucket, keys, in_flight).await;
+            }
             Target::One(url) => delete_one(&client, &report, &url).await,
+            Target::Many {
+                bucket,
+                list_prefix,
+                pattern,
+            } if all_versions => {
+                let matches = |key: &str| {
+                    pattern
+                        .as_deref()
+                        .is_none_or(|p| paths::wildcard_match(p, key))
+                };
+                let keys = listed_versions(&client, &bucket, &list_prefix, matches);
+                delete_keys(&client, &report, &bucket, keys, in_flight).await;
+            }
             Target::Many {
                 bucket,
                 list_prefix,
@@ -135,9 +155,38 @@ pub(super) fn listed_keys<'a>(
     })
 }
 
-/// Delete `keys` from `bucket` in batches of 1,000, `in_flight` batches at once, reporting every
-/// key (JSON lines carry the batch number). A key is reported deleted unless the DeleteObjects
-/// answer lists it under `Errors`, or the whole request failed.
+/// Every version and delete marker under `prefix` whose key `keep` takes, as the listing pages
+/// arrive.
+pub(super) fn listed_versions<'a>(
+    client: &'a Client,
+    bucket: &str,
+    prefix: &str,
+    keep: impl Fn(&str) -> bool + 'a,
+) -> impl Stream<Item = KeyItem> + 'a {
+    let source = S3Url::new(bucket, prefix);
+    objects::one_page_behind(objects::list_all_versions(client, bucket, prefix)).flat_map(
+        move |page| {
+            let items: Vec<KeyItem> = match page {
+                Ok(versions) => versions
+                    .into_iter()
+                    .filter(|v| keep(&v.key))
+                    .map(|v| KeyItem::Version {
+                        key: v.key,
+                        version_id: v.version_id,
+                    })
+                    .collect(),
+                Err(e) => vec![KeyItem::Error(format!(
+                    "listing the versions under {source}: {e}"
+                ))],
+            };
+            stream::iter(items)
+        },
+    )
+}
+
+/// Delete `keys` from `bucket` in DeleteObjects batches of 1,000, `in_flight` batches at once,
+/// through the library's [`delete_objects`], reporting every key or version (JSON lines carry the
+/// batch number).
 pub(super) async fn delete_keys(
     client: &Client,
     report: &Reporter,
@@ -145,104 +194,20 @@ pub(super) async fn delete_keys(
     keys: impl Stream<Item = KeyItem>,
     in_flight: usize,
 ) {
-    keys.chunks(BATCH)
-        .enumerate()
-        .map(|(index, items)| async move {
-            let mut batch = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    KeyItem::Key(k) => batch.push(k),
-                    KeyItem::Error(message) => report.error(&message),
-                }
-            }
-            if !batch.is_empty() {
-                delete_batch(client, report, bucket, batch, index + 1).await;
-            }
-        })
-        .buffer_unordered(in_flight.max(1))
-        .for_each(|()| async {})
-        .await;
-}
-
-async fn delete_batch(
-    client: &Client,
-    report: &Reporter,
-    bucket: &str,
-    keys: Vec<String>,
-    number: usize,
-) {
-    let url = |key: &str| S3Url::new(bucket, key).to_string();
-    let batch = Some(("batch", json!(number)));
-    if report.dry_run() {
-        for key in &keys {
-            report.done_with("delete", &url(key), None, None, batch.clone());
-        }
-        return;
-    }
-    let objects = keys
-        .iter()
-        .map(|k| ObjectIdentifier {
-            key: k.clone(),
+    let objects = keys.map(|item| match item {
+        KeyItem::Key(key) => Ok(ObjectIdentifier {
+            key,
             ..ObjectIdentifier::default()
-        })
-        .collect();
-    let answer = client
-        .delete_objects()
-        .bucket(bucket)
-        .delete(Delete {
-            objects,
-            quiet: Some(true),
-        })
-        .send()
-        .await;
-    let envelope = match answer {
-        Ok(envelope) => envelope,
-        Err(e) => {
-            let problem = Problem::from(&e);
-            for key in &keys {
-                report.failed("delete", &url(key), None, &problem);
-            }
-            return;
-        }
-    };
-    let request_id = s3op::compat::request_id(&envelope.headers).map(str::to_string);
-    let answer: DeleteObjectsOutput = match envelope.parse() {
-        Ok(answer) => answer,
-        Err(e) => {
-            let problem = Problem::from(&e);
-            for key in &keys {
-                report.failed("delete", &url(key), None, &problem);
-            }
-            return;
-        }
-    };
-    let mut failed = std::collections::HashSet::new();
-    for error in answer.errors() {
-        let key = error.key().unwrap_or("");
-        let code = error.code().unwrap_or("").to_string();
-        let message = error.message().unwrap_or("");
-        let mut text = format!("S3 could not delete it: {code}");
-        if !message.is_empty() {
-            text.push_str(&format!(": {message}"));
-        }
-        if let Some(id) = &request_id {
-            text.push_str(&format!(" (request id {id})"));
-        }
-        report.failed(
-            "delete",
-            &url(key),
-            None,
-            &Problem {
-                message: text,
-                code: Some(code),
-                request_id: request_id.clone(),
-            },
-        );
-        failed.insert(key.to_string());
-    }
-    for key in keys.iter().filter(|k| !failed.contains(k.as_str())) {
-        report.done_with("delete", &url(key), None, None, batch.clone());
-    }
+        }),
+        KeyItem::Version { key, version_id } => Ok(ObjectIdentifier {
+            key,
+            version_id: Some(version_id),
+            ..ObjectIdentifier::default()
+        }),
+        KeyItem::Error(message) => Err(message),
+    });
+    let tell = |event| report.event(event);
+    delete_objects(client, bucket, objects, in_flight, report.dry_run(), &tell).await;
 }
 
 /// AbortMultipartUpload requests in flight at once.
@@ -276,33 +241,39 @@ async fn incomplete(sub: &ArgMatches, global: &ArgMatches, dry_run: bool) -> Res
     let client = crate::cli::client(global)?;
     let cutoff = older_than.map(|d| time::OffsetDateTime::now_utc() - d);
     for url in urls {
-        let uploads = listed_uploads(&client, &url).filter_map(|item| {
-            let report = &report;
-            async move {
-                match item {
-                    Ok(upload) => Some(upload),
-                    Err(message) => {
-                        report.error(&message);
-                        None
-                    }
-                }
-            }
-        });
-        uploads
-            .filter(|upload| {
-                // An upload whose start time is not known is not known to be old.
-                let keep = cutoff.is_none_or(|c| upload.initiated.is_some_and(|t| t < c));
-                async move { keep }
-            })
-            .map(|upload| {
-                let (client, report) = (&client, &report);
-                async move { abort_upload(client, report, quiet_or_json, upload).await }
-            })
-            .buffer_unordered(ABORTS_IN_FLIGHT)
-            .for_each(|()| async {})
-            .await;
+        abort_uploads(&client, &report, quiet_or_json, &url, cutoff).await;
     }
     Ok(report.finish())
+}
+
+/// Abort every multipart upload under `url` (started before `cutoff`, when given), reporting
+/// each; also used by `rb --force`.
+pub(super) async fn abort_uploads(
+    client: &Client,
+    report: &Reporter,
+    quiet_or_json: (bool, bool),
+    url: &S3Url,
+    cutoff: Option<time::OffsetDateTime>,
+) {
+    let uploads = listed_uploads(client, url).filter_map(|item| async move {
+        match item {
+            Ok(upload) => Some(upload),
+            Err(message) => {
+                report.error(&message);
+                None
+            }
+        }
+    });
+    uploads
+        .filter(|upload| {
+            // An upload whose start time is not known is not known to be old.
+            let keep = cutoff.is_none_or(|c| upload.initiated.is_some_and(|t| t < c));
+            async move { keep }
+        })
+        .map(|upload| async move { abort_upload(client, report, quiet_or_json, upload).await })
+        .buffer_unordered(ABORTS_IN_FLIGHT)
+        .for_each(|()| async {})
+        .await;
 }
 
 /// Every multipart upload under `url`'s key (taken as a plain prefix), page by page; a listing that
