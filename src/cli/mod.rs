@@ -17,6 +17,7 @@ use s3op::{Client, Envelope, Error, Value, OPERATIONS};
 // High-level commands (cp, ls, rm, mb, rb, sync): src/cli/high.
 mod configure;
 mod high;
+mod shell;
 
 const EXIT_OK: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -24,7 +25,9 @@ const EXIT_USAGE: i32 = 2;
 
 /// Parse `args`, run the command, return the exit code.
 pub async fn run(args: Vec<OsString>) -> i32 {
-    let matches = match command().try_get_matches_from(args) {
+    // The hidden man page writer is parsed, but not part of the tree completions and pages show.
+    let parser = command().subcommand(shell::man_command());
+    let matches = match parser.try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();
@@ -266,7 +269,8 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// The whole command tree, built from the operation tables.
+/// The whole command tree, built from the operation tables; completions and man pages are rendered
+/// from it too (`shell`).
 fn command() -> Command {
     let mut root = Command::new("s3op")
         .version(env!("CARGO_PKG_VERSION"))
@@ -299,6 +303,7 @@ fn command() -> Command {
         .subcommand(basic_data_command())
         .subcommand(request_command())
         .subcommand(configure::command())
+        .subcommand(shell::completion_command())
 }
 
 fn operation_command(op: &'static Operation, presign: bool) -> Command {
@@ -314,6 +319,9 @@ fn operation_command(op: &'static Operation, presign: bool) -> Command {
             .long(m.flag)
             .value_name(value_name(m.shape))
             .help(m.summary);
+        if !m.values.is_empty() {
+            arg = arg.value_parser(shell::Suggested(m.values));
+        }
         if m.required {
             arg = arg.required(true);
         }
@@ -476,6 +484,8 @@ async fn dispatch(
         name if high::handles(name) => high::dispatch(name, sub, matches, tracker).await,
         "basic-data" => basic_data(sub),
         "configure" => configure::run(sub, matches).await,
+        "completion" => shell::completion(sub),
+        shell::MAN_COMMAND => shell::man(sub),
         "request" => {
             let client = client(matches)?;
             raw_request(&client, sub, matches.get_flag("dry-run")).await
