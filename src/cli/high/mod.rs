@@ -30,7 +30,7 @@ use s3op::{Client, Envelope, Error};
 
 use super::Failure;
 use paths::S3Url;
-use progress::{Problem, Reporter};
+use progress::{Problem, Reporter, Tally};
 
 /// The names of the high-level commands.
 const NAMES: [&str; 8] = ["cp", "mv", "ls", "rm", "mb", "rb", "sync", "check"];
@@ -118,6 +118,14 @@ fn output_args() -> Vec<Arg> {
     ]
 }
 
+/// `--stat`, for the commands that end with a summary.
+fn stat_arg() -> Arg {
+    flag(
+        "stat",
+        "End with a summary on stderr: files, bytes, time, rate, failures (a JSON object with --json); shown anyway when stderr is a terminal",
+    )
+}
+
 /// Flags of the commands that move bytes.
 fn transfer_args() -> Vec<Arg> {
     let mut args = vec![
@@ -153,6 +161,7 @@ fn transfer_args() -> Vec<Arg> {
             "resume",
             "Make file transfers resumable: an interrupted one keeps what it finished (a journal under $XDG_STATE_HOME/s3op or ~/.local/state/s3op, a .NAME.s3op-resume.part file beside a download) and the same command run again sends only what is missing",
         ),
+        stat_arg(),
     ];
     args.extend(output_args());
     args
@@ -312,6 +321,7 @@ fn rm_command() -> Command {
                 .value_parser(clap::value_parser!(u32).range(1..=256))
                 .help("DeleteObjects requests in flight at once (default 8)"),
         )
+        .arg(stat_arg())
         .args(output_args())
 }
 
@@ -394,7 +404,8 @@ impl Ctx {
             config.checksum_algorithm = s3op::checksum::Algorithm::parse(name);
         }
         let jobs = get_u32("jobs").map_or(DEFAULT_JOBS, |n| n as usize);
-        let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run);
+        let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run)
+            .with_summary(get_flag("stat"), Tally::Transfers);
         config.progress = report.progress();
         let budget = Arc::new(Semaphore::new(jobs.max(config.concurrency)));
         Ok(Ctx {
