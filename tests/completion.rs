@@ -28,6 +28,8 @@ fn every_shell_gets_operations_flags_enum_values_and_high_level_commands() {
             "storage-class",
             "recursive",
             "checksum-algorithm",
+            "bwlimit",
+            "stat",
         ] {
             assert!(text.contains(wanted), "{shell} script lacks {wanted}");
         }
@@ -98,6 +100,8 @@ fn bash_script_parses_and_completes() {
         assert!(classes.iter().any(|c| c == class), "{class} in {classes:?}");
     }
     assert_eq!(complete(&["s3op", "cp", "--recur"]), ["--recursive"]);
+    assert_eq!(complete(&["s3op", "sync", "--bwli"]), ["--bwlimit"]);
+    assert_eq!(complete(&["s3op", "rm", "--sta"]), ["--stat"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -231,6 +231,12 @@ fn global_args() -> Vec<Arg> {
             .value_name("SECONDS")
             .value_parser(parse_seconds)
             .help("Seconds to wait for each read of an answer (default 60)"),
+        Arg::new("bwlimit")
+            .long("bwlimit")
+            .global(true)
+            .value_name("RATE")
+            .value_parser(parse_rate)
+            .help("Limit the bytes sent and received per second, all files and parts together: 10MiB, 500K, 1048576"),
         Arg::new("debug")
             .long("debug")
             .global(true)
@@ -257,6 +263,18 @@ fn global_args() -> Vec<Arg> {
             .value_name("CODE")
             .help("The code of the MFA device a role's profile names (mfa_serial); asked on the terminal otherwise"),
     ]
+}
+
+/// Bytes per second as `--part-size` reads sizes (`10MiB`, `500K`, `1048576`; a trailing `/s` is
+/// allowed), above 0.
+fn parse_rate(text: &str) -> Result<u64, String> {
+    let size = text.trim();
+    let size = size.strip_suffix("/s").unwrap_or(size);
+    match s3op::config::parse_size(size) {
+        Ok(0) => Err("expected a rate above 0 bytes per second".into()),
+        Ok(rate) => Ok(rate),
+        Err(e) => Err(format!("{e} (bytes per second)")),
+    }
 }
 
 /// Seconds as a positive number (fractions allowed).
@@ -632,6 +650,9 @@ fn client_without_key_check(matches: &ArgMatches) -> Result<Client, Failure> {
     }
     if let Some(t) = matches.get_one::<Duration>("read-timeout") {
         builder = builder.read_timeout(*t);
+    }
+    if let Some(rate) = matches.get_one::<u64>("bwlimit") {
+        builder = builder.bandwidth_limit(*rate);
     }
     builder = builder.debug(matches.get_flag("debug"));
     builder = builder.unsigned(matches.get_flag("no-sign-request"));
