@@ -1,9 +1,9 @@
 //! A bandwidth limit for one client and its clones: a token bucket that every body chunk sent and
 //! every chunk of a streamed answer passes through, so all the files and parts of a transfer share
-//! one rate (`s3op --bwlimit 10MiB`). Chunks are paid for before they move; a chunk larger than
-//! what the bucket holds is let through and its debt makes the following ones wait, so the average
-//! over any stretch longer than a chunk or two is the rate. A bucket left idle fills up to a short
-//! burst (a tenth of a second of traffic), never more. The clock is tokio's, so tests can pause it.
+//! one rate (`s3op --bwlimit 10MiB`). A chunk waits before it moves, until the bytes granted
+//! before it and its own would have drained at the rate, less a short burst (a tenth of a second
+//! of traffic) that an idle bucket may let through at once, never more. The clock is tokio's, so
+//! tests can pause it.
 
 use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex};
