@@ -263,6 +263,11 @@ fn global_args() -> Vec<Arg> {
             .value_name("CODE")
             .help("The code of the MFA device a role's profile names (mfa_serial); asked on the terminal otherwise"),
     ]
+    .into_iter()
+    // After each command's own flags in its help, man page and completions, in this order.
+    .enumerate()
+    .map(|(i, arg)| arg.display_order(1000 + i))
+    .collect()
 }
 
 /// Bytes per second as `--part-size` reads sizes (`10MiB`, `500K`, `1048576`; a trailing `/s` is
