@@ -80,3 +80,23 @@ fn the_main_page_lists_every_operation_and_command() {
         );
     }
 }
+
+#[test]
+fn every_page_named_exists() {
+    // A page that names `s3op-presign-get-object(1)` sends `man` to nothing.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
+    let committed = pages(&dir);
+    for (name, text) in &committed {
+        let text = String::from_utf8_lossy(text);
+        for (at, _) in text.match_indices("(1)") {
+            let start = text[..at].rfind(['\n', ' ', 'B']).map_or(0, |i| i + 1);
+            let named = text[start..at].replace("\\-", "-").replace("\\fR", "");
+            if named.starts_with("s3op") {
+                assert!(
+                    committed.contains_key(&format!("{named}.1")),
+                    "{name} names {named}(1), which is not in docs/man"
+                );
+            }
+        }
+    }
+}

@@ -342,7 +342,9 @@ fn operation_command(op: &'static Operation, presign: bool) -> Command {
             .long(m.flag)
             .value_name(value_name(m.shape))
             .help(m.summary);
-        if !m.values.is_empty() {
+        // Offered for plain strings only: a list of enum values is given as JSON, where a bare
+        // value would be refused.
+        if !m.values.is_empty() && matches!(m.shape, Shape::String) {
             arg = arg.value_parser(shell::Suggested(m.values));
         }
         if m.required {

@@ -94,62 +94,65 @@ pub fn man(sub: &ArgMatches) -> Result<i32, Failure> {
 fn man_pages() -> Result<Vec<(String, Vec<u8>)>, Failure> {
     let mut root = super::command().disable_help_subcommand(true);
     root.build();
-    let render = |cmd: Command| -> Result<(String, Vec<u8>), Failure> {
-        let man = clap_mangen::Man::new(cmd).manual("s3op manual");
-        let mut text = Vec::new();
-        man.render(&mut text)
-            .map_err(|e| Failure::Usage(format!("rendering a man page: {e}")))?;
-        Ok((man.get_filename(), text))
-    };
-    let mut pages = vec![("s3op.1".to_string(), root_page(&root)?)];
+    let mut pages = vec![page(&root, true)?];
     for name in PAGED {
         let sub = root
             .find_subcommand(name)
             .ok_or_else(|| Failure::Usage(format!("no command {name} to write a page for")))?;
-        pages.push(render(sub.clone())?);
+        pages.push(page(sub, false)?);
     }
     Ok(pages)
 }
 
-/// `s3op.1`: clap_mangen's sections, except that the commands are listed in two groups: those with
-/// a man page of their own, and the operations, whose pages are the reference pages (`s3op
-/// put-object --help`, `docs/reference/put-object.md`).
-fn root_page(root: &Command) -> Result<Vec<u8>, Failure> {
-    let man = clap_mangen::Man::new(root.clone()).manual("s3op manual");
-    let mut text = Vec::new();
-    let failed = |e: std::io::Error| Failure::Usage(format!("rendering s3op.1: {e}"));
-    man.render_title(&mut text).map_err(failed)?;
-    man.render_name_section(&mut text).map_err(failed)?;
-    man.render_synopsis_section(&mut text).map_err(failed)?;
-    man.render_description_section(&mut text).map_err(failed)?;
-    man.render_options_section(&mut text).map_err(failed)?;
-    let mut commands = String::from(".SH COMMANDS\n");
-    let mut operations = String::from(
-        ".SH OPERATIONS\nOne subcommand per S3 operation, its flags named as `aws s3api` names them. \
-         `s3op OPERATION \\-\\-help` prints its reference page (also in docs/reference/).\n",
-    );
-    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = sub.get_name();
-        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
-        if PAGED.contains(&name) {
-            commands.push_str(&format!(
-                ".TP\n\\fBs3op\\-{}\\fR(1)\n{}\n",
-                roff_escape(name),
-                roff_escape(&about)
+/// One page: clap_mangen's, except the list of subcommands, which names only pages that exist. In
+/// `s3op.1` (`root`) the commands with a page of their own are listed as `s3op-cp(1)`, and the
+/// operations apart, plainly: their pages are the reference pages (`s3op put-object --help`,
+/// `docs/reference/put-object.md`). Elsewhere (`presign`'s operations, `configure list`)
+/// subcommands are listed by name.
+fn page(cmd: &Command, root: bool) -> Result<(String, Vec<u8>), Failure> {
+    let man = clap_mangen::Man::new(cmd.clone()).manual("s3op manual");
+    let name = man.get_filename();
+    let mut rendered = Vec::new();
+    man.render(&mut rendered)
+        .map_err(|e| Failure::Usage(format!("rendering {name}: {e}")))?;
+    let text = String::from_utf8(rendered)
+        .map_err(|e| Failure::Usage(format!("rendering {name}: {e}")))?;
+    // clap_mangen's own list names a page per subcommand (`s3op-presign-get-object(1)`).
+    const HEADING: &str = ".SH SUBCOMMANDS\n";
+    let Some(start) = text.find(HEADING) else {
+        return Ok((name, text.into_bytes()));
+    };
+    let end = text[start + HEADING.len()..]
+        .find("\n.SH ")
+        .map_or(text.len(), |at| start + HEADING.len() + at + 1);
+    let entry = |title: String, about: Option<&clap::builder::StyledStr>| {
+        let about = about.map(|a| a.to_string()).unwrap_or_default();
+        format!(".TP\n{title}\n{}\n", roff_escape(&about))
+    };
+    let mut commands = String::new();
+    let mut operations = String::new();
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let sub_name = roff_escape(sub.get_name());
+        if root && PAGED.contains(&sub.get_name()) {
+            commands.push_str(&entry(
+                format!("\\fBs3op\\-{sub_name}\\fR(1)"),
+                sub.get_about(),
             ));
         } else {
-            operations.push_str(&format!(
-                ".TP\n\\fB{}\\fR\n{}\n",
-                roff_escape(name),
-                roff_escape(&about)
-            ));
+            operations.push_str(&entry(format!("\\fB{sub_name}\\fR"), sub.get_about()));
         }
     }
-    text.extend_from_slice(commands.as_bytes());
-    text.extend_from_slice(operations.as_bytes());
-    man.render_extra_section(&mut text).map_err(failed)?;
-    man.render_version_section(&mut text).map_err(failed)?;
-    Ok(text)
+    let listing = if root {
+        format!(
+            ".SH COMMANDS\n{commands}.SH OPERATIONS\nOne subcommand per S3 operation, its flags \
+             named as `aws s3api` names them. `s3op OPERATION \\-\\-help` prints its reference \
+             page (also in docs/reference/).\n{operations}"
+        )
+    } else {
+        format!("{HEADING}{operations}")
+    };
+    let text = format!("{}{listing}{}", &text[..start], &text[end..]);
+    Ok((name, text.into_bytes()))
 }
 
 /// Text as roff shows it literally: backslashes and hyphens escaped, no line taken for a request.
