@@ -130,6 +130,22 @@ fn cp_with_stat_counts_files_and_bytes_and_without_it_says_nothing() {
         "{run}"
     );
 
+    // --dry-run says what it would do, and so does its summary.
+    let run = s3(&[
+        "--dry-run",
+        "cp",
+        "--recursive",
+        "--stat",
+        &up,
+        &format!("s3://{bucket}/d/"),
+    ]);
+    run.expect_code(0);
+    let lines = summary_lines(&run);
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("s3op: (dryrun) 3 files, 5.9 KiB in "),
+        "{run}"
+    );
+
     // stderr is a pipe here: no summary unless asked for.
     let run = s3(&["cp", "--recursive", &up, &format!("s3://{bucket}/c/")]);
     run.expect_code(0);
