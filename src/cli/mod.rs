@@ -17,6 +17,7 @@ use s3op::{Client, Envelope, Error, Value, OPERATIONS};
 // High-level commands (cp, ls, rm, mb, rb, sync): src/cli/high.
 mod configure;
 mod high;
+mod shell;
 
 const EXIT_OK: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -24,7 +25,9 @@ const EXIT_USAGE: i32 = 2;
 
 /// Parse `args`, run the command, return the exit code.
 pub async fn run(args: Vec<OsString>) -> i32 {
-    let matches = match command().try_get_matches_from(args) {
+    // The hidden man page writer is parsed, but not part of the tree completions and pages show.
+    let parser = command().subcommand(shell::man_command());
+    let matches = match parser.try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();
@@ -228,6 +231,12 @@ fn global_args() -> Vec<Arg> {
             .value_name("SECONDS")
             .value_parser(parse_seconds)
             .help("Seconds to wait for each read of an answer (default 60)"),
+        Arg::new("bwlimit")
+            .long("bwlimit")
+            .global(true)
+            .value_name("RATE")
+            .value_parser(parse_rate)
+            .help("Limit the bytes sent and received per second, all files and parts together: 10MiB, 500K, 1048576"),
         Arg::new("debug")
             .long("debug")
             .global(true)
@@ -254,6 +263,23 @@ fn global_args() -> Vec<Arg> {
             .value_name("CODE")
             .help("The code of the MFA device a role's profile names (mfa_serial); asked on the terminal otherwise"),
     ]
+    .into_iter()
+    // After each command's own flags in its help, man page and completions, in this order.
+    .enumerate()
+    .map(|(i, arg)| arg.display_order(1000 + i))
+    .collect()
+}
+
+/// Bytes per second as `--part-size` reads sizes (`10MiB`, `500K`, `1048576`; a trailing `/s` is
+/// allowed), above 0.
+fn parse_rate(text: &str) -> Result<u64, String> {
+    let size = text.trim();
+    let size = size.strip_suffix("/s").unwrap_or(size);
+    match s3op::config::parse_size(size) {
+        Ok(0) => Err("expected a rate above 0 bytes per second".into()),
+        Ok(rate) => Ok(rate),
+        Err(e) => Err(format!("{e} (bytes per second)")),
+    }
 }
 
 /// Seconds as a positive number (fractions allowed).
@@ -266,7 +292,8 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// The whole command tree, built from the operation tables.
+/// The whole command tree, built from the operation tables; completions and man pages are rendered
+/// from it too (`shell`).
 fn command() -> Command {
     let mut root = Command::new("s3op")
         .version(env!("CARGO_PKG_VERSION"))
@@ -299,6 +326,7 @@ fn command() -> Command {
         .subcommand(basic_data_command())
         .subcommand(request_command())
         .subcommand(configure::command())
+        .subcommand(shell::completion_command())
 }
 
 fn operation_command(op: &'static Operation, presign: bool) -> Command {
@@ -314,6 +342,11 @@ fn operation_command(op: &'static Operation, presign: bool) -> Command {
             .long(m.flag)
             .value_name(value_name(m.shape))
             .help(m.summary);
+        // Offered for plain strings only: a list of enum values is given as JSON, where a bare
+        // value would be refused.
+        if !m.values.is_empty() && matches!(m.shape, Shape::String) {
+            arg = arg.value_parser(shell::Suggested(m.values));
+        }
         if m.required {
             arg = arg.required(true);
         }
@@ -476,6 +509,8 @@ async fn dispatch(
         name if high::handles(name) => high::dispatch(name, sub, matches, tracker).await,
         "basic-data" => basic_data(sub),
         "configure" => configure::run(sub, matches).await,
+        "completion" => shell::completion(sub),
+        shell::MAN_COMMAND => shell::man(sub),
         "request" => {
             let client = client(matches)?;
             raw_request(&client, sub, matches.get_flag("dry-run")).await
@@ -622,6 +657,9 @@ fn client_without_key_check(matches: &ArgMatches) -> Result<Client, Failure> {
     }
     if let Some(t) = matches.get_one::<Duration>("read-timeout") {
         builder = builder.read_timeout(*t);
+    }
+    if let Some(rate) = matches.get_one::<u64>("bwlimit") {
+        builder = builder.bandwidth_limit(*rate);
     }
     builder = builder.debug(matches.get_flag("debug"));
     builder = builder.unsigned(matches.get_flag("no-sign-request"));

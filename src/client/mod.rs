@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bandwidth;
 mod call;
 mod express;
 pub(crate) mod pipeline;
@@ -30,6 +31,7 @@ pub mod route;
 pub(crate) mod sink;
 mod tls;
 
+pub use bandwidth::Bandwidth;
 pub use call::Request;
 pub use raw::RawRequest;
 
@@ -67,6 +69,8 @@ pub struct Client {
     /// The endpoint refused a checksum header once: uploads stop sending them.
     checksums_refused: Arc<std::sync::atomic::AtomicBool>,
     timeouts: Timeouts,
+    /// The rate every body and streamed answer of this client and its clones shares, if limited.
+    bandwidth: Option<Bandwidth>,
     pub(crate) debug: bool,
 }
 
@@ -119,6 +123,7 @@ pub struct ClientBuilder {
     max_attempts: Option<u32>,
     retry: Option<RetryPolicy>,
     timeouts: Timeouts,
+    bandwidth: Option<Bandwidth>,
     debug: bool,
 }
 
@@ -298,6 +303,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Limit the bytes sent and received (request bodies and streamed answers) to this many per
+    /// second, across every request of the client and its clones at once; 0 is no limit.
+    pub fn bandwidth_limit(mut self, bytes_per_second: u64) -> Self {
+        self.bandwidth = std::num::NonZeroU64::new(bytes_per_second).map(Bandwidth::new);
+        self
+    }
+
+    /// Share a [`Bandwidth`] limit with other clients holding a clone of it.
+    pub fn bandwidth(mut self, limit: Bandwidth) -> Self {
+        self.bandwidth = Some(limit);
+        self
+    }
+
     /// Print each attempt on stderr (method, URL, status, canonical request, string to sign; never a
     /// secret or token).
     pub fn debug(mut self, yes: bool) -> Self {
@@ -349,6 +367,7 @@ impl ClientBuilder {
         let mut client =
             Client::assemble(config, self.headers, provider, self.timeouts, self.direct)?;
         client.retrier = Arc::new(Retrier::new(retry));
+        client.bandwidth = self.bandwidth;
         client.debug = self.debug;
         Ok(client)
     }
@@ -395,6 +414,7 @@ impl Client {
             extra_headers: Arc::new(headers),
             retrier: Arc::new(Retrier::new(RetryPolicy::default())),
             timeouts,
+            bandwidth: None,
             debug: false,
         })
     }

@@ -21,7 +21,7 @@ use super::prepare::{self, Prepared, PreparedBody};
 use super::region;
 use super::response::{error_chain, headers_map, read_envelope, strip_query, Reading};
 use super::sink::Sink;
-use super::{Client, Progress, Timeouts};
+use super::{Bandwidth, Client, Progress, Timeouts};
 use crate::envelope::Envelope;
 use crate::error::Error;
 
@@ -375,6 +375,9 @@ impl Client {
                 continue;
             }
             let n = chunk.len() as u64;
+            if let Some(limit) = &self.bandwidth {
+                limit.take(n).await;
+            }
             sink.write(chunk).await?;
             position.taken += n;
             this_attempt += n;
@@ -437,6 +440,7 @@ impl Client {
             &self.http,
             prepared,
             call.upload_progress.clone(),
+            self.bandwidth.clone(),
             self.timeouts,
         )
         .await;
@@ -455,6 +459,7 @@ async fn execute(
     http: &reqwest::Client,
     prepared: Prepared,
     progress: Option<Progress>,
+    bandwidth: Option<Bandwidth>,
     timeouts: Timeouts,
 ) -> Result<reqwest::Response, Error> {
     let method = reqwest::Method::from_bytes(prepared.method.as_bytes())
@@ -475,21 +480,29 @@ async fn execute(
             .header(reqwest::header::CONTENT_LENGTH, "0")
             .body(Vec::new()),
         PreparedBody::Empty => builder,
-        // Bytes in memory are handed over in 256 KiB slices (no copy) when someone counts them.
-        PreparedBody::Bytes(b) => match progress {
-            Some(progress) => {
-                let slices = (0..b.len()).step_by(256 * 1024).map(move |start| {
-                    let end = (start + 256 * 1024).min(b.len());
-                    let slice = b.slice(start..end);
-                    progress(slice.len() as u64);
+        // Bytes in memory are handed over in 256 KiB slices (no copy) when someone counts or
+        // limits them.
+        PreparedBody::Bytes(b) if progress.is_some() || bandwidth.is_some() => {
+            let slices = (0..b.len()).step_by(256 * 1024).map(move |start| {
+                let end = (start + 256 * 1024).min(b.len());
+                b.slice(start..end)
+            });
+            let stream = futures_util::stream::iter(slices).then(move |slice| {
+                let progress = progress.clone();
+                let bandwidth = bandwidth.clone();
+                async move {
+                    if let Some(limit) = &bandwidth {
+                        limit.take(slice.len() as u64).await;
+                    }
+                    if let Some(progress) = &progress {
+                        progress(slice.len() as u64);
+                    }
                     Ok::<_, std::io::Error>(slice)
-                });
-                builder.body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-                    slices,
-                )))
-            }
-            None => builder.body(b),
-        },
+                }
+            });
+            builder.body(reqwest::Body::wrap_stream(stream))
+        }
+        PreparedBody::Bytes(b) => builder.body(b),
         PreparedBody::File { path, offset, len } => {
             let file_error = |source| Error::File {
                 path: path.clone(),
@@ -503,16 +516,26 @@ async fn execute(
                     .map_err(file_error)?;
             }
             let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
-            match progress {
-                Some(progress) => {
-                    let stream = stream.inspect(move |chunk| {
-                        if let Ok(chunk) = chunk {
-                            progress(chunk.len() as u64);
+            match (progress, bandwidth) {
+                (None, None) => builder.body(reqwest::Body::wrap_stream(stream)),
+                (progress, bandwidth) => {
+                    let stream = stream.then(move |chunk| {
+                        let progress = progress.clone();
+                        let bandwidth = bandwidth.clone();
+                        async move {
+                            if let Ok(chunk) = &chunk {
+                                if let Some(limit) = &bandwidth {
+                                    limit.take(chunk.len() as u64).await;
+                                }
+                                if let Some(progress) = &progress {
+                                    progress(chunk.len() as u64);
+                                }
+                            }
+                            chunk
                         }
                     });
                     builder.body(reqwest::Body::wrap_stream(stream))
                 }
-                None => builder.body(reqwest::Body::wrap_stream(stream)),
             }
         }
     };

@@ -37,7 +37,7 @@ const TASKS: &[Task] = &[
     },
     Task {
         name: "docs",
-        summary: "regenerate docs/reference/ from spec/ [--check: fail if stale instead]",
+        summary: "regenerate docs/reference/ from spec/ and docs/man/ from the command tree [--check: fail if stale instead]",
         run: docs::run,
     },
     Task {

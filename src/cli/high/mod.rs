@@ -32,7 +32,7 @@ use s3op::transfer::{
 use s3op::Client;
 
 use super::Failure;
-use progress::Reporter;
+use progress::{Reporter, Tally};
 
 /// The names of the high-level commands.
 const NAMES: [&str; 10] = [
@@ -126,6 +126,14 @@ fn output_args() -> Vec<Arg> {
     ]
 }
 
+/// `--stat`, for the commands that end with a summary.
+fn stat_arg() -> Arg {
+    flag(
+        "stat",
+        "End with a summary on stderr: files, bytes, time, rate, failures (a JSON object with --json); shown anyway when stderr is a terminal",
+    )
+}
+
 /// Flags of the commands that move bytes.
 fn transfer_args() -> Vec<Arg> {
     let mut args = vec![
@@ -161,6 +169,7 @@ fn transfer_args() -> Vec<Arg> {
             "resume",
             "Make file transfers resumable: an interrupted one keeps what it finished (a journal under $XDG_STATE_HOME/s3op or ~/.local/state/s3op, a .NAME.s3op-resume.part file beside a download) and the same command run again sends only what is missing",
         ),
+        stat_arg(),
     ];
     args.extend(attributes::attribute_args());
     args.extend(output_args());
@@ -417,6 +426,7 @@ fn rm_command() -> Command {
                 .value_parser(clap::value_parser!(u32).range(1..=256))
                 .help("DeleteObjects requests in flight at once (default 8)"),
         )
+        .arg(stat_arg())
         .args(output_args())
 }
 
@@ -471,7 +481,8 @@ impl Ctx {
             config.checksum_algorithm = s3op::checksum::Algorithm::parse(name);
         }
         let jobs = get_u32("jobs").map_or(DEFAULT_JOBS, |n| n as usize);
-        let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run);
+        let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run)
+            .with_summary(get_flag("stat"), Tally::Transfers);
         config.progress = report.progress();
         let settings = JobSettings {
             jobs,

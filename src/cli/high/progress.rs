@@ -1,12 +1,13 @@
 //! What the transfer commands tell the user: one line per file on stdout (`upload: ./a.txt to
 //! s3://b/a.txt`, as the AWS CLI writes them; JSON Lines with `--json`), failures on stderr with S3's
 //! error code and request id, and a progress bar on stderr when it is a terminal. It counts failures
-//! for the exit code. It performs no transfers.
+//! for the exit code and, at the end, prints a summary line on stderr (files, bytes, time, rate,
+//! failures: with `--stat`, or by itself when stderr is a terminal). It performs no transfers.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -15,6 +16,21 @@ use s3op::client::Progress;
 
 use s3op::transfer::jobs::Event;
 pub(crate) use s3op::transfer::jobs::Problem;
+
+/// What a command's summary counts: files with their bytes, or deletions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tally {
+    /// `cp`, `mv`, `sync`: files, bytes and a rate.
+    Transfers,
+    /// `rm`: objects deleted (or uploads aborted), no bytes.
+    Deletions,
+}
+
+/// The end-of-run summary: what it counts and since when.
+struct Summary {
+    tally: Tally,
+    started: Instant,
+}
 
 /// Output settings and counters shared by every task of one command.
 pub(crate) struct Reporter {
@@ -25,6 +41,11 @@ pub(crate) struct Reporter {
     failures: AtomicUsize,
     files_planned: AtomicU64,
     files_done: AtomicU64,
+    /// Bytes the transfers reported moving (both directions), retries included.
+    bytes_moved: Arc<AtomicU64>,
+    /// The sizes of the files done (server-side copies move no bytes through us).
+    bytes_done: AtomicU64,
+    summary: Option<Summary>,
 }
 
 impl Reporter {
@@ -49,7 +70,23 @@ impl Reporter {
             failures: AtomicUsize::new(0),
             files_planned: AtomicU64::new(0),
             files_done: AtomicU64::new(0),
+            bytes_moved: Arc::new(AtomicU64::new(0)),
+            bytes_done: AtomicU64::new(0),
+            summary: None,
         }
+    }
+
+    /// Print a summary on stderr when the command ends: with `stat` (`--stat`) always, otherwise
+    /// when stderr is a terminal, unless `--quiet`, `--json` or `--dry-run` asked for less.
+    pub fn with_summary(mut self, stat: bool, tally: Tally) -> Self {
+        let auto = !self.quiet && !self.json && !self.dry_run && std::io::stderr().is_terminal();
+        if stat || auto {
+            self.summary = Some(Summary {
+                tally,
+                started: Instant::now(),
+            });
+        }
+        self
     }
 
     pub fn dry_run(&self) -> bool {
@@ -65,10 +102,20 @@ impl Reporter {
         }
     }
 
-    /// The callback transfers report their bytes to (it moves the bar), if there is a bar.
+    /// The callback transfers report their bytes to (it moves the bar and counts them for the
+    /// summary), if there is a bar or a summary.
     pub fn progress(&self) -> Option<Progress> {
-        let bar = self.bar.clone()?;
-        Some(Arc::new(move |n| bar.inc(n)))
+        if self.bar.is_none() && self.summary.is_none() {
+            return None;
+        }
+        let bar = self.bar.clone();
+        let moved = Arc::clone(&self.bytes_moved);
+        Some(Arc::new(move |n| {
+            moved.fetch_add(n, Ordering::Relaxed);
+            if let Some(bar) = &bar {
+                bar.inc(n);
+            }
+        }))
     }
 
     fn update_message(&self, bar: &ProgressBar) {
@@ -94,6 +141,8 @@ impl Reporter {
         extra: Option<(&str, serde_json::Value)>,
     ) {
         self.files_done.fetch_add(1, Ordering::Relaxed);
+        self.bytes_done
+            .fetch_add(size.unwrap_or(0), Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             self.update_message(bar);
         }
@@ -200,16 +249,67 @@ impl Reporter {
         self.failures.load(Ordering::Relaxed)
     }
 
-    /// Clear the bar and give the exit code: 0 when nothing failed, 1 otherwise.
+    /// Clear the bar, print the summary if asked for, and give the exit code: 0 when nothing
+    /// failed, 1 otherwise.
     pub fn finish(&self) -> i32 {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
         let _ = std::io::stdout().lock().flush();
+        if let Some(summary) = &self.summary {
+            let line = self.summary_line(summary);
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        }
         if self.failures() == 0 {
             0
         } else {
             1
+        }
+    }
+
+    /// `s3op: 412 files, 1.2 GiB in 8.3 s (148.0 MiB/s), 0 failed`, or with `--json` one object:
+    /// `{"summary":{"files":412,"bytes":…,"seconds":8.3,"bytes_per_second":…,"failed":0}}`.
+    fn summary_line(&self, summary: &Summary) -> String {
+        let files = self.files_done.load(Ordering::Relaxed);
+        let failed = self.failures();
+        let seconds = summary.started.elapsed().as_secs_f64();
+        // Bytes through s3op; a server-side copy moves none, so the files' sizes stand for them.
+        let bytes = self
+            .bytes_moved
+            .load(Ordering::Relaxed)
+            .max(self.bytes_done.load(Ordering::Relaxed));
+        let rate = if seconds > 0.0 {
+            bytes as f64 / seconds
+        } else {
+            0.0
+        };
+        let dry = if self.dry_run { "(dryrun) " } else { "" };
+        match (self.json, summary.tally) {
+            (true, tally) => {
+                let mut object =
+                    json!({ "files": files, "seconds": round_ms(seconds), "failed": failed });
+                if tally == Tally::Transfers {
+                    object["bytes"] = json!(bytes);
+                    object["bytes_per_second"] = json!(rate.round() as u64);
+                }
+                if self.dry_run {
+                    object["dryrun"] = json!(true);
+                }
+                json!({ "summary": object }).to_string()
+            }
+            (false, Tally::Transfers) => format!(
+                "s3op: {dry}{files} file{}, {} in {} s ({}/s), {failed} failed",
+                plural(files),
+                human_bytes(bytes as f64),
+                human_seconds(seconds),
+                human_bytes(rate)
+            ),
+            (false, Tally::Deletions) => {
+                format!(
+                    "s3op: {dry}{files} removed in {} s, {failed} failed",
+                    human_seconds(seconds)
+                )
+            }
         }
     }
 
@@ -234,4 +334,40 @@ impl Reporter {
             None => write(),
         }
     }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `0.04`, `8.3`: two decimals under ten seconds, one above.
+fn human_seconds(seconds: f64) -> String {
+    if seconds < 10.0 {
+        format!("{seconds:.2}")
+    } else {
+        format!("{seconds:.1}")
+    }
+}
+
+fn round_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+/// `512 B`, `1.5 KiB`, `148.0 MiB`, `1.2 GiB`: powers of 1024, as `--part-size` reads them.
+fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024.0 {
+        return format!("{} B", bytes.round() as u64);
+    }
+    let mut value = bytes / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }

@@ -13,7 +13,7 @@ use s3op::Client;
 
 use super::objects;
 use super::paths::{self, S3Url};
-use super::progress::{Problem, Reporter};
+use super::progress::{Problem, Reporter, Tally};
 use super::usage;
 use crate::cli::Failure;
 
@@ -72,7 +72,8 @@ pub(super) async fn run(
         };
         targets.push(target);
     }
-    let report = Reporter::new(sub.get_flag("quiet"), sub.get_flag("json"), dry_run);
+    let report = Reporter::new(sub.get_flag("quiet"), sub.get_flag("json"), dry_run)
+        .with_summary(sub.get_flag("stat"), Tally::Deletions);
     let in_flight = sub
         .get_one::<u32>("jobs")
         .map_or(DEFAULT_BATCHES_IN_FLIGHT, |n| *n as usize);
@@ -236,7 +237,8 @@ async fn incomplete(sub: &ArgMatches, global: &ArgMatches, dry_run: bool) -> Res
         }
         None => None,
     };
-    let report = Reporter::new(sub.get_flag("quiet"), sub.get_flag("json"), dry_run);
+    let report = Reporter::new(sub.get_flag("quiet"), sub.get_flag("json"), dry_run)
+        .with_summary(sub.get_flag("stat"), Tally::Deletions);
     let quiet_or_json = (sub.get_flag("quiet"), sub.get_flag("json"));
     let client = crate::cli::client(global)?;
     let cutoff = older_than.map(|d| time::OffsetDateTime::now_utc() - d);
