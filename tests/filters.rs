@@ -164,6 +164,67 @@ fn sync_filters_both_sides_so_delete_spares_what_is_excluded() {
     let _ = std::fs::remove_file(excludes);
 }
 
+#[test]
+fn rm_ls_and_du_take_the_same_filters() {
+    let server = support::s3s_fs();
+    let dir = scratch("filters", "rm-ls-du");
+    tree(&dir);
+    let bucket = bucket(server, "filters-rm");
+    let url = format!("s3://{bucket}/t/");
+    s3op(server, &["cp", "--recursive", text(&dir), &url]).expect_code(0);
+
+    let listed = s3op(
+        server,
+        &[
+            "ls",
+            "--recursive",
+            &url,
+            "--exclude",
+            "*",
+            "--include",
+            "*.log",
+        ],
+    );
+    listed.expect_code(0);
+    let names: Vec<&str> = listed
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .collect();
+    assert_eq!(names, ["t/b.log", "t/sub/deep/d.log"], "{listed}");
+
+    let du = s3op(server, &["du", "--json", &url, "--exclude", "*.log"]);
+    du.expect_code(0);
+    let totals: serde_json::Value = serde_json::from_str(du.stdout.trim()).expect("du JSON");
+    // a.txt (100 bytes), sub/c.txt (102) and .git/config (104).
+    assert_eq!(totals["Objects"], 3, "{du}");
+    assert_eq!(totals["Size"], 100 + 102 + 104, "{du}");
+
+    let none = s3op(server, &["rm", "--recursive", &url, "--exclude", "*"]);
+    none.expect_code(0);
+    assert!(
+        none.stderr.contains("note: the filters exclude all 5 keys"),
+        "{none}"
+    );
+    s3op(
+        server,
+        &[
+            "rm",
+            "--recursive",
+            &url,
+            "--exclude",
+            "*.txt",
+            "--exclude",
+            ".git/*",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(
+        keys(server, &bucket, "t/"),
+        ["t/.git/config", "t/a.txt", "t/sub/c.txt"]
+    );
+}
+
 mod nothing_sent {
     use super::*;
     use wiremock::MockServer;

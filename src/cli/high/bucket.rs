@@ -63,7 +63,8 @@ pub(super) async fn remove(
             let keys = rm::listed_versions(&client, &url.bucket, "", |_: &str| true);
             rm::delete_keys(&client, &report, &url.bucket, keys, 8).await;
         } else {
-            let keys = rm::listed_keys(&client, &url.bucket, "", None);
+            let (everything, excluded) = (super::KeySelection::default(), Default::default());
+            let keys = rm::listed_keys(&client, &url.bucket, "", &everything, &excluded);
             rm::delete_keys(&client, &report, &url.bucket, keys, 8).await;
         }
         if lists_uploads(&client, &url.bucket).await {

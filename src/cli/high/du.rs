@@ -63,7 +63,12 @@ pub(super) async fn run(
         crate::cli::say(&serde_json::to_string_pretty(&dry).unwrap_or_default());
         return Ok(0);
     }
-    let entries = listed(&client, &url, all_versions);
+    let selection = super::KeySelection {
+        pattern: None,
+        base: url.key[..url.key.rfind('/').map_or(0, |i| i + 1)].to_string(),
+        filters: super::filters(sub)?,
+    };
+    let entries = listed(&client, &url, all_versions, &selection);
     futures_util::pin_mut!(entries);
     let (mut total, mut markers) = (Totals::default(), 0u64);
     let mut classes: BTreeMap<String, Totals> = BTreeMap::new();
@@ -154,6 +159,7 @@ fn listed<'a>(
     client: &'a Client,
     url: &S3Url,
     all_versions: bool,
+    selection: &'a super::KeySelection,
 ) -> impl Stream<Item = Counted> + 'a {
     let (bucket, prefix) = (url.bucket.clone(), url.key.clone());
     let failed = |e: s3op::Error| vec![Counted::Error(format!("listing: {e}"))];
@@ -162,6 +168,7 @@ fn listed<'a>(
             .map(move |page| match page {
                 Ok(versions) => versions
                     .into_iter()
+                    .filter(|v| selection.takes(&v.key))
                     .map(|v| Counted::Entry {
                         size: v.size,
                         storage_class: v.storage_class,
@@ -175,6 +182,7 @@ fn listed<'a>(
             .map(move |page| match page {
                 Ok(objects) => objects
                     .into_iter()
+                    .filter(|o| selection.takes(&o.key))
                     .map(|o| Counted::Entry {
                         size: Some(o.size),
                         storage_class: o.storage_class,

@@ -50,6 +50,12 @@ pub(super) async fn run(
         prefix.rfind('/').map_or(0, |i| i + 1)
     };
     let delimiter = (!recursive).then_some("/");
+    // Filters see each key relative to the listed prefix's "directory".
+    let selection = super::KeySelection {
+        pattern: pattern.clone(),
+        base: prefix[..prefix.rfind('/').map_or(0, |i| i + 1)].to_string(),
+        filters: super::filters(sub)?,
+    };
     if sub.get_flag("all-versions") {
         if dry_run {
             let mut builder = client.list_object_versions().bucket(&url.bucket);
@@ -65,7 +71,7 @@ pub(super) async fn run(
             url: &url,
             prefix: &prefix,
             delimiter,
-            pattern: pattern.as_deref(),
+            selection: &selection,
             shown_from,
             summarize: sub.get_flag("summarize"),
         };
@@ -96,6 +102,12 @@ pub(super) async fn run(
         for entry in entries {
             let line = match entry {
                 Listed::Prefix(p, item) => {
+                    if !selection
+                        .filters
+                        .includes(p.get(selection.base.len()..).unwrap_or(&p))
+                    {
+                        continue;
+                    }
                     if options.json {
                         item.to_string()
                     } else {
@@ -103,10 +115,7 @@ pub(super) async fn run(
                     }
                 }
                 Listed::Object(o) => {
-                    if pattern
-                        .as_deref()
-                        .is_some_and(|p| !paths::wildcard_match(p, &o.key))
-                    {
+                    if !selection.takes(&o.key) {
                         continue;
                     }
                     count += 1;
@@ -152,7 +161,7 @@ struct VersionListing<'a> {
     url: &'a paths::S3Url,
     prefix: &'a str,
     delimiter: Option<&'a str>,
-    pattern: Option<&'a str>,
+    selection: &'a super::KeySelection,
     shown_from: usize,
     summarize: bool,
 }
@@ -184,6 +193,10 @@ async fn list_versions(
         for entry in entries {
             let line = match entry {
                 ListedVersion::Prefix(p, item) => {
+                    let filters = &listing.selection.filters;
+                    if !filters.includes(p.get(listing.selection.base.len()..).unwrap_or(&p)) {
+                        continue;
+                    }
                     if options.json {
                         item.to_string()
                     } else {
@@ -195,10 +208,7 @@ async fn list_versions(
                     }
                 }
                 ListedVersion::Version(v) => {
-                    if listing
-                        .pattern
-                        .is_some_and(|p| !paths::wildcard_match(p, &v.key))
-                    {
+                    if !listing.selection.takes(&v.key) {
                         continue;
                     }
                     match v.size {

@@ -310,6 +310,7 @@ fn ls_command() -> Command {
             "raw",
             "Take * and ? literally (no wildcard expansion)",
         ))
+        .args(filter_args())
 }
 
 fn du_command() -> Command {
@@ -336,6 +337,7 @@ fn du_command() -> Command {
             "json",
             "One JSON object: Url, Objects, Size (and DeleteMarkers, StorageClasses)",
         ))
+        .args(filter_args())
 }
 
 fn cat_command() -> Command {
@@ -426,6 +428,7 @@ fn rm_command() -> Command {
                 .value_parser(clap::value_parser!(u32).range(1..=256))
                 .help("DeleteObjects requests in flight at once (default 8)"),
         )
+        .args(filter_args())
         .arg(stat_arg())
         .args(output_args())
 }
@@ -613,6 +616,34 @@ pub(crate) fn filters(sub: &ArgMatches) -> Result<s3op::filter::Filters, Failure
         }
     }
     Ok(filters)
+}
+
+/// Which listed keys a command takes: those its wildcard matches (when it has one) and its filters
+/// include, the filters seeing each key relative to `base` (the listed prefix's "directory").
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeySelection {
+    pub pattern: Option<String>,
+    pub base: String,
+    pub filters: s3op::filter::Filters,
+}
+
+impl KeySelection {
+    pub fn takes(&self, key: &str) -> bool {
+        self.pattern
+            .as_deref()
+            .is_none_or(|p| paths::wildcard_match(p, key))
+            && self
+                .filters
+                .includes(key.strip_prefix(self.base.as_str()).unwrap_or(key))
+    }
+
+    /// Whether the wildcard takes `key` but a filter leaves it out.
+    pub fn excludes(&self, key: &str) -> bool {
+        self.pattern
+            .as_deref()
+            .is_none_or(|p| paths::wildcard_match(p, key))
+            && !self.takes(key)
+    }
 }
 
 /// A usage error (exit 2, nothing sent).

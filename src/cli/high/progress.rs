@@ -245,6 +245,11 @@ impl Reporter {
         }
     }
 
+    /// Files (or keys) done so far.
+    pub fn files_done(&self) -> u64 {
+        self.files_done.load(Ordering::Relaxed)
+    }
+
     pub fn failures(&self) -> usize {
         self.failures.load(Ordering::Relaxed)
     }

@@ -3,6 +3,8 @@
 //! on. Each key's outcome is reported, the per-key `Errors` of DeleteObjects included. Also used by
 //! `rb --force` and `sync --delete`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use clap::ArgMatches;
 use futures_util::{stream, Stream, StreamExt};
 use serde_json::json;
@@ -78,8 +80,22 @@ pub(super) async fn run(
         .get_one::<u32>("jobs")
         .map_or(DEFAULT_BATCHES_IN_FLIGHT, |n| *n as usize);
     let client = crate::cli::client(global)?;
+    let filters = super::filters(sub)?;
+    let excluded = AtomicUsize::new(0);
+    let select = |list_prefix: &str, pattern: Option<String>| super::KeySelection {
+        base: match &pattern {
+            Some(p) => paths::pattern_base(p).to_string(),
+            None => list_prefix.to_string(),
+        },
+        pattern,
+        filters: filters.clone(),
+    };
     for target in targets {
         match target {
+            // As the AWS CLI does, one key is filtered by its name.
+            Target::One(url) if !filters.includes(paths::key_basename(&url.key)) => {
+                excluded.fetch_add(1, Ordering::Relaxed);
+            }
             Target::One(url) if all_versions => {
                 // Every version of this one key: listed under it as a prefix, the key itself kept.
                 let keys =
@@ -92,10 +108,12 @@ pub(super) async fn run(
                 list_prefix,
                 pattern,
             } if all_versions => {
+                let selection = select(&list_prefix, pattern);
                 let matches = |key: &str| {
-                    pattern
-                        .as_deref()
-                        .is_none_or(|p| paths::wildcard_match(p, key))
+                    if selection.excludes(key) {
+                        excluded.fetch_add(1, Ordering::Relaxed);
+                    }
+                    selection.takes(key)
                 };
                 let keys = listed_versions(&client, &bucket, &list_prefix, matches);
                 delete_keys(&client, &report, &bucket, keys, in_flight).await;
@@ -105,10 +123,17 @@ pub(super) async fn run(
                 list_prefix,
                 pattern,
             } => {
-                let keys = listed_keys(&client, &bucket, &list_prefix, pattern);
+                let selection = select(&list_prefix, pattern);
+                let keys = listed_keys(&client, &bucket, &list_prefix, &selection, &excluded);
                 delete_keys(&client, &report, &bucket, keys, in_flight).await;
             }
         }
+    }
+    let excluded = excluded.into_inner();
+    if excluded > 0 && report.files_done() == 0 && report.failures() == 0 {
+        report.note(&format!(
+            "the filters exclude all {excluded} keys: nothing deleted"
+        ));
     }
     Ok(report.finish())
 }
@@ -131,12 +156,14 @@ async fn delete_one(client: &Client, report: &Reporter, url: &S3Url) {
     }
 }
 
-/// Every key under `prefix` (matching `pattern`, when given), as the listing pages arrive.
+/// Every key under `prefix` that `selection` takes, as the listing pages arrive; those only its
+/// filters leave out are counted in `excluded`.
 pub(super) fn listed_keys<'a>(
     client: &'a Client,
     bucket: &str,
     prefix: &str,
-    pattern: Option<String>,
+    selection: &'a super::KeySelection,
+    excluded: &'a AtomicUsize,
 ) -> impl Stream<Item = KeyItem> + 'a {
     let source = S3Url::new(bucket, prefix);
     objects::list_objects(client, bucket, prefix).flat_map(move |page| {
@@ -144,9 +171,10 @@ pub(super) fn listed_keys<'a>(
             Ok(objects) => objects
                 .into_iter()
                 .filter(|o| {
-                    pattern
-                        .as_deref()
-                        .is_none_or(|p| paths::wildcard_match(p, &o.key))
+                    if selection.excludes(&o.key) {
+                        excluded.fetch_add(1, Ordering::Relaxed);
+                    }
+                    selection.takes(&o.key)
                 })
                 .map(|o| KeyItem::Key(o.key))
                 .collect(),
