@@ -229,3 +229,113 @@ async fn the_library_streams_the_events_sync_json_prints() {
     );
     assert!(matches!(refused, Err(s3op::Error::InvalidInput(_))));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_that_must_not_overwrite_is_refused_when_another_writer_got_there_first() {
+    // `sync --no-overwrite` skips what the listing showed; a key another writer creates after the
+    // listing is guarded by the write itself: `If-None-Match: *` on the PutObject and the
+    // CompleteMultipartUpload, which moto 5.2.5 honours (412 PreconditionFailed). (moto ignores it
+    // on CopyObject: the copy's condition is checked on the wire below.)
+    use s3op::transfer::{TransferConfig, UploadOptions};
+    let server = support::moto();
+    let client = server.client();
+    let bucket = bucket(server, "no-overwrite-race");
+    let theirs = data(1000, 10);
+    for key in ["small", "large"] {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(theirs.clone())
+            .send()
+            .await
+            .expect("the other writer's put");
+    }
+    let dir = scratch("sync-modes", "race-s3");
+    let (small, large) = (dir.join("small"), dir.join("large"));
+    std::fs::write(&small, data(500, 11)).expect("write");
+    std::fs::write(&large, data(11 * 1024 * 1024, 12)).expect("write");
+    let options = UploadOptions {
+        no_overwrite: true,
+        ..UploadOptions::default()
+    };
+    let config = TransferConfig {
+        part_size: 5 * 1024 * 1024,
+        multipart_threshold: 5 * 1024 * 1024,
+        ..TransferConfig::default()
+    };
+    for (path, key) in [(&small, "small"), (&large, "large")] {
+        let refused = client
+            .upload_file(path, &bucket, key, &options, &config)
+            .await
+            .expect_err("the key exists");
+        assert_eq!(
+            refused.code(),
+            Some("PreconditionFailed"),
+            "{key}: {refused}"
+        );
+    }
+    for key in ["small", "large"] {
+        let mut body = Vec::new();
+        client
+            .get_object()
+            .bucket(&bucket)
+            .key(key)
+            .request()
+            .send_to_writer(&mut body)
+            .await
+            .expect("get");
+        assert_eq!(body, theirs, "{key} is still the other writer's");
+    }
+    // The refused multipart upload was aborted, not left behind.
+    let uploads = client
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send_typed()
+        .await
+        .expect("list uploads");
+    assert!(uploads.uploads().is_empty(), "{uploads:?}");
+    // Without the condition the same upload replaces the object.
+    client
+        .upload_file(&small, &bucket, "small", &UploadOptions::default(), &config)
+        .await
+        .expect("an unconditional write replaces");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_that_must_not_overwrite_sends_if_none_match() {
+    use s3op::transfer::{CopyOptions, TransferConfig};
+    use wiremock::matchers::{header, header_exists, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .respond_with(ResponseTemplate::new(200).insert_header("content-length", "10"))
+        .mount(&server)
+        .await;
+    // S3's answer to a conditional write whose key exists.
+    Mock::given(method("PUT"))
+        .and(header_exists("x-amz-copy-source"))
+        .and(header("if-none-match", "*"))
+        .respond_with(ResponseTemplate::new(412).set_body_string(
+            "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>",
+        ))
+        .mount(&server)
+        .await;
+    let client = s3op::Client::builder()
+        .endpoint_url(server.uri())
+        .path_style(true)
+        .region("us-east-1")
+        .credentials("AKIDEXAMPLE", "secret", None)
+        .max_attempts(1)
+        .build()
+        .expect("client");
+    let copy = CopyOptions {
+        no_overwrite: true,
+        ..CopyOptions::default()
+    };
+    let refused = client
+        .copy_object_managed("b", "src", "b", "dst", &copy, &TransferConfig::default())
+        .await
+        .expect_err("the key exists");
+    assert_eq!(refused.code(), Some("PreconditionFailed"), "{refused}");
+}

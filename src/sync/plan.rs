@@ -128,6 +128,8 @@ pub(super) async fn run(
 
     let mut settings = options.jobs.clone();
     settings.download.no_overwrite |= options.no_overwrite;
+    settings.upload.no_overwrite |= options.no_overwrite;
+    settings.copy.no_overwrite |= options.no_overwrite;
     let part_size = settings.transfer.part_size;
     let dry_run = settings.dry_run;
     let (doomed_tx, doomed_rx) = mpsc::channel::<Entry>(1024);

@@ -255,6 +255,9 @@ pub struct CopyOptions {
     /// The version of the source to copy (`None`: the current one): the HEAD asks for it and
     /// every copy request names it (`CopySource` `bucket/key?versionId=ID`).
     pub source_version_id: Option<String>,
+    /// Never replace an existing object: CopyObject, or the CompleteMultipartUpload of a copy in
+    /// parts, carries `If-None-Match: *` (412 PreconditionFailed when the key exists).
+    pub no_overwrite: bool,
 }
 
 impl CopyOptions {
@@ -278,6 +281,16 @@ pub(crate) fn payer_members(payer: Option<&RequestPayer>) -> Members {
 }
 
 /// Set each of `members` that the request's operation has.
+/// `If-None-Match: *` when the write must not replace an object (set only on the operations that
+/// take it: PutObject, CopyObject, CompleteMultipartUpload).
+pub(crate) fn no_overwrite_members(no_overwrite: bool) -> Members {
+    if no_overwrite {
+        vec![("IfNoneMatch", Value::String("*".into()))]
+    } else {
+        Vec::new()
+    }
+}
+
 pub(crate) fn set_members(request: &mut Request, members: &[(&'static str, Value)]) {
     for (name, value) in members {
         if request.operation().member(name).is_some() {

@@ -8,7 +8,9 @@
 
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::attributes::{metadata_value, payer_members, set_members, CopyOptions, CopyProps};
+use super::attributes::{
+    metadata_value, no_overwrite_members, payer_members, set_members, CopyOptions, CopyProps,
+};
 use super::guard::Registration;
 use super::integrity::{stored_checksum, with_checksum_mode, ChecksumKind, DonePart};
 use super::{part_error, part_size_for, TransferConfig, MAX_COPY_SIZE};
@@ -56,6 +58,7 @@ impl Client {
             .unwrap_or_default();
         write_members.extend(source_key_members.1.iter().cloned());
         write_members.extend(payer.iter().cloned());
+        write_members.extend(no_overwrite_members(options.no_overwrite));
         let mut head = self
             .head_object()
             .bucket(source_bucket)
@@ -290,6 +293,7 @@ impl Client {
             .map(|k| k.members())
             .unwrap_or_default();
         complete_members.extend(payer.iter().cloned());
+        complete_members.extend(no_overwrite_members(options.no_overwrite));
         let completed = self
             .complete_or_abort(&registration, &parts, checksum, &complete_members)
             .await;

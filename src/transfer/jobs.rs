@@ -431,7 +431,6 @@ impl Worker {
     async fn execute(&self, job: Job) -> Result<(), Problem> {
         let client = &self.client;
         let config = &self.settings.transfer;
-        let fail = |e: Error| Problem::from(&e);
         let moved = self.settings.moving.then(|| job.clone());
         match job {
             Job::Upload { path, dst, .. } => {
@@ -441,7 +440,7 @@ impl Worker {
                 client
                     .upload_file(&path, &dst.bucket, &dst.key, &options, config)
                     .await
-                    .map_err(fail)?;
+                    .map_err(|e| not_replaced(&e, options.no_overwrite, &dst))?;
             }
             Job::Download { src, path, size } => {
                 prepare_download_target(&path).await?;
@@ -469,6 +468,9 @@ impl Worker {
                     )
                     .await
                     .map_err(|e| {
+                        if options.no_overwrite && e.code() == Some("PreconditionFailed") {
+                            return not_replaced(&e, true, &dst);
+                        }
                         let keyed = options.copy_source_sse_customer_key.is_some();
                         sse_c_problem(&e, keyed, "--sse-c-copy-source-key")
                     })?;
@@ -554,6 +556,19 @@ impl Worker {
                 ))
             })
     }
+}
+
+/// A failure; a write that must not replace anything and found its key taken (412
+/// PreconditionFailed to `If-None-Match: *`) says so.
+fn not_replaced(e: &Error, no_overwrite: bool, dst: &S3Url) -> Problem {
+    let mut problem = Problem::from(e);
+    if no_overwrite && e.code() == Some("PreconditionFailed") {
+        problem.message = format!(
+            "{dst} exists (another writer made it since the listing): not replaced; {}",
+            problem.message
+        );
+    }
+    problem
 }
 
 /// A failure, with a hint when S3 refused an SSE-C key: it answers a key that is not the

@@ -169,6 +169,10 @@ pub struct UploadOptions {
     pub sse_customer_key: Option<SseCustomerKey>,
     /// Acknowledge that the requester pays (on every request of the upload).
     pub request_payer: Option<crate::types::RequestPayer>,
+    /// Never replace an existing object: the write that creates the object (PutObject, or
+    /// CompleteMultipartUpload) carries `If-None-Match: *`, and S3 answers 412 PreconditionFailed
+    /// when the key exists, even when another writer made it a moment ago.
+    pub no_overwrite: bool,
 }
 
 impl UploadOptions {
@@ -179,8 +183,10 @@ impl UploadOptions {
         members
     }
 
-    /// The members every other request of a multipart upload carries (UploadPart, ListParts,
-    /// CompleteMultipartUpload): the SSE-C key and the requester-pays acknowledgement.
+    /// The members every other request of a multipart upload carries where the operation has
+    /// them (UploadPart, ListParts, CompleteMultipartUpload): the SSE-C key, the requester-pays
+    /// acknowledgement, and `If-None-Match: *` under `no_overwrite` (only the completion and a
+    /// PutObject take it).
     pub(crate) fn part_members(&self) -> attributes::Members {
         let mut members = self
             .sse_customer_key
@@ -188,6 +194,7 @@ impl UploadOptions {
             .map(SseCustomerKey::members)
             .unwrap_or_default();
         members.extend(attributes::payer_members(self.request_payer.as_ref()));
+        members.extend(attributes::no_overwrite_members(self.no_overwrite));
         members
     }
 }

@@ -557,7 +557,13 @@ impl Client {
         if compat::completion_lacks_etag(&completed.response) {
             // Ceph RGW 16.2.15: the object's ETag is only in HeadObject's answer.
             let mut head = self.head_object().bucket(bucket).key(key).request();
-            set_members(&mut head, members);
+            // The write's keys, not its condition (a HEAD with If-None-Match: * answers 304).
+            let keys: Vec<_> = members
+                .iter()
+                .filter(|(name, _)| *name != "IfNoneMatch")
+                .cloned()
+                .collect();
+            set_members(&mut head, &keys);
             if let Ok(head) = head.send().await {
                 if let Some(etag) = head.headers.get("etag") {
                     completed.response["ETag"] = serde_json::Value::String(etag.clone());

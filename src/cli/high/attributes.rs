@@ -217,6 +217,7 @@ impl Attributes {
             copy_source_sse_customer_key: self.copy_source_sse_customer_key.clone(),
             request_payer: self.request_payer.clone(),
             source_version_id: None,
+            no_overwrite: false,
         }
     }
 }

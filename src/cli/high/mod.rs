@@ -494,6 +494,7 @@ impl Ctx {
                 attributes: attributes.object.clone(),
                 sse_customer_key: attributes.sse_customer_key.clone(),
                 request_payer: attributes.request_payer.clone(),
+                no_overwrite: false,
             },
             guess_content_type: !get_flag("no-guess-mime-type"),
             download: DownloadOptions {
