@@ -30,6 +30,8 @@ use futures_util::Stream;
 use tokio::sync::mpsc;
 
 pub use compare::{compare_content, local_etag_matches, By, Comparison, Copy};
+#[doc(hidden)]
+pub use plan::{differs, merge_sorted, Entry};
 
 use crate::client::Client;
 use crate::error::Error;

@@ -29,7 +29,7 @@ use crate::tree::{is_directory_marker, local_path_for_key, S3Url, SortedWalk, Wa
 use crate::types::{ListObjectsV2Output, ObjectIdentifier};
 
 /// What one side holds at one relative path.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Entry {
     pub size: u64,
     /// Whole seconds since 1970.
@@ -416,29 +416,43 @@ async fn decide(
     if options.no_overwrite {
         return None;
     }
-    if existing.size != entry.size {
-        return Some(Planned::Job(job));
-    }
     let downloading = matches!(job, Job::Download { .. });
-    let changed = match options.compare {
+    let changed = match differs(options.compare, &entry, &existing, downloading) {
+        Some(changed) => changed,
+        // Content: stored checksums, then ETags; when nothing can tell, or a HeadObject fails,
+        // equal sizes count as equal.
+        None => match (content_copy(src, &entry), content_copy(dst, &existing)) {
+            (Some(a), Some(b)) => compare_content(client, a, b, entry.size, part_size)
+                .await
+                .is_ok_and(|c| !c.same),
+            _ => false,
+        },
+    };
+    changed.then_some(Planned::Job(job))
+}
+
+/// Whether a source entry differs from the destination's by what the listings say (`None`:
+/// only the content can tell, [`Compare::Checksum`] with equal sizes). `downloading`: the
+/// destination is local.
+#[doc(hidden)]
+pub fn differs(
+    compare: Compare,
+    entry: &Entry,
+    existing: &Entry,
+    downloading: bool,
+) -> Option<bool> {
+    if existing.size != entry.size {
+        return Some(true);
+    }
+    Some(match compare {
         Compare::SizeOnly => false,
-        Compare::Checksum => {
-            // Content: stored checksums, then ETags; when nothing can tell, or a HeadObject
-            // fails, equal sizes count as equal.
-            match (content_copy(src, &entry), content_copy(dst, &existing)) {
-                (Some(a), Some(b)) => compare_content(client, a, b, entry.size, part_size)
-                    .await
-                    .is_ok_and(|c| !c.same),
-                _ => false,
-            }
-        }
+        Compare::Checksum => return None,
         Compare::ExactTimestamps if downloading => entry.modified != existing.modified,
         // Size and time: copy when the source is newer, in whole seconds (S3 keeps no finer time).
         Compare::SizeAndTime | Compare::ExactTimestamps => {
             matches!((entry.modified, existing.modified), (Some(s), Some(d)) if s > d)
         }
-    };
-    changed.then_some(Planned::Job(job))
+    })
 }
 
 /// An entry as the content comparison sees it: a local file, or an object with its listed ETag.
