@@ -25,6 +25,7 @@ pub mod filter;
 pub mod generated;
 pub mod operation;
 pub mod retry;
+pub mod scan;
 pub mod sync;
 pub mod transfer;
 pub mod tree;

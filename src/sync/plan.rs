@@ -28,6 +28,9 @@ use crate::transfer::jobs::{delete_objects, run_jobs_with, Action, Event, Job, P
 use crate::tree::{is_directory_marker, local_path_for_key, S3Url, SortedWalk, Walked};
 use crate::types::{ListObjectsV2Output, ObjectIdentifier};
 
+/// Ranges of a large S3 side listed at once (see [`crate::scan`]).
+const LISTINGS_IN_FLIGHT: usize = 8;
+
 /// What one side holds at one relative path.
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
@@ -314,17 +317,11 @@ fn local_entries(dir: std::path::PathBuf) -> Raw {
 
 /// Every object under the prefix, page by page, as relative paths.
 fn s3_entries(client: Client, url: S3Url) -> Raw {
-    let mut request = client.list_objects_v2().bucket(&url.bucket);
-    if !url.key.is_empty() {
-        request = request.prefix(&url.key);
-    }
     let prefix_len = url.key.len();
     let broken = Arc::new(AtomicBool::new(false));
     let stop = Arc::clone(&broken);
     Box::pin(
-        request
-            .request()
-            .pages()
+        crate::scan::objects_in_key_order(&client, &url.bucket, &url.key, LISTINGS_IN_FLIGHT)
             .take_while(move |_| std::future::ready(!stop.load(Atomic::SeqCst)))
             .flat_map(move |page| {
                 let page: Result<ListObjectsV2Output, Error> =

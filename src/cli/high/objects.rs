@@ -9,6 +9,9 @@ use time::OffsetDateTime;
 use s3op::types::{ListObjectVersionsOutput, ListObjectsV2Output};
 use s3op::{Client, Envelope, Error};
 
+/// Ranges of a large prefix listed at once (see `s3op::scan`).
+const LISTINGS_IN_FLIGHT: usize = 8;
+
 /// One object from a listing.
 #[derive(Debug, Clone)]
 pub(crate) struct S3Object {
@@ -39,17 +42,20 @@ pub(crate) fn list<'a>(
     prefix: &str,
     delimiter: Option<&str>,
 ) -> impl Stream<Item = Result<Vec<Listed>, Error>> + 'a {
-    let mut builder = client.list_objects_v2().bucket(bucket);
-    if !prefix.is_empty() {
-        builder = builder.prefix(prefix);
-    }
-    if let Some(d) = delimiter {
-        builder = builder.delimiter(d);
-    }
-    builder
-        .request()
-        .pages()
-        .map(|page| page.and_then(|envelope| entries(&envelope)))
+    let pages = match delimiter {
+        // A whole prefix: large ones in parallel ranges, still in key order.
+        None => {
+            s3op::scan::objects_in_key_order(client, bucket, prefix, LISTINGS_IN_FLIGHT).boxed()
+        }
+        Some(d) => {
+            let mut builder = client.list_objects_v2().bucket(bucket).delimiter(d);
+            if !prefix.is_empty() {
+                builder = builder.prefix(prefix);
+            }
+            builder.request().pages().boxed()
+        }
+    };
+    pages.map(|page| page.and_then(|envelope| entries(&envelope)))
 }
 
 /// Every object under `prefix` (no delimiter), page by page.
