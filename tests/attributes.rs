@@ -11,6 +11,9 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 #[path = "support/scratch.rs"]
 mod scratch;
 
@@ -30,14 +33,7 @@ fn moto(args: &[&str]) -> Run {
 }
 
 fn run_on(server: &support::TestServer, args: &[&str]) -> Run {
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env, &full)
+    cli::s3op(server, args)
 }
 
 fn bucket(prefix: &str) -> String {

@@ -8,6 +8,9 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 #[path = "support/scratch.rs"]
 mod scratch;
 
@@ -84,20 +87,10 @@ async fn an_idle_bucket_saves_up_only_the_burst_and_small_takes_in_it_do_not_wai
 }
 
 fn s3(args: &[&str]) -> Run {
-    let server = support::s3s_fs();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env, &full)
+    cli::s3op(support::s3s_fs(), args)
 }
 
-fn text(path: &std::path::Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
+use cli::text;
 
 /// Run `args`; its wall time.
 fn timed(args: &[&str]) -> Duration {

@@ -11,6 +11,9 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 #[path = "support/fault_proxy.rs"]
 mod fault_proxy;
 #[path = "support/scratch.rs"]
@@ -19,23 +22,10 @@ mod scratch;
 use std::io::Read;
 use std::process::Stdio;
 
-use clirun::Run;
 use scratch::data;
 use serde_json::Value;
 
-fn env(server: &support::TestServer) -> [(&str, &str); 3] {
-    [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ]
-}
-
-fn on(server: &support::TestServer, args: &[&str]) -> Run {
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env(server), &full)
-}
+use cli::{env, s3op as on};
 
 /// Run s3op and keep its standard output as bytes.
 fn raw(server: &support::TestServer, args: &[&str]) -> (i32, Vec<u8>, String) {

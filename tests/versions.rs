@@ -8,6 +8,9 @@
 mod clirun;
 mod support;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 #[path = "support/scratch.rs"]
 mod scratch;
 
@@ -19,27 +22,11 @@ use scratch::scratch;
 use serde_json::Value;
 
 fn s3(args: &[&str]) -> Run {
-    let server = support::moto();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run(&env, &full)
+    cli::s3op(support::moto(), args)
 }
 
 fn s3_stdin(args: &[&str], stdin: &[u8]) -> Run {
-    let server = support::moto();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
-        ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
-        ("AWS_REGION", server.region.as_str()),
-    ];
-    let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
-    full.extend_from_slice(args);
-    clirun::run_with_stdin(&env, &full, stdin)
+    cli::s3op_with_stdin(support::moto(), args, stdin)
 }
 
 /// A new bucket with versioning enabled.

@@ -11,13 +11,18 @@ pub fn s3op(server: &TestServer, args: &[&str]) -> Run {
     s3op_with_stdin(server, args, b"")
 }
 
-/// As [`s3op`], with `stdin` as standard input.
-pub fn s3op_with_stdin(server: &TestServer, args: &[&str], stdin: &[u8]) -> Run {
-    let env = [
+/// The environment that gives s3op the server's keys and region.
+pub fn env(server: &TestServer) -> [(&'static str, &str); 3] {
+    [
         ("AWS_ACCESS_KEY_ID", server.access_key.as_str()),
         ("AWS_SECRET_ACCESS_KEY", server.secret_key.as_str()),
         ("AWS_REGION", server.region.as_str()),
-    ];
+    ]
+}
+
+/// As [`s3op`], with `stdin` as standard input.
+pub fn s3op_with_stdin(server: &TestServer, args: &[&str], stdin: &[u8]) -> Run {
+    let env = env(server);
     let mut full = vec!["--endpoint-url", server.endpoint.as_str()];
     full.extend_from_slice(args);
     clirun::run_with_stdin(&env, &full, stdin)
