@@ -174,19 +174,8 @@ impl Client {
     ) -> Result<Envelope, Error> {
         let part_size = config.part_size.max(1);
         let verify = self.validates_downloads();
-        let mut head = self.head_object().bucket(bucket).key(key).request();
-        set_options(&mut head, options);
-        if verify {
-            head = with_checksum_mode(head);
-        }
-        let mut envelope = head.send().await?;
-        let size = envelope
-            .headers
-            .get("content-length")
-            .and_then(|n| n.trim().parse::<u64>().ok())
-            .ok_or_else(|| {
-                Error::InvalidResponse("HeadObject answered without a Content-Length".into())
-            })?;
+        let mut envelope = self.download_head(bucket, key, options).send().await?;
+        let size = head_length(&envelope)?;
         let etag = envelope.headers.get("etag").cloned();
         let stored = if verify {
             stored_checksum(&envelope.headers)
@@ -562,12 +551,7 @@ impl Client {
     ) -> Result<Envelope, Error> {
         let part_size = config.part_size.max(1);
         let verify = self.validates_downloads();
-        let mut head = self.head_object().bucket(bucket).key(key).request();
-        set_options(&mut head, options);
-        if verify {
-            head = with_checksum_mode(head);
-        }
-        let envelope = match head.send().await {
+        let envelope = match self.download_head(bucket, key, options).send().await {
             Ok(envelope) => envelope,
             // A HEAD's error has no body to say why (NoSuchKey, AccessDenied…): a plain GET,
             // streamed as it comes, gives the reason, or the object if only the HEAD was refused.
@@ -582,13 +566,7 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        let total = envelope
-            .headers
-            .get("content-length")
-            .and_then(|n| n.trim().parse::<u64>().ok())
-            .ok_or_else(|| {
-                Error::InvalidResponse("HeadObject answered without a Content-Length".into())
-            })?;
+        let total = head_length(&envelope)?;
         let etag = envelope.headers.get("etag").cloned();
         let full_object = verify
             .then(|| stored_checksum(&envelope.headers))
@@ -832,4 +810,28 @@ fn whole_size(head: &Envelope) -> Result<Option<u64>, Error> {
             .and_then(|(_, _, total)| total),
         _ => answer.content_length().map(|n| n.max(0) as u64),
     })
+}
+
+impl Client {
+    /// The HEAD a download starts with: the download's members, and checksum mode when downloads
+    /// are checked (so the stored checksum comes back).
+    fn download_head(&self, bucket: &str, key: &str, options: &DownloadOptions) -> Request {
+        let mut head = self.head_object().bucket(bucket).key(key).request();
+        set_options(&mut head, options);
+        if self.validates_downloads() {
+            head = with_checksum_mode(head);
+        }
+        head
+    }
+}
+
+/// The object's size from a HEAD's Content-Length.
+fn head_length(envelope: &Envelope) -> Result<u64, Error> {
+    envelope
+        .headers
+        .get("content-length")
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            Error::InvalidResponse("HeadObject answered without a Content-Length".into())
+        })
 }
