@@ -737,3 +737,203 @@ scenario!(cat, |ctx| {
         (big.len(), true),
     )
 });
+
+/// Set a file's modification time `seconds` from now (a future time: "the file is newer").
+fn touch(path: &Path, seconds: u64) -> Result<(), Problem> {
+    let when = std::time::SystemTime::now() + std::time::Duration::from_secs(seconds);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(when))
+        .map_err(|e| ours(format!("{}: {e}", path.display())))
+}
+
+scenario!(sync_modes, |ctx| {
+    let bucket = mb(ctx, "syncmodes").await?;
+    let dir = ctx.scratch("syncmodes")?;
+    let src = dir.join("src");
+    write(&src.join("a.txt"), b"aaaa")?;
+    let url = format!("s3://{bucket}/m/");
+    ok(ctx, &["sync", &text(&src), &url]).await?;
+    let object = || async {
+        let request = ctx
+            .client
+            .get_object()
+            .bucket(&bucket)
+            .key("m/a.txt")
+            .request();
+        ctx.bytes(request).await.map(|(_, body)| body)
+    };
+    // Same size, newer file: --size-only leaves the object; a plain sync then replaces it.
+    write(&src.join("a.txt"), b"bbbb")?;
+    touch(&src.join("a.txt"), 120)?;
+    ok(ctx, &["sync", "--size-only", &text(&src), &url]).await?;
+    same(
+        "the object after `sync --size-only` (same size)",
+        object().await?,
+        b"aaaa".to_vec(),
+    )?;
+    ok(ctx, &["sync", &text(&src), &url]).await?;
+    same(
+        "the object after `sync` (newer file)",
+        object().await?,
+        b"bbbb".to_vec(),
+    )?;
+    write(&src.join("a.txt"), b"ccccc")?;
+    ok(ctx, &["sync", "--size-only", &text(&src), &url]).await?;
+    same(
+        "the object after `sync --size-only` (another size)",
+        object().await?,
+        b"ccccc".to_vec(),
+    )?;
+    // Down: a local file of the same size and a newer time is kept by default, and replaced
+    // with --exact-timestamps (its time is not the object's).
+    let down = dir.join("down");
+    ok(ctx, &["sync", &url, &text(&down)]).await?;
+    write(&down.join("a.txt"), b"local")?;
+    touch(&down.join("a.txt"), 120)?;
+    ok(ctx, &["sync", &url, &text(&down)]).await?;
+    let kept = read(&down.join("a.txt"))?;
+    ok(ctx, &["sync", "--exact-timestamps", &url, &text(&down)]).await?;
+    let replaced = read(&down.join("a.txt"))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if (kept.as_slice(), replaced.as_slice()) != (b"local".as_slice(), b"ccccc".as_slice()) {
+        return Err(ours(format!(
+            "`sync` down keeps a newer same-size file, `--exact-timestamps` replaces it; got {:?} then {:?}",
+            String::from_utf8_lossy(&kept),
+            String::from_utf8_lossy(&replaced)
+        )));
+    }
+    Ok(())
+});
+
+/// `(Key, Value)` pairs of a GetObjectTagging answer, sorted.
+fn tag_pairs(answer: &s3op::Envelope) -> Vec<(String, String)> {
+    let set = &answer.response["TagSet"];
+    let items: Vec<&serde_json::Value> = match set {
+        serde_json::Value::Array(items) => items.iter().collect(),
+        serde_json::Value::Object(map) if map.contains_key("Tag") => match &map["Tag"] {
+            serde_json::Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        },
+        serde_json::Value::Object(_) => vec![set],
+        _ => Vec::new(),
+    };
+    let mut pairs: Vec<(String, String)> = items
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t["Key"].as_str()?.to_string(),
+                t["Value"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+scenario!(tagging, |ctx| {
+    let bucket = mb(ctx, "tagging").await?;
+    let dir = ctx.scratch("tagging")?;
+    write(&dir.join("t.txt"), b"tagged")?;
+    let s3 = |key: &str| format!("s3://{bucket}/{key}");
+    ok(
+        ctx,
+        &[
+            "cp",
+            "--tagging",
+            "team=blue&env=test",
+            &text(&dir.join("t.txt")),
+            &s3("t.txt"),
+        ],
+    )
+    .await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let tags = |key: &'static str| {
+        let request = ctx
+            .client
+            .get_object_tagging()
+            .bucket(&bucket)
+            .key(key)
+            .request();
+        ctx.send(request)
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    same(
+        "an upload's tags",
+        tag_pairs(&tags("t.txt").await?),
+        vec![pair("env", "test"), pair("team", "blue")],
+    )?;
+    // S3 to S3: the tags are copied by default, dropped with --copy-props none, replaced by --tagging.
+    ok(ctx, &["cp", &s3("t.txt"), &s3("copied.txt")]).await?;
+    same(
+        "a copy's tags",
+        tag_pairs(&tags("copied.txt").await?),
+        vec![pair("env", "test"), pair("team", "blue")],
+    )?;
+    ok(
+        ctx,
+        &["cp", "--copy-props", "none", &s3("t.txt"), &s3("bare.txt")],
+    )
+    .await?;
+    same(
+        "the tags of a `--copy-props none` copy",
+        tag_pairs(&tags("bare.txt").await?),
+        Vec::new(),
+    )?;
+    ok(
+        ctx,
+        &[
+            "cp",
+            "--tagging",
+            "new=1",
+            &s3("t.txt"),
+            &s3("retagged.txt"),
+        ],
+    )
+    .await?;
+    same(
+        "the tags of a `--tagging` copy",
+        tag_pairs(&tags("retagged.txt").await?),
+        vec![pair("new", "1")],
+    )
+});
+
+scenario!(sse_s3, |ctx| {
+    let bucket = mb(ctx, "sses3").await?;
+    let dir = ctx.scratch("sses3")?;
+    write(&dir.join("e.txt"), b"encrypted at rest")?;
+    let s3 = |key: &str| format!("s3://{bucket}/{key}");
+    ok(
+        ctx,
+        &[
+            "cp",
+            "--sse",
+            "AES256",
+            &text(&dir.join("e.txt")),
+            &s3("e.txt"),
+        ],
+    )
+    .await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let head = ctx
+        .send(
+            ctx.client
+                .head_object()
+                .bucket(&bucket)
+                .key("e.txt")
+                .request(),
+        )
+        .await?;
+    same(
+        "x-amz-server-side-encryption of a `--sse AES256` upload",
+        header(&head, "x-amz-server-side-encryption"),
+        Some("AES256".into()),
+    )?;
+    let back = raw_ok(ctx, &["cat", &s3("e.txt")]).await?;
+    same(
+        "`cat` of an SSE-S3 object",
+        back,
+        b"encrypted at rest".to_vec(),
+    )
+});

@@ -5,7 +5,7 @@
 //! signatures and conditional writes. `config`: the bucket and object configurations. `features`
 //! and `object_features`: every other operation, by feature (website, inventory, S3 Metadata,
 //! annotations, directory buckets...). `cli`: the high-level commands through the `s3op` binary;
-//! `commands`: those issue 15 added (`mv`, filters, attributes, SSE-C, versions, `du`, `cat`).
+//! `commands`: those issue 15 added (`mv`, filters, sync's modes, attributes, tags, SSE, versions, `du`, `cat`).
 
 use crate::harness::Scenario;
 
@@ -727,11 +727,32 @@ pub const ALL: &[Scenario] = &[
         run: commands::sync_no_overwrite,
     },
     Scenario {
+        name: "cli_sync_modes",
+        feature: "`s3op sync --size-only`, `--exact-timestamps`",
+        copes: "sizes and whole-second times compared from the listings",
+        operations: &["get-object"],
+        run: commands::sync_modes,
+    },
+    Scenario {
         name: "cli_attributes",
         feature: "`cp --metadata --cache-control --content-type --storage-class`; S3 to S3 with `--metadata-directive REPLACE`",
         copes: "the same attributes on PutObject, CreateMultipartUpload and CopyObject",
         operations: &["head-object"],
         run: commands::attributes,
+    },
+    Scenario {
+        name: "cli_tagging",
+        feature: "`cp --tagging`; S3 to S3 keeps tags, `--copy-props none` drops them, `--tagging` replaces them",
+        copes: "tags in the header; PutObjectTagging after a copy in parts",
+        operations: &["get-object-tagging"],
+        run: commands::tagging,
+    },
+    Scenario {
+        name: "cli_sse_s3",
+        feature: "`cp --sse AES256` (SSE-S3)",
+        copes: "the header on every upload and copy",
+        operations: &["head-object"],
+        run: commands::sse_s3,
     },
     Scenario {
         name: "cli_sse_c",
