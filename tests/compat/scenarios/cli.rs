@@ -8,7 +8,7 @@ use crate::clirun::{self, Run};
 use crate::harness::{ours, same, settled, wrong, Ctx, Problem};
 
 /// Run `s3op --endpoint-url … ARGS` against the scenario's server, off the async threads.
-async fn s3op(ctx: &Ctx, args: &[&str]) -> Result<Run, Problem> {
+pub(super) async fn s3op(ctx: &Ctx, args: &[&str]) -> Result<Run, Problem> {
     let server = ctx.server;
     let mut full = vec!["--endpoint-url".to_string(), server.endpoint.clone()];
     full.extend(args.iter().map(|a| a.to_string()));
@@ -27,7 +27,7 @@ async fn s3op(ctx: &Ctx, args: &[&str]) -> Result<Run, Problem> {
 }
 
 /// Run and require exit 0; a failure is classified by what s3op printed.
-async fn ok(ctx: &Ctx, args: &[&str]) -> Result<Run, Problem> {
+pub(super) async fn ok(ctx: &Ctx, args: &[&str]) -> Result<Run, Problem> {
     let run = s3op(ctx, args).await?;
     if run.code == 0 && !run.stderr.contains("panicked") {
         return Ok(run);
@@ -59,23 +59,23 @@ async fn all_keys(ctx: &Ctx, bucket: &str) -> Result<Vec<String>, Problem> {
     Ok(keys)
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Problem> {
+pub(super) fn write(path: &Path, bytes: &[u8]) -> Result<(), Problem> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| ours(e.to_string()))?;
     }
     std::fs::write(path, bytes).map_err(|e| ours(format!("{}: {e}", path.display())))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Problem> {
+pub(super) fn read(path: &Path) -> Result<Vec<u8>, Problem> {
     std::fs::read(path).map_err(|e| ours(format!("{}: {e}", path.display())))
 }
 
-fn text(path: &Path) -> String {
+pub(super) fn text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
 /// A bucket made with `s3op mb`.
-async fn mb(ctx: &Ctx, scenario: &str) -> Result<String, Problem> {
+pub(super) async fn mb(ctx: &Ctx, scenario: &str) -> Result<String, Problem> {
     let bucket = crate::support::unique_bucket(&format!("c-{scenario}"));
     ok(ctx, &["mb", &format!("s3://{bucket}")]).await?;
     Ok(bucket)

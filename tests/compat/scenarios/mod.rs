@@ -4,7 +4,8 @@
 //! `objects`: buckets, keys, uploads, downloads, copies, listings, deletes, presigned URLs,
 //! signatures and conditional writes. `config`: the bucket and object configurations. `features`
 //! and `object_features`: every other operation, by feature (website, inventory, S3 Metadata,
-//! annotations, directory buckets...). `cli`: the high-level commands through the `s3op` binary.
+//! annotations, directory buckets...). `cli`: the high-level commands through the `s3op` binary;
+//! `commands`: those issue 15 added (`mv`, filters, sync's modes, attributes, tags, SSE, versions, `du`, `cat`).
 
 use crate::harness::Scenario;
 
@@ -18,6 +19,7 @@ macro_rules! scenario {
 }
 
 mod cli;
+mod commands;
 mod config;
 mod features;
 mod object_features;
@@ -702,5 +704,82 @@ pub const ALL: &[Scenario] = &[
         copes: "DeleteObjects batches; per-key errors reported",
         operations: &[],
         run: cli::rm,
+    },
+    Scenario {
+        name: "cli_mv",
+        feature: "`s3op mv` up, down, S3 to S3, `--recursive`",
+        copes: "each source deleted once its copy is complete and checked",
+        operations: &["list-objects-v2"],
+        run: commands::mv,
+    },
+    Scenario {
+        name: "cli_filters",
+        feature: "`--exclude`/`--include` on `cp`, `ls`, `du`, `rm`; `sync --delete` spares excluded keys",
+        copes: "filters applied by s3op to both sides' listings",
+        operations: &["list-objects-v2"],
+        run: commands::filters,
+    },
+    Scenario {
+        name: "cli_sync_no_overwrite",
+        feature: "`s3op sync --no-overwrite` up and down",
+        copes: "every upload carries `If-None-Match: *`",
+        operations: &["list-objects-v2", "get-object"],
+        run: commands::sync_no_overwrite,
+    },
+    Scenario {
+        name: "cli_sync_modes",
+        feature: "`s3op sync --size-only`, `--exact-timestamps`",
+        copes: "sizes and whole-second times compared from the listings",
+        operations: &["get-object"],
+        run: commands::sync_modes,
+    },
+    Scenario {
+        name: "cli_attributes",
+        feature: "`cp --metadata --cache-control --content-type --storage-class`; S3 to S3 with `--metadata-directive REPLACE`",
+        copes: "the same attributes on PutObject, CreateMultipartUpload and CopyObject",
+        operations: &["head-object"],
+        run: commands::attributes,
+    },
+    Scenario {
+        name: "cli_tagging",
+        feature: "`cp --tagging`; S3 to S3 keeps tags, `--copy-props none` drops them, `--tagging` replaces them",
+        copes: "tags in the header; PutObjectTagging after a copy in parts",
+        operations: &["get-object-tagging"],
+        run: commands::tagging,
+    },
+    Scenario {
+        name: "cli_sse_s3",
+        feature: "`cp --sse AES256` (SSE-S3)",
+        copes: "the header on every upload and copy",
+        operations: &["head-object"],
+        run: commands::sse_s3,
+    },
+    Scenario {
+        name: "cli_sse_c",
+        feature: "`cp --sse-c-key` up and down in parts; refused without the key",
+        copes: "the key on every part, range and HEAD",
+        operations: &[],
+        run: commands::sse_c,
+    },
+    Scenario {
+        name: "cli_versions",
+        feature: "`ls`/`rm`/`du --all-versions`, `cp`/`cat --version-id`, `rb --force` on a versioned bucket",
+        copes: "ListObjectVersions; DeleteObjects with version ids",
+        operations: &["put-bucket-versioning", "list-object-versions", "head-bucket"],
+        run: commands::versions,
+    },
+    Scenario {
+        name: "cli_du",
+        feature: "`s3op du` counts and bytes, `--human-readable`, `--by-storage-class`",
+        copes: "listing pages folded as they arrive",
+        operations: &[],
+        run: commands::du,
+    },
+    Scenario {
+        name: "cli_cat",
+        feature: "`s3op cat`, one GET and parallel 5 MiB ranges",
+        copes: "ranges pinned with `If-Match`, written in order",
+        operations: &[],
+        run: commands::cat,
     },
 ];
