@@ -65,15 +65,33 @@ fn the_main_page_lists_every_operation_and_command() {
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man/s3op.1"))
             .expect("docs/man/s3op.1");
+    // Every operation has a page of its own, named in the main page.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
     for op in s3op::OPERATIONS {
         let escaped = op.cli_name.replace('-', "\\-");
         assert!(
-            text.contains(&format!("\\fB{escaped}\\fR")),
-            "s3op.1 lacks {}",
+            text.contains(&format!("\\fBs3op\\-{escaped}\\fR(1)")),
+            "s3op.1 lacks s3op-{}(1)",
+            op.cli_name
+        );
+        assert!(
+            dir.join(format!("s3op-{}.1", op.cli_name)).is_file(),
+            "no page for {}",
             op.cli_name
         );
     }
-    for command in ["cp", "mv", "sync", "rm", "ls", "completion", "configure"] {
+    for command in [
+        "cp",
+        "mv",
+        "sync",
+        "rm",
+        "ls",
+        "du",
+        "cat",
+        "check",
+        "completion",
+        "configure",
+    ] {
         assert!(
             text.contains(&format!("\\fBs3op\\-{command}\\fR(1)")),
             "s3op.1 lacks s3op-{command}(1)"

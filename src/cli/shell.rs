@@ -18,9 +18,9 @@ use super::{Failure, EXIT_OK};
 /// The hidden subcommand that writes the man pages (for `cargo xtask docs` and the staleness test).
 pub const MAN_COMMAND: &str = "__man";
 
-/// The commands, besides `s3op` itself, that get a man page of their own: the high-level commands
-/// and the ones without a reference page.
-const PAGED: &[&str] = &[
+/// The commands listed in `s3op.1` apart from the operations: the high-level commands and the
+/// others that are not S3 operations. Every visible command, operations included, has a page.
+const COMMANDS: &[&str] = &[
     "cp",
     "mv",
     "sync",
@@ -29,6 +29,8 @@ const PAGED: &[&str] = &[
     "mb",
     "rb",
     "check",
+    "du",
+    "cat",
     "presign",
     "request",
     "basic-data",
@@ -95,20 +97,16 @@ fn man_pages() -> Result<Vec<(String, Vec<u8>)>, Failure> {
     let mut root = super::command().disable_help_subcommand(true);
     root.build();
     let mut pages = vec![page(&root, true)?];
-    for name in PAGED {
-        let sub = root
-            .find_subcommand(name)
-            .ok_or_else(|| Failure::Usage(format!("no command {name} to write a page for")))?;
+    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
         pages.push(page(sub, false)?);
     }
     Ok(pages)
 }
 
 /// One page: clap_mangen's, except the list of subcommands, which names only pages that exist. In
-/// `s3op.1` (`root`) the commands with a page of their own are listed as `s3op-cp(1)`, and the
-/// operations apart, plainly: their pages are the reference pages (`s3op put-object --help`,
-/// `docs/reference/put-object.md`). Elsewhere (`presign`'s operations, `configure list`)
-/// subcommands are listed by name.
+/// `s3op.1` (`root`) every command is listed as `s3op-cp(1)`, the operations apart (their pages
+/// hold what `s3op put-object --help` prints; `docs/reference/put-object.md` is the longer
+/// reference). Elsewhere (`presign`'s operations, `configure list`) subcommands are listed by name.
 fn page(cmd: &Command, root: bool) -> Result<(String, Vec<u8>), Failure> {
     let man = clap_mangen::Man::new(cmd.clone()).manual("s3op manual");
     let name = man.get_filename();
@@ -133,20 +131,22 @@ fn page(cmd: &Command, root: bool) -> Result<(String, Vec<u8>), Failure> {
     let mut operations = String::new();
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let sub_name = roff_escape(sub.get_name());
-        if root && PAGED.contains(&sub.get_name()) {
-            commands.push_str(&entry(
-                format!("\\fBs3op\\-{sub_name}\\fR(1)"),
-                sub.get_about(),
-            ));
+        let title = if root {
+            format!("\\fBs3op\\-{sub_name}\\fR(1)")
         } else {
-            operations.push_str(&entry(format!("\\fB{sub_name}\\fR"), sub.get_about()));
+            format!("\\fB{sub_name}\\fR")
+        };
+        if root && COMMANDS.contains(&sub.get_name()) {
+            commands.push_str(&entry(title, sub.get_about()));
+        } else {
+            operations.push_str(&entry(title, sub.get_about()));
         }
     }
     let listing = if root {
         format!(
             ".SH COMMANDS\n{commands}.SH OPERATIONS\nOne subcommand per S3 operation, its flags \
-             named as `aws s3api` names them. `s3op OPERATION \\-\\-help` prints its reference \
-             page (also in docs/reference/).\n{operations}"
+             named as `aws s3api` names them; its page is what `s3op OPERATION \\-\\-help` prints \
+             (docs/reference/ has the longer reference).\n{operations}"
         )
     } else {
         format!("{HEADING}{operations}")
