@@ -684,6 +684,51 @@ async fn an_sse_c_download_sends_the_key_on_every_range_and_a_wrong_key_leaves_n
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn cat_sends_the_sse_c_key_on_the_head_and_every_range() {
+    let key = "0123456789abcdef0123456789abcdef";
+    let body = data(12 * MIB, 5);
+    let server = sse_c_server(key.as_bytes(), body.clone()).await;
+    let uri = server.uri();
+    let out = clirun::command(&[
+        ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "s3op-test-secret"),
+        ("AWS_REGION", "us-east-1"),
+    ])
+    .args([
+        "--endpoint-url",
+        uri.as_str(),
+        "cat",
+        "s3://b/k",
+        "--part-size",
+        "5MiB",
+    ])
+    .args(["--sse-c", "--sse-c-key", key])
+    .stdin(std::process::Stdio::null())
+    .output()
+    .expect("s3op runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout == body, "the object's bytes, in order");
+    let seen = key_headers(&server).await;
+    assert!(
+        seen.iter().filter(|(m, _, _, _)| m == "GET").count() >= 3,
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|(_, _, md5, _)| *md5 == key_md5(key.as_bytes())),
+        "the key on every request: {seen:?}"
+    );
+    // Without the key the server refuses, and cat says so (exit 1).
+    let refused = mock_run(&server, &["cat", "s3://b/k"]);
+    refused.expect_code(1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_copy_in_parts_sends_both_keys_on_every_part() {
     let source_key = "S".repeat(32);
     let copy_key = "C".repeat(32);

@@ -60,6 +60,19 @@ pub(crate) fn attribute_args() -> Vec<Arg> {
             .value_parser(["AES256", "aws:kms", "aws:kms:dsse"])
             .help("Server-side encryption of uploads and copies: AES256 (the default value), aws:kms, aws:kms:dsse"),
         text("sse-kms-key-id", "KEY", "The KMS key of --sse aws:kms or aws:kms:dsse"),
+    ]
+    .into_iter()
+    .chain(read_args())
+    .collect()
+}
+
+/// The flags that reading an object takes too (`cat`): its SSE-C key and the requester-pays
+/// acknowledgement.
+pub(crate) fn read_args() -> Vec<Arg> {
+    let text = |name: &'static str, value: &'static str, help: &'static str| {
+        Arg::new(name).long(name).value_name(value).help(help)
+    };
+    vec![
         Arg::new("sse-c")
             .long("sse-c")
             .value_name("ALGORITHM")

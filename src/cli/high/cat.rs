@@ -28,7 +28,12 @@ pub(super) async fn run(
     let client = crate::cli::client(global)?;
     // Standard output is the object's, and no progress bar is drawn on stderr.
     let config = sized_config(sub, &client)?;
-    let mut options = DownloadOptions::default();
+    let keys = super::attributes::Attributes::from_matches(sub)?;
+    let mut options = DownloadOptions {
+        sse_customer_key: keys.sse_customer_key.clone(),
+        request_payer: keys.request_payer.clone(),
+        ..DownloadOptions::default()
+    };
     if let Some(v) = sub.get_one::<String>("version-id") {
         options.values.push(("VersionId", Value::String(v.clone())));
     }
@@ -40,6 +45,12 @@ pub(super) async fn run(
             .request();
         for (name, value) in &options.values {
             request.set(name, value.clone());
+        }
+        if let Some(key) = &options.sse_customer_key {
+            key.set_on(&mut request);
+        }
+        if let Some(payer) = &options.request_payer {
+            request.set("RequestPayer", Value::String(payer.as_str().into()));
         }
         let dry = request.dry_run().await?;
         crate::cli::say(&serde_json::to_string_pretty(&dry).unwrap_or_default());

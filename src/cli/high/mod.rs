@@ -368,6 +368,7 @@ fn cat_command() -> Command {
                 .value_parser(clap::value_parser!(u32).range(1..=1024))
                 .help("Ranges in flight at once (default 8)"),
         )
+        .args(attributes::read_args())
 }
 
 fn check_command() -> Command {
