@@ -485,6 +485,11 @@ scenario!(sse_c, |ctx| {
         streamed == payload,
         true,
     )?;
+    let mut cat = vec!["cat", "--part-size", "5MiB"];
+    cat.extend(key);
+    cat.push(url.as_str());
+    let catted = raw_ok(ctx, &cat).await?;
+    same("`cat` with the key: the bytes", catted == payload, true)?;
     // Without the key, the server must refuse to give the object.
     let (code, bytes, _) = raw(ctx, &["cat", &url]).await?;
     if code == 0 {
