@@ -2710,8 +2710,9 @@ fn files_under(dir: &Path) -> Vec<String> {
 }
 
 /// Whether a sync up left the bucket as it should: the same keys and sizes as `before`, the keys
-/// in `changed` rewritten (another ETag), every other object untouched (same ETag and
-/// LastModified: a tool that uploads an unchanged file again is wrong here, not slow).
+/// in `changed` rewritten (another ETag or LastModified: s3s-fs lists no ETags, and its
+/// LastModified has milliseconds), every other object untouched (same ETag and LastModified: a
+/// tool that uploads an unchanged file again is wrong here, not slow).
 fn sync_outcome(
     before: &[Listed],
     after: &[Listed],
@@ -2733,12 +2734,13 @@ fn sync_outcome(
                 was.key, was.size, now.key, now.size
             ));
         }
+        let same = was.etag == now.etag && was.modified == now.modified;
         if changed.contains(was.key.as_str()) {
-            if was.etag == now.etag {
+            if same {
                 return Err(format!("`{}` changed but was not uploaded", was.key));
             }
             rewritten += 1;
-        } else if was.etag != now.etag || was.modified != now.modified {
+        } else if !same {
             untouched_rewritten.push(was.key.as_str());
         }
     }
@@ -3524,7 +3526,7 @@ impl Report<'_> {
                rewritten and dated two seconds after their objects were put back; and as keys \
                removed, put back by s5cmd before each run), one 4 KiB object. A sync run is \
                checked against the bucket's listing before it: the changed files have a new \
-               ETag, every other object the same ETag and LastModified. Logs of every \
+               ETag or LastModified, every other object the same ETag and LastModified. Logs of every \
                invocation: `{}`.\n",
             relative(&self.work.join("files/big.bin")),
             relative(&self.work.join("logs")),
@@ -3928,6 +3930,15 @@ mod tests {
         );
         let synced = vec![object("a", "1", "t0"), object("b", "3", "t1")];
         assert_eq!(sync_outcome(&before, &synced, &b_changed), Ok(()));
+        // A server that lists no ETag (s3s-fs): the time alone tells.
+        let before_no_etag = vec![object("a", "", "t0"), object("b", "", "t0")];
+        let synced_no_etag = vec![object("a", "", "t0"), object("b", "", "t1")];
+        assert_eq!(
+            sync_outcome(&before_no_etag, &synced_no_etag, &b_changed),
+            Ok(())
+        );
+        let err = sync_outcome(&before_no_etag, &synced_no_etag, &none).unwrap_err();
+        assert!(err.contains("uploaded again (the first `b`)"), "{err}");
         let err = sync_outcome(&before, &before, &b_changed).unwrap_err();
         assert!(err.contains("`b` changed but was not uploaded"), "{err}");
         let err = sync_outcome(&before, &before[..1], &none).unwrap_err();
