@@ -418,7 +418,21 @@ pub fn run(args: &[String]) -> Result {
             }
         }
         for netns in profiles {
-            let server = Server::start(kind, &tools, &work, netns)?;
+            let mut server = Server::start(kind, &tools, &work, netns)?;
+            // Without netem, the tools talk to the relay, which talks to the server.
+            let relay = match netns {
+                Some(netns) if !netns.netem => {
+                    let upstream = server
+                        .endpoint
+                        .trim_start_matches("http://")
+                        .parse()
+                        .map_err(|err| format!("{}: {err}", server.endpoint))?;
+                    let relay = DelayRelay::start(upstream, Duration::from_micros(12_500))?;
+                    server.endpoint = relay.endpoint();
+                    Some(relay)
+                }
+                _ => None,
+            };
             eprintln!(
                 "[bench] {} {} is listening on {}{}",
                 server.name(),
@@ -447,10 +461,14 @@ pub fn run(args: &[String]) -> Result {
             for case in &options.cases {
                 cases.push(bench.measure_case(*case, &options)?);
             }
+            drop(relay);
             servers.push(ServerResults {
                 name: server.name(),
                 version: server.version.clone(),
-                notes: server.notes.clone(),
+                notes: match netns {
+                    Some(netns) => format!("{}\n\n{}", server.notes, netns.how()),
+                    None => server.notes.clone(),
+                },
                 latency: netns.is_some(),
                 cases,
             });
@@ -1694,27 +1712,121 @@ const NETEM_RATE: &str = "1gbit";
 /// netem's queue, in packets: its default (1,000) holds less than the 1.5 MB a 1 Gbit/s link
 /// with 25 ms of round trip keeps in flight, and would drop packets no real link drops.
 const NETEM_LIMIT: &str = "100000";
+/// The token bucket used for the rate where there is no netem: a burst of a few 64 KiB GSO
+/// packets, and a queue of at most 20 ms.
+const TBF_BURST: &str = "512kb";
+const TBF_LATENCY: &str = "20ms";
+
+/// Each line split into an argv.
+fn argvs(lines: &[String]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|line| line.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+/// A TCP relay on loopback in front of the server in the namespace, for kernels without netem:
+/// every chunk read from one side is written to the other no sooner than `delay` after it was
+/// read, through a bounded queue (so a fast sender waits instead of filling memory). Two
+/// threads per direction per connection; they end when either side closes. Dropping the relay
+/// stops it accepting; the connections still open end with the server.
+struct DelayRelay {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Chunks in flight per direction: 64 × 64 KiB is 4 MiB, more than 1 Gbit/s holds in 12.5 ms.
+const RELAY_QUEUE: usize = 64;
+const RELAY_CHUNK: usize = 64 << 10;
+
+impl DelayRelay {
+    fn start(upstream: std::net::SocketAddr, delay: Duration) -> Result<DelayRelay> {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    if let (Ok(from), Ok(to)) = (from.try_clone(), to.try_clone()) {
+                        Self::pump(from, to, delay);
+                    }
+                }
+            }
+        });
+        Ok(DelayRelay { port, stop })
+    }
+
+    /// Forwards `from` to `to`, each chunk held until `delay` after it was read.
+    fn pump(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+        let (send, receive) = mpsc::sync_channel::<(Instant, Vec<u8>)>(RELAY_QUEUE);
+        std::thread::spawn(move || {
+            let mut buf = vec![0; RELAY_CHUNK];
+            while let Ok(n) = from.read(&mut buf) {
+                if n == 0
+                    || send
+                        .send((Instant::now() + delay, buf[..n].to_vec()))
+                        .is_err()
+                {
+                    break;
+                }
+            }
+            // Dropping `send` tells the writer the stream ended.
+        });
+        std::thread::spawn(move || {
+            for (due, chunk) in receive {
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                if std::io::Write::write_all(&mut to, &chunk).is_err() {
+                    break;
+                }
+            }
+            let _ = to.shutdown(std::net::Shutdown::Write);
+        });
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for DelayRelay {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accepting thread, which then sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
 
 /// The namespace, made by [`Netns::create`] and removed when dropped: on success, on an error
 /// (`?` drops it on the way out) and on a panic. A namespace left by a run that was killed is
 /// removed before a new one is made.
 struct Netns {
     name: String,
+    /// Whether netem delays the packets; if not, a [`DelayRelay`] delays the bytes.
+    netem: bool,
 }
 
 impl Netns {
     /// The profile as it appears in the report.
     const DESCRIPTION: &'static str = "25 ms round trip, 1 Gbit/s";
 
-    /// The commands that make the namespace, in order (each an `ip` or `tc` argv).
+    /// The commands that make the namespace and its veth pair, in order (each an `ip` argv).
     fn setup_commands() -> Vec<Vec<String>> {
-        let netem = |dev: &str| {
-            format!(
-                "tc qdisc add dev {dev} root netem delay {NETEM_DELAY} rate {NETEM_RATE} limit {NETEM_LIMIT}"
-            )
-        };
         let inside = |command: &str| format!("ip netns exec {NETNS_NAME} {command}");
-        [
+        argvs(&[
             format!("ip netns add {NETNS_NAME}"),
             format!("ip link add {NETNS_HOST_DEV} type veth peer name {NETNS_PEER_DEV}"),
             format!("ip link set {NETNS_PEER_DEV} netns {NETNS_NAME}"),
@@ -1723,24 +1835,31 @@ impl Netns {
             inside(&format!("ip addr add {NETNS_ADDR}/24 dev {NETNS_PEER_DEV}")),
             inside(&format!("ip link set {NETNS_PEER_DEV} up")),
             inside("ip link set lo up"),
-            netem(NETNS_HOST_DEV),
-            inside(&netem(NETNS_PEER_DEV)),
-        ]
-        .iter()
-        .map(|line| line.split_whitespace().map(str::to_owned).collect())
-        .collect()
+        ])
+    }
+
+    /// The commands that shape both ends of the pair (each delays and limits what it sends):
+    /// with netem, the delay and the rate; without (a kernel built without `sch_netem`), a token
+    /// bucket for the rate alone, the delay then coming from a [`DelayRelay`].
+    fn shaping_commands(netem: bool) -> Vec<Vec<String>> {
+        let qdisc = if netem {
+            format!("netem delay {NETEM_DELAY} rate {NETEM_RATE} limit {NETEM_LIMIT}")
+        } else {
+            format!("tbf rate {NETEM_RATE} burst {TBF_BURST} latency {TBF_LATENCY}")
+        };
+        argvs(&[
+            format!("tc qdisc add dev {NETNS_HOST_DEV} root {qdisc}"),
+            format!("ip netns exec {NETNS_NAME} tc qdisc add dev {NETNS_PEER_DEV} root {qdisc}"),
+        ])
     }
 
     /// The commands that remove it: the namespace takes its end of the pair with it, and the
     /// other end goes with its peer (removed explicitly too, for a half-made namespace).
     fn teardown_commands() -> Vec<Vec<String>> {
-        [
+        argvs(&[
             format!("ip netns del {NETNS_NAME}"),
             format!("ip link del {NETNS_HOST_DEV}"),
-        ]
-        .iter()
-        .map(|line| line.split_whitespace().map(str::to_owned).collect())
-        .collect()
+        ])
     }
 
     fn create() -> Result<Netns> {
@@ -1758,20 +1877,67 @@ impl Netns {
         }
         Self::teardown();
         // Made before the first command, so a failure half-way removes what was made.
-        let netns = Netns {
+        let mut netns = Netns {
             name: NETNS_NAME.to_owned(),
+            netem: true,
         };
-        for argv in Self::setup_commands() {
+        let run = |argv: &[String]| -> Result {
             let mut command = Command::new(&argv[0]);
             command.args(&argv[1..]);
             run_logged("netns", &mut command).map_err(|err| {
                 format!(
                     "{err}\n(--latency needs `ip` and `tc` from iproute2, and the kernel's \
-                     veth and netem)"
+                     veth and netem or tbf)"
                 )
-            })?;
+                .into()
+            })
+        };
+        for argv in Self::setup_commands() {
+            run(&argv)?;
+        }
+        // netem where the kernel has it; else a token bucket and the relay.
+        let shaping = Self::shaping_commands(true);
+        let probe = Command::new(&shaping[0][0])
+            .args(&shaping[0][1..])
+            .stdin(Stdio::null())
+            .output()?;
+        if probe.status.success() {
+            run(&shaping[1])?;
+        } else {
+            eprintln!(
+                "[bench] no netem here ({}): the rate from tbf, the delay from a relay",
+                String::from_utf8_lossy(&probe.stderr).trim()
+            );
+            netns.netem = false;
+            for argv in Self::shaping_commands(false) {
+                run(&argv)?;
+            }
         }
         Ok(netns)
+    }
+
+    /// How the profile was made, for the report.
+    fn how(&self) -> String {
+        let common = format!(
+            "Latency profile: the server runs in the network namespace `{NETNS_NAME}`, at \
+             {NETNS_ADDR} on its end of a veth pair"
+        );
+        if self.netem {
+            format!(
+                "{common}; each end delays what it sends by {NETEM_DELAY} and limits it to \
+                 {NETEM_RATE}/s (`tc qdisc add dev … root netem delay {NETEM_DELAY} rate \
+                 {NETEM_RATE} limit {NETEM_LIMIT}`)."
+            )
+        } else {
+            format!(
+                "{common}. This kernel has no netem (`sch_netem`): each end limits what it \
+                 sends to {NETEM_RATE}/s with a token bucket (`tc qdisc add dev … root tbf rate \
+                 {NETEM_RATE} burst {TBF_BURST} latency {TBF_LATENCY}`), and the tools reach the \
+                 server through a relay in the benchmark process, on loopback, that holds every \
+                 chunk it forwards for {NETEM_DELAY} in each direction (the 25 ms round trip; \
+                 unlike netem, the tools' TCP sees loopback's round trip to the relay)."
+            )
+        }
     }
 
     /// Removes whatever is there, quietly: nothing at all is the usual case.
@@ -3080,8 +3246,9 @@ impl Report<'_> {
              of the runs. \"n/a\": the tool has no such command.\n",
             if o.latency {
                 "; with `--latency` every case runs a second time with the server in a network \
-                 namespace behind 25 ms of round trip and a 1 Gbit/s link (`tc netem`), \
-                 reported beside loopback"
+                 namespace behind 25 ms of round trip and a 1 Gbit/s link (`tc netem`; on a \
+                 kernel without netem, a token bucket and a delaying relay: see each server's \
+                 notes), reported beside loopback"
             } else {
                 ""
             }
@@ -3090,18 +3257,13 @@ impl Report<'_> {
         self.against_baseline(&mut md);
         self.latency_section(&mut md);
         for server in self.servers {
-            let _ = writeln!(md, "## On {} {}\n", server.label(), server.version);
+            let profile = if server.latency {
+                format!(", {}", Netns::DESCRIPTION)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(md, "## On {} {}{profile}\n", server.name, server.version);
             let _ = writeln!(md, "{}\n", server.notes);
-            if server.latency {
-                let _ = writeln!(
-                    md,
-                    "Latency profile: the server runs in the network namespace `{NETNS_NAME}` \
-                     and the tools reach it at {NETNS_ADDR} over a veth pair; each end delays \
-                     what it sends by {NETEM_DELAY} and limits it to {NETEM_RATE}/s (`tc qdisc \
-                     add dev … root netem delay {NETEM_DELAY} rate {NETEM_RATE} limit \
-                     {NETEM_LIMIT}`).\n"
-                );
-            }
             for case in &server.cases {
                 self.case_table(&mut md, case);
             }
@@ -3964,7 +4126,14 @@ mod tests {
             .collect();
         assert_eq!(setup[0], "ip netns add s3op-bench");
         // Both ends delay by half the round trip and hold the link's rate.
-        let netem: Vec<&String> = setup.iter().filter(|line| line.contains("netem")).collect();
+        let shaping: Vec<String> = Netns::shaping_commands(true)
+            .iter()
+            .map(|argv| argv.join(" "))
+            .collect();
+        let netem: Vec<&String> = shaping
+            .iter()
+            .filter(|line| line.contains("netem"))
+            .collect();
         assert_eq!(netem.len(), 2);
         assert!(
             netem[0].starts_with("tc qdisc add dev s3op-bench0 root netem delay 12.5ms rate 1gbit")
@@ -3975,6 +4144,13 @@ mod tests {
         assert!(setup
             .iter()
             .any(|line| line.ends_with(&format!("{NETNS_ADDR}/24 dev s3op-bench1"))));
+        // Without netem: the same rate from a token bucket on both ends.
+        let tbf: Vec<String> = Netns::shaping_commands(false)
+            .iter()
+            .map(|argv| argv.join(" "))
+            .collect();
+        assert_eq!(tbf.len(), 2);
+        assert!(tbf.iter().all(|line| line.contains("root tbf rate 1gbit")));
         let teardown: Vec<String> = Netns::teardown_commands()
             .iter()
             .map(|argv| argv.join(" "))
@@ -3983,6 +4159,29 @@ mod tests {
             teardown,
             ["ip netns del s3op-bench", "ip link del s3op-bench0"]
         );
+    }
+
+    #[test]
+    fn the_relay_holds_each_direction_for_its_delay() {
+        use std::io::Write;
+        let echo = TcpListener::bind("127.0.0.1:0").unwrap();
+        let upstream = echo.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut conn, _) = echo.accept().unwrap();
+            let mut buf = [0u8; 5];
+            conn.read_exact(&mut buf).unwrap();
+            conn.write_all(&buf).unwrap();
+        });
+        let delay = Duration::from_millis(40);
+        let relay = DelayRelay::start(upstream, delay).unwrap();
+        let mut client = TcpStream::connect(("127.0.0.1", relay.port)).unwrap();
+        let started = Instant::now();
+        client.write_all(b"hello").unwrap();
+        let mut back = [0u8; 5];
+        client.read_exact(&mut back).unwrap();
+        // One round trip through the relay: the delay each way.
+        assert!(started.elapsed() >= 2 * delay, "{:?}", started.elapsed());
+        assert_eq!(&back, b"hello");
     }
 
     #[test]
