@@ -9,10 +9,19 @@
 //! system's packages, through the installers of `servers`. It builds s3op in release mode, runs the
 //! criterion micro-benchmarks (`benches/`), then starts each server (s3s-fs, then Garage and Ceph
 //! RGW when asked for; Ceph through the tests' recipe, `tests/support/ceph-rgw.sh`) on free
-//! loopback ports with a fresh data directory under `target/bench-data` and times six cases,
+//! loopback ports with a fresh data directory under `target/bench-data` and times thirteen cases,
 //! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, a 40 MiB download,
-//! 400 × 16 KiB files uploaded recursively, a 1,000-key listing, and a small PUT then GET as two
-//! CLI invocations.
+//! 400 × 16 KiB files uploaded recursively and downloaded recursively, a 1,000-key listing, a
+//! recursive listing of 20,000 keys, 5,000 small files synced up when all are already there and
+//! again with 50 changed, a recursive removal of 5,000 keys, a 1 GiB object and 400 small objects
+//! copied S3 → S3, and a small PUT then GET as two CLI invocations. A tool without a command for
+//! a case (sdk-peer has no sync, removal, recursive download or copy) is reported "n/a".
+//!
+//! `--latency` runs every case a second time with the server in a network namespace of its own
+//! (`s3op-bench`, made when the run starts and removed when it ends, also on failure) behind 25 ms
+//! of round trip and a 1 Gbit/s link: `tc netem` on both ends of a veth pair, or where the kernel
+//! has no netem, `tbf` for the rate and a relay in this process that holds every chunk 12.5 ms
+//! each way. It needs root; the report puts both profiles side by side.
 //!
 //! `--baseline PATH` adds one more tool, `s3op-baseline`: another s3op binary (the previous
 //! release, a build of an older commit), run with s3op's command lines in the same rounds and
@@ -2776,12 +2785,19 @@ fn invocations(kind: Kind, case: Case, endpoint: &str, files: &Files) -> Result<
         (Kind::Rclone, Case::UploadDir) => {
             vec![argv(&["copy", &files.dir, &rc(UP_BUCKET, DIR_PREFIX)])]
         }
+        // The source ends in `/`: rclone then takes it as a directory at once, without the
+        // HEAD of `dir` it makes otherwise, which s3s-fs (whose `dir` is a directory on its disk)
+        // never answers.
         (Kind::Rclone, Case::DownloadDir) => {
-            vec![argv(&["copy", &rc(DOWN_BUCKET, DIR_PREFIX), &out_dir])]
+            vec![argv(&[
+                "copy",
+                &rc(DOWN_BUCKET, &format!("{DIR_PREFIX}/")),
+                &out_dir,
+            ])]
         }
         (Kind::Rclone, Case::CopyDir) => vec![argv(&[
             "copy",
-            &rc(DOWN_BUCKET, DIR_PREFIX),
+            &rc(DOWN_BUCKET, &format!("{DIR_PREFIX}/")),
             &rc(UP_BUCKET, DIR_PREFIX),
         ])],
         (Kind::Rclone, Case::List) => {
@@ -4015,7 +4031,7 @@ mod tests {
         );
         assert_eq!(
             line(Kind::Rclone, Case::DownloadDir),
-            ["copy bench:bench-down/dir /o/dir"]
+            ["copy bench:bench-down/dir/ /o/dir"]
         );
         assert_eq!(
             line(Kind::S3op, Case::RmMany),
