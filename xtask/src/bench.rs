@@ -9,10 +9,19 @@
 //! system's packages, through the installers of `servers`. It builds s3op in release mode, runs the
 //! criterion micro-benchmarks (`benches/`), then starts each server (s3s-fs, then Garage and Ceph
 //! RGW when asked for; Ceph through the tests' recipe, `tests/support/ceph-rgw.sh`) on free
-//! loopback ports with a fresh data directory under `target/bench-data` and times six cases,
+//! loopback ports with a fresh data directory under `target/bench-data` and times thirteen cases,
 //! alternating the tools within every round: a 1 GiB upload, a 1 GiB download, a 40 MiB download,
-//! 400 × 16 KiB files uploaded recursively, a 1,000-key listing, and a small PUT then GET as two
-//! CLI invocations.
+//! 400 × 16 KiB files uploaded recursively and downloaded recursively, a 1,000-key listing, a
+//! recursive listing of 20,000 keys, 5,000 small files synced up when all are already there and
+//! again with 50 changed, a recursive removal of 5,000 keys, a 1 GiB object and 400 small objects
+//! copied S3 → S3, and a small PUT then GET as two CLI invocations. A tool without a command for
+//! a case (sdk-peer has no sync, removal, recursive download or copy) is reported "n/a".
+//!
+//! `--latency` runs every case a second time with the server in a network namespace of its own
+//! (`s3op-bench`, made when the run starts and removed when it ends, also on failure) behind 25 ms
+//! of round trip and a 1 Gbit/s link: `tc netem` on both ends of a veth pair, or where the kernel
+//! has no netem, `tbf` for the rate and a relay in this process that holds every chunk 12.5 ms
+//! each way. It needs root; the report puts both profiles side by side.
 //!
 //! `--baseline PATH` adds one more tool, `s3op-baseline`: another s3op binary (the previous
 //! release, a build of an older commit), run with s3op's command lines in the same rounds and
@@ -84,6 +93,25 @@ const LIST_KEY_STEM: &str = "listed-";
 const SMALL_SIZE: usize = 4 << 10;
 const SMALL_KEY: &str = "small.bin";
 
+/// Holds the copies of the synced-up files, which the sync cases compare against.
+const SYNC_BUCKET: &str = "bench-sync";
+/// Filled with the sync fixture's 5,000 keys before every run of the removal case.
+const RM_BUCKET: &str = "bench-rm";
+/// Holds the 20,000 keys of the large listing.
+const MANY_BUCKET: &str = "bench-many";
+const SYNC_FILES: usize = 5_000;
+const SYNC_SUBDIRS: usize = 10;
+const SYNC_FILE_SIZE: usize = 1 << 10;
+/// How many of the synced files the second sync case changes before each run.
+const SYNC_CHANGED: usize = 50;
+/// The synced files' modification time (2020-01-01 UTC): older than any object the setup puts,
+/// so that every tool, whatever its rounding of times, finds the bucket up to date.
+const SYNC_MTIME_SECS: u64 = 1_577_836_800;
+const MANY_KEYS: usize = 20_000;
+const MANY_SUBDIRS: usize = 20;
+/// Every key of the large listing starts with this (after its `mNN/` prefix).
+const MANY_KEY_STEM: &str = "many-";
+
 /// The cases, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Case {
@@ -91,17 +119,31 @@ enum Case {
     Download,
     DownloadForty,
     UploadDir,
+    DownloadDir,
     List,
+    ListMany,
+    SyncNoop,
+    SyncChanged,
+    RmMany,
+    CopyBig,
+    CopyDir,
     Small,
 }
 
 impl Case {
-    const ALL: [Case; 6] = [
+    const ALL: [Case; 13] = [
         Case::Upload,
         Case::Download,
         Case::DownloadForty,
         Case::UploadDir,
+        Case::DownloadDir,
         Case::List,
+        Case::ListMany,
+        Case::SyncNoop,
+        Case::SyncChanged,
+        Case::RmMany,
+        Case::CopyBig,
+        Case::CopyDir,
         Case::Small,
     ];
 
@@ -112,7 +154,14 @@ impl Case {
             Case::Download => "download",
             Case::DownloadForty => "forty",
             Case::UploadDir => "dir",
+            Case::DownloadDir => "download-dir",
             Case::List => "list",
+            Case::ListMany => "list-many",
+            Case::SyncNoop => "sync-noop",
+            Case::SyncChanged => "sync-changed",
+            Case::RmMany => "rm",
+            Case::CopyBig => "copy",
+            Case::CopyDir => "copy-dir",
             Case::Small => "small",
         }
     }
@@ -123,7 +172,14 @@ impl Case {
             Case::Download => "1 GiB download (one object)",
             Case::DownloadForty => "40 MiB download (one object)",
             Case::UploadDir => "400 × 16 KiB files uploaded recursively",
+            Case::DownloadDir => "400 × 16 KiB objects downloaded recursively",
             Case::List => "listing 1,000 keys",
+            Case::ListMany => "listing 20,000 keys recursively (20 prefixes)",
+            Case::SyncNoop => "5,000 × 1 KiB files synced up, all already there (a no-op)",
+            Case::SyncChanged => "5,000 × 1 KiB files synced up, 50 of them changed",
+            Case::RmMany => "removing 5,000 keys recursively",
+            Case::CopyBig => "1 GiB object copied S3 → S3 (same server)",
+            Case::CopyDir => "400 × 16 KiB objects copied S3 → S3 recursively",
             Case::Small => "small object (4 KiB): PUT then GET, two invocations",
         }
     }
@@ -131,10 +187,24 @@ impl Case {
     /// How long one run may take before it is killed and recorded as failed.
     fn timeout(self) -> Duration {
         match self {
-            Case::Upload | Case::Download => Duration::from_secs(600),
-            Case::UploadDir => Duration::from_secs(300),
+            Case::Upload | Case::Download | Case::CopyBig => Duration::from_secs(600),
+            Case::UploadDir
+            | Case::DownloadDir
+            | Case::ListMany
+            | Case::SyncNoop
+            | Case::SyncChanged
+            | Case::RmMany
+            | Case::CopyDir => Duration::from_secs(300),
             Case::DownloadForty | Case::List | Case::Small => Duration::from_secs(120),
         }
+    }
+
+    /// Whether each run starts with an empty upload bucket.
+    fn writes_up_bucket(self) -> bool {
+        matches!(
+            self,
+            Case::Upload | Case::UploadDir | Case::Small | Case::CopyBig | Case::CopyDir
+        )
     }
 }
 
@@ -179,6 +249,9 @@ struct Options {
     garage: bool,
     ceph: bool,
     micro: bool,
+    /// Also run every case with the server behind 25 ms of round-trip time and 1 Gbit/s
+    /// (`--latency`, see [`Netns`]).
+    latency: bool,
     cases: Vec<Case>,
     kinds: Vec<Kind>,
     /// The s3op binary `s3op-baseline` runs, given with `--baseline PATH`.
@@ -189,8 +262,8 @@ struct Options {
 
 impl Options {
     const USAGE: &'static str =
-        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--ceph] [--no-micro] [--baseline PATH] [--s3op PATH] \
-         [--only upload,download,forty,dir,list,small] \
+        "usage: cargo xtask bench [--quick] [--runs N] [--garage] [--ceph] [--latency] [--no-micro] [--baseline PATH] \
+         [--s3op PATH] [--only upload,download,forty,dir,download-dir,list,list-many,sync-noop,sync-changed,rm,copy,copy-dir,small] \
          [--tools s3op,s3op-baseline,s5cmd,aws,rclone,sdk-peer]";
 
     fn parse(args: &[String]) -> Result<Options> {
@@ -200,6 +273,7 @@ impl Options {
             garage: false,
             ceph: false,
             micro: true,
+            latency: false,
             cases: Case::ALL.to_vec(),
             kinds: Vec::new(),
             baseline: None,
@@ -219,6 +293,7 @@ impl Options {
                 "--garage" => options.garage = true,
                 "--ceph" => options.ceph = true,
                 "--no-micro" => options.micro = false,
+                "--latency" => options.latency = true,
                 "--runs" => {
                     let text = value("--runs")?;
                     runs = Some(
@@ -335,33 +410,80 @@ pub fn run(args: &[String]) -> Result {
     if options.ceph {
         server_kinds.push(ServerKind::Ceph);
     }
+    // Made once, before the first server, and removed when `run` returns, however it returns.
+    let netns = if options.latency {
+        eprintln!("[bench] making the network namespace {NETNS_NAME} for --latency");
+        Some(Netns::create()?)
+    } else {
+        None
+    };
     for kind in server_kinds {
-        let server = Server::start(kind, &tools, &work)?;
-        eprintln!(
-            "[bench] {} {} is listening on {}",
-            server.name(),
-            server.version,
-            server.endpoint
-        );
-        let bench = Bench {
-            server: &server,
-            tools: &tools,
-            files: &files,
-            env: &env,
-            logs: work.join("logs"),
-        };
-        bench.setup()?;
-        let mut cases = Vec::new();
-        for case in &options.cases {
-            cases.push(bench.measure_case(*case, &options)?);
+        let mut profiles = vec![None];
+        if let Some(netns) = &netns {
+            if kind == ServerKind::Ceph {
+                eprintln!("[bench] Ceph RGW: loopback only, no latency profile");
+            } else {
+                profiles.push(Some(netns));
+            }
         }
-        servers.push(ServerResults {
-            name: server.name(),
-            version: server.version.clone(),
-            notes: server.notes.clone(),
-            cases,
-        });
+        for netns in profiles {
+            let mut server = Server::start(kind, &tools, &work, netns)?;
+            // Without netem, the tools talk to the relay, which talks to the server.
+            let relay = match netns {
+                Some(netns) if !netns.netem => {
+                    let upstream = server
+                        .endpoint
+                        .trim_start_matches("http://")
+                        .parse()
+                        .map_err(|err| format!("{}: {err}", server.endpoint))?;
+                    let relay = DelayRelay::start(upstream, Duration::from_micros(12_500))?;
+                    server.endpoint = relay.endpoint();
+                    Some(relay)
+                }
+                _ => None,
+            };
+            eprintln!(
+                "[bench] {} {} is listening on {}{}",
+                server.name(),
+                server.version,
+                server.endpoint,
+                if netns.is_some() {
+                    format!(" ({})", Netns::DESCRIPTION)
+                } else {
+                    String::new()
+                }
+            );
+            let bench = Bench {
+                server: &server,
+                tools: &tools,
+                files: &files,
+                env: &env,
+                logs: work.join(if netns.is_some() {
+                    "logs-latency"
+                } else {
+                    "logs"
+                }),
+                sync_before: std::cell::RefCell::new(Vec::new()),
+            };
+            bench.setup(&options.cases)?;
+            let mut cases = Vec::new();
+            for case in &options.cases {
+                cases.push(bench.measure_case(*case, &options)?);
+            }
+            drop(relay);
+            servers.push(ServerResults {
+                name: server.name(),
+                version: server.version.clone(),
+                notes: match netns {
+                    Some(netns) => format!("{}\n\n{}", server.notes, netns.how()),
+                    None => server.notes.clone(),
+                },
+                latency: netns.is_some(),
+                cases,
+            });
+        }
     }
+    drop(netns);
 
     let report = Report {
         options: &options,
@@ -420,7 +542,14 @@ impl Tools {
         // The installs are independent; the two Rust builds and the pip download overlap.
         let (venv, sdk_peer, s3s_fs, garage, radosgw, s3op) = std::thread::scope(|scope| {
             let venv = scope.spawn(|| ensure_venv(target));
-            let sdk_peer = scope.spawn(|| build_sdk_peer(root, target));
+            // Only when it runs: its build (aws-sdk-s3) is the longest of all.
+            let sdk_peer = scope.spawn(|| {
+                if options.kinds.contains(&Kind::SdkPeer) {
+                    build_sdk_peer(root, target)
+                } else {
+                    Err("not asked for (--tools)".to_owned())
+                }
+            });
             let s3s_fs = scope.spawn(|| ensure_s3s_fs(target));
             let garage = scope.spawn(|| options.garage.then(|| ensure_garage(target)).transpose());
             let radosgw = scope.spawn(|| options.ceph.then(|| ensure_ceph(target)).transpose());
@@ -780,6 +909,16 @@ struct Files {
     small: String,
     small_bytes: Vec<u8>,
     list_dir: String,
+    /// The 5,000 files synced up and, as keys, removed.
+    sync_dir: String,
+    /// Relative paths of the files under `sync_dir`, `/`-separated, sorted.
+    sync_entries: Vec<String>,
+    /// The files under `sync_dir` the changed sync rewrites, one in every hundred.
+    sync_changed: Vec<String>,
+    /// The originals of `sync_changed`, at the same relative paths, to put them back.
+    sync_originals: String,
+    /// The 20,000 files of the large listing.
+    many_dir: String,
     /// Downloads land here; emptied between runs.
     out: PathBuf,
 }
@@ -820,6 +959,35 @@ impl Files {
         let small_bytes = rng.bytes(SMALL_SIZE);
         std::fs::write(&small, &small_bytes)?;
 
+        let sync_dir = files.join("sync");
+        let sync_originals = files.join("sync-originals");
+        let mut sync_entries = Vec::with_capacity(SYNC_FILES);
+        let mut sync_changed = Vec::with_capacity(SYNC_CHANGED);
+        for dir in [&sync_dir, &sync_originals] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        let old = UNIX_EPOCH + Duration::from_secs(SYNC_MTIME_SECS);
+        for i in 0..SYNC_FILES {
+            let relative = format!("s{}/f{:04}.txt", i % SYNC_SUBDIRS, i / SYNC_SUBDIRS);
+            let bytes = rng.bytes(SYNC_FILE_SIZE);
+            let path = sync_dir.join(&relative);
+            write_file(&path, &bytes, old)?;
+            if i % (SYNC_FILES / SYNC_CHANGED) == 0 {
+                write_file(&sync_originals.join(&relative), &bytes, old)?;
+                sync_changed.push(relative.clone());
+            }
+            sync_entries.push(relative);
+        }
+        sync_entries.sort();
+        sync_changed.sort();
+
+        let many_dir = files.join("many");
+        let _ = std::fs::remove_dir_all(&many_dir);
+        for i in 0..MANY_KEYS {
+            let relative = format!("m{:02}/{MANY_KEY_STEM}{i:05}.txt", i % MANY_SUBDIRS);
+            write_file(&many_dir.join(relative), &rng.bytes(16), SystemTime::now())?;
+        }
+
         let out = work.join("out");
         Ok(Files {
             big: utf8(&big)?,
@@ -829,6 +997,11 @@ impl Files {
             small: utf8(&small)?,
             small_bytes,
             list_dir: utf8(&list_dir)?,
+            sync_dir: utf8(&sync_dir)?,
+            sync_entries,
+            sync_changed,
+            sync_originals: utf8(&sync_originals)?,
+            many_dir: utf8(&many_dir)?,
             out,
         })
     }
@@ -836,6 +1009,18 @@ impl Files {
     fn out_file(&self, name: &str) -> Result<String> {
         utf8(&self.out.join(name))
     }
+}
+
+/// Writes `bytes` to `path` (making its directory) and sets its modification time.
+fn write_file(path: &Path, bytes: &[u8], modified: SystemTime) -> Result {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = File::create(path)?;
+    std::io::Write::write_all(&mut &file, bytes)?;
+    file.set_modified(modified)
+        .map_err(|err| format!("cannot set the time of {}: {err}", path.display()))?;
+    Ok(())
 }
 
 /// A source file of `size` random bytes (no tool can compress them), made once from the kernel's
@@ -995,7 +1180,7 @@ impl BenchEnv {
             .env(rclone("SECRET_ACCESS_KEY"), SECRET_KEY)
             .env(rclone("REGION"), REGION)
             .env(rclone("FORCE_PATH_STYLE"), "true")
-            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("NO_PROXY", format!("127.0.0.1,localhost,{NETNS_ADDR}"))
             .stdin(Stdio::null());
         command
     }
@@ -1087,14 +1272,23 @@ impl Server {
         }
     }
 
-    fn start(kind: ServerKind, tools: &Tools, work: &Path) -> Result<Server> {
+    /// Starts a server on loopback, or with `netns` inside that namespace on its address.
+    fn start(
+        kind: ServerKind,
+        tools: &Tools,
+        work: &Path,
+        netns: Option<&Netns>,
+    ) -> Result<Server> {
         let dir = work.join(kind.id());
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
-        match kind {
-            ServerKind::S3sFs => start_s3s_fs(tools, &dir, disk_of(work)),
-            ServerKind::Garage => start_garage(tools, &dir, disk_of(work)),
-            ServerKind::Ceph => start_ceph(tools, &dir),
+        match (kind, netns) {
+            (ServerKind::S3sFs, _) => start_s3s_fs(tools, &dir, disk_of(work), netns),
+            (ServerKind::Garage, _) => start_garage(tools, &dir, disk_of(work), netns),
+            (ServerKind::Ceph, None) => start_ceph(tools, &dir),
+            (ServerKind::Ceph, Some(_)) => {
+                Err("Ceph RGW runs on loopback only (its script binds 127.0.0.1)".into())
+            }
         }
     }
 
@@ -1307,13 +1501,14 @@ fn tail_of(path: &Path, lines: usize) -> String {
 }
 
 /// s3s-fs serving a directory of its own.
-fn start_s3s_fs(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
+fn start_s3s_fs(tools: &Tools, dir: &Path, disk: String, netns: Option<&Netns>) -> Result<Server> {
     let port = free_port()?;
+    let host = host_of(netns);
     let data = dir.join("data");
     std::fs::create_dir_all(&data)?;
     let log = File::create(dir.join("server.log"))?;
-    let child = Command::new(&tools.s3s_fs)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+    let child = server_command(&tools.s3s_fs, netns)
+        .args(["--host", host, "--port", &port.to_string()])
         .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
         .arg(&data)
         .stdin(Stdio::null())
@@ -1327,7 +1522,7 @@ fn start_s3s_fs(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
             "{} (file-system backed, checks signatures)",
             crate::servers::S3S_FS_VERSION
         ),
-        endpoint: format!("http://127.0.0.1:{port}"),
+        endpoint: format!("http://{host}:{port}"),
         notes: format!(
             "s3s-fs keeps every object as a file under `{}`, on the same disk as the source files \
              and the downloads ({disk}): the server's writes and the tools' reads and writes share \
@@ -1338,14 +1533,17 @@ fn start_s3s_fs(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
         child,
         admin: Admin::None,
     };
-    wait_for_port(port, Duration::from_secs(20))?;
+    wait_for_port(host, port, Duration::from_secs(20))?;
     Ok(server)
 }
 
 /// A single-node Garage: config, server, layout, the benchmark's key imported.
-fn start_garage(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
+fn start_garage(tools: &Tools, dir: &Path, disk: String, netns: Option<&Netns>) -> Result<Server> {
     let port = free_port()?;
-    let endpoint = format!("http://127.0.0.1:{port}");
+    // Every address on the namespace's side when there is one: the admin commands, run outside
+    // it, reach the node over the veth pair.
+    let host = host_of(netns);
+    let endpoint = format!("http://{host}:{port}");
     let bin = tools
         .garage
         .clone()
@@ -1365,22 +1563,22 @@ fn start_garage(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
              data_dir = \"{data}\"\n\
              db_engine = \"sqlite\"\n\
              replication_factor = 1\n\
-             rpc_bind_addr = \"127.0.0.1:{rpc_port}\"\n\
-             rpc_public_addr = \"127.0.0.1:{rpc_port}\"\n\
+             rpc_bind_addr = \"{host}:{rpc_port}\"\n\
+             rpc_public_addr = \"{host}:{rpc_port}\"\n\
              rpc_secret = \"{secret}\"\n\n\
              [s3_api]\n\
              s3_region = \"{REGION}\"\n\
-             api_bind_addr = \"127.0.0.1:{port}\"\n\
+             api_bind_addr = \"{host}:{port}\"\n\
              root_domain = \".s3.garage.localhost\"\n\n\
              [admin]\n\
-             api_bind_addr = \"127.0.0.1:{admin_port}\"\n",
+             api_bind_addr = \"{host}:{admin_port}\"\n",
             meta = utf8(&dir.join("meta"))?,
             data = utf8(&dir.join("data"))?,
             secret = hex(&rng.bytes(32)),
         ),
     )?;
     let log = File::create(dir.join("server.log"))?;
-    let child = Command::new(&bin)
+    let child = server_command(&bin, netns)
         .arg("-c")
         .arg(&config)
         .arg("server")
@@ -1406,7 +1604,7 @@ fn start_garage(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
             config: config.clone(),
         },
     };
-    wait_for_port(rpc_port, Duration::from_secs(30))?;
+    wait_for_port(host, rpc_port, Duration::from_secs(30))?;
     // The node id, then a layout of that one node.
     let started = Instant::now();
     let node = loop {
@@ -1433,7 +1631,7 @@ fn start_garage(tools: &Tools, dir: &Path, disk: String) -> Result<Server> {
             "key", "import", "--yes", "-n", "bench", ACCESS_KEY, SECRET_KEY,
         ],
     )?;
-    wait_for_port(port, Duration::from_secs(30))?;
+    wait_for_port(host, port, Duration::from_secs(30))?;
     Ok(server)
 }
 
@@ -1473,19 +1671,302 @@ fn free_port_pair() -> Result<u16> {
     Err("found no two free consecutive ports on 127.0.0.1".into())
 }
 
-fn wait_for_port(port: u16, limit: Duration) -> Result {
+fn wait_for_port(host: &str, port: u16, limit: Duration) -> Result {
     let started = Instant::now();
     while started.elapsed() < limit {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if TcpStream::connect((host, port)).is_ok() {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     Err(format!(
-        "nothing listened on 127.0.0.1:{port} within {} s",
+        "nothing listened on {host}:{port} within {} s",
         limit.as_secs()
     )
     .into())
+}
+
+/// The address a server listens on: loopback, or its side of the namespace's veth pair.
+fn host_of(netns: Option<&Netns>) -> &'static str {
+    netns.map_or("127.0.0.1", |_| NETNS_ADDR)
+}
+
+/// A command that runs `program` on the host, or inside the namespace (`ip netns exec` execs
+/// the program itself, so the child's pid is the server's, for the CPU ledger and for `kill`).
+fn server_command(program: &Path, netns: Option<&Netns>) -> Command {
+    match netns {
+        None => Command::new(program),
+        Some(netns) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", &netns.name]).arg(program);
+            command
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The latency profile
+
+/// The network namespace of `--latency`, its veth pair and addresses. The server runs inside it;
+/// the tools, on the host, reach it over the pair, each end of which delays what it sends by
+/// half the round trip and limits it to the link's rate (`tc netem`).
+const NETNS_NAME: &str = "s3op-bench";
+const NETNS_HOST_DEV: &str = "s3op-bench0";
+const NETNS_PEER_DEV: &str = "s3op-bench1";
+const NETNS_HOST_ADDR: &str = "10.203.113.1";
+const NETNS_ADDR: &str = "10.203.113.2";
+/// Half of the 25 ms round trip, added on each side.
+const NETEM_DELAY: &str = "12.5ms";
+const NETEM_RATE: &str = "1gbit";
+/// netem's queue, in packets: its default (1,000) holds less than the 1.5 MB a 1 Gbit/s link
+/// with 25 ms of round trip keeps in flight, and would drop packets no real link drops.
+const NETEM_LIMIT: &str = "100000";
+/// The token bucket used for the rate where there is no netem: a burst of a few 64 KiB GSO
+/// packets, and a queue of at most 20 ms.
+const TBF_BURST: &str = "512kb";
+const TBF_LATENCY: &str = "20ms";
+
+/// Each line split into an argv.
+fn argvs(lines: &[String]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|line| line.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+/// A TCP relay on loopback in front of the server in the namespace, for kernels without netem:
+/// every chunk read from one side is written to the other no sooner than `delay` after it was
+/// read, through a bounded queue (so a fast sender waits instead of filling memory). Two
+/// threads per direction per connection; they end when either side closes. Dropping the relay
+/// stops it accepting; the connections still open end with the server.
+struct DelayRelay {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Chunks in flight per direction: 64 × 64 KiB is 4 MiB, more than 1 Gbit/s holds in 12.5 ms.
+const RELAY_QUEUE: usize = 64;
+const RELAY_CHUNK: usize = 64 << 10;
+
+impl DelayRelay {
+    fn start(upstream: std::net::SocketAddr, delay: Duration) -> Result<DelayRelay> {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    if let (Ok(from), Ok(to)) = (from.try_clone(), to.try_clone()) {
+                        Self::pump(from, to, delay);
+                    }
+                }
+            }
+        });
+        Ok(DelayRelay { port, stop })
+    }
+
+    /// Forwards `from` to `to`, each chunk held until `delay` after it was read.
+    fn pump(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+        let (send, receive) = mpsc::sync_channel::<(Instant, Vec<u8>)>(RELAY_QUEUE);
+        std::thread::spawn(move || {
+            let mut buf = vec![0; RELAY_CHUNK];
+            while let Ok(n) = from.read(&mut buf) {
+                if n == 0
+                    || send
+                        .send((Instant::now() + delay, buf[..n].to_vec()))
+                        .is_err()
+                {
+                    break;
+                }
+            }
+            // Dropping `send` tells the writer the stream ended.
+        });
+        std::thread::spawn(move || {
+            for (due, chunk) in receive {
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                if std::io::Write::write_all(&mut to, &chunk).is_err() {
+                    break;
+                }
+            }
+            let _ = to.shutdown(std::net::Shutdown::Write);
+        });
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for DelayRelay {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accepting thread, which then sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// The namespace, made by [`Netns::create`] and removed when dropped: on success, on an error
+/// (`?` drops it on the way out) and on a panic. A namespace left by a run that was killed is
+/// removed before a new one is made.
+struct Netns {
+    name: String,
+    /// Whether netem delays the packets; if not, a [`DelayRelay`] delays the bytes.
+    netem: bool,
+}
+
+impl Netns {
+    /// The profile as it appears in the report.
+    const DESCRIPTION: &'static str = "25 ms round trip, 1 Gbit/s";
+
+    /// The commands that make the namespace and its veth pair, in order (each an `ip` argv).
+    fn setup_commands() -> Vec<Vec<String>> {
+        let inside = |command: &str| format!("ip netns exec {NETNS_NAME} {command}");
+        argvs(&[
+            format!("ip netns add {NETNS_NAME}"),
+            format!("ip link add {NETNS_HOST_DEV} type veth peer name {NETNS_PEER_DEV}"),
+            format!("ip link set {NETNS_PEER_DEV} netns {NETNS_NAME}"),
+            format!("ip addr add {NETNS_HOST_ADDR}/24 dev {NETNS_HOST_DEV}"),
+            format!("ip link set {NETNS_HOST_DEV} up"),
+            inside(&format!("ip addr add {NETNS_ADDR}/24 dev {NETNS_PEER_DEV}")),
+            inside(&format!("ip link set {NETNS_PEER_DEV} up")),
+            inside("ip link set lo up"),
+        ])
+    }
+
+    /// The commands that shape both ends of the pair (each delays and limits what it sends):
+    /// with netem, the delay and the rate; without (a kernel built without `sch_netem`), a token
+    /// bucket for the rate alone, the delay then coming from a [`DelayRelay`].
+    fn shaping_commands(netem: bool) -> Vec<Vec<String>> {
+        let qdisc = if netem {
+            format!("netem delay {NETEM_DELAY} rate {NETEM_RATE} limit {NETEM_LIMIT}")
+        } else {
+            format!("tbf rate {NETEM_RATE} burst {TBF_BURST} latency {TBF_LATENCY}")
+        };
+        argvs(&[
+            format!("tc qdisc add dev {NETNS_HOST_DEV} root {qdisc}"),
+            format!("ip netns exec {NETNS_NAME} tc qdisc add dev {NETNS_PEER_DEV} root {qdisc}"),
+        ])
+    }
+
+    /// The commands that remove it: the namespace takes its end of the pair with it, and the
+    /// other end goes with its peer (removed explicitly too, for a half-made namespace).
+    fn teardown_commands() -> Vec<Vec<String>> {
+        argvs(&[
+            format!("ip netns del {NETNS_NAME}"),
+            format!("ip link del {NETNS_HOST_DEV}"),
+        ])
+    }
+
+    fn create() -> Result<Netns> {
+        #[cfg(unix)]
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        #[cfg(not(unix))]
+        let root = false;
+        if !root {
+            return Err(
+                "--latency makes a network namespace (`ip netns`, `tc netem`): run \
+                        `cargo xtask bench --latency` as root"
+                    .into(),
+            );
+        }
+        Self::teardown();
+        // Made before the first command, so a failure half-way removes what was made.
+        let mut netns = Netns {
+            name: NETNS_NAME.to_owned(),
+            netem: true,
+        };
+        let run = |argv: &[String]| -> Result {
+            let mut command = Command::new(&argv[0]);
+            command.args(&argv[1..]);
+            run_logged("netns", &mut command).map_err(|err| {
+                format!(
+                    "{err}\n(--latency needs `ip` and `tc` from iproute2, and the kernel's \
+                     veth and netem or tbf)"
+                )
+                .into()
+            })
+        };
+        for argv in Self::setup_commands() {
+            run(&argv)?;
+        }
+        // netem where the kernel has it; else a token bucket and the relay.
+        let shaping = Self::shaping_commands(true);
+        let probe = Command::new(&shaping[0][0])
+            .args(&shaping[0][1..])
+            .stdin(Stdio::null())
+            .output()?;
+        if probe.status.success() {
+            run(&shaping[1])?;
+        } else {
+            eprintln!(
+                "[bench] no netem here ({}): the rate from tbf, the delay from a relay",
+                String::from_utf8_lossy(&probe.stderr).trim()
+            );
+            netns.netem = false;
+            for argv in Self::shaping_commands(false) {
+                run(&argv)?;
+            }
+        }
+        Ok(netns)
+    }
+
+    /// How the profile was made, for the report.
+    fn how(&self) -> String {
+        let common = format!(
+            "Latency profile: the server runs in the network namespace `{NETNS_NAME}`, at \
+             {NETNS_ADDR} on its end of a veth pair"
+        );
+        if self.netem {
+            format!(
+                "{common}; each end delays what it sends by {NETEM_DELAY} and limits it to \
+                 {NETEM_RATE}/s (`tc qdisc add dev … root netem delay {NETEM_DELAY} rate \
+                 {NETEM_RATE} limit {NETEM_LIMIT}`)."
+            )
+        } else {
+            format!(
+                "{common}. This kernel has no netem (`sch_netem`): each end limits what it \
+                 sends to {NETEM_RATE}/s with a token bucket (`tc qdisc add dev … root tbf rate \
+                 {NETEM_RATE} burst {TBF_BURST} latency {TBF_LATENCY}`), and the tools reach the \
+                 server through a relay in the benchmark process, on loopback, that holds every \
+                 chunk it forwards for {NETEM_DELAY} in each direction (the 25 ms round trip; \
+                 unlike netem, the tools' TCP sees loopback's round trip to the relay)."
+            )
+        }
+    }
+
+    /// Removes whatever is there, quietly: nothing at all is the usual case.
+    fn teardown() {
+        for argv in Self::teardown_commands() {
+            let _ = Command::new(&argv[0])
+                .args(&argv[1..])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        Self::teardown();
+        eprintln!("[bench] removed the network namespace {}", self.name);
+    }
 }
 
 /// `df -T`'s view of the file system holding `path`: device, type, size.
@@ -1564,12 +2045,46 @@ impl S5cmd<'_> {
         Ok(objects)
     }
 
+    /// Every object in `bucket` with what tells a rewrite apart: ETag and LastModified.
+    fn entries(&self, bucket: &str) -> Result<Vec<Listed>> {
+        let text = match self.run(&["--json", "ls", "--etag", &format!("s3://{bucket}/*")]) {
+            Ok(text) => text,
+            Err(err) if err.to_string().contains("no object found") => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        let prefix = format!("s3://{bucket}/");
+        let mut listed = Vec::new();
+        for line in text.lines().filter(|line| !line.trim().is_empty()) {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .map_err(|err| format!("s5cmd ls printed `{line}`: {err}"))?;
+            let field = |name: &str| value[name].as_str().unwrap_or_default().to_owned();
+            let key = field("key");
+            listed.push(Listed {
+                key: key.strip_prefix(&prefix).unwrap_or(&key).to_owned(),
+                size: value["size"].as_u64().unwrap_or(0),
+                etag: field("etag"),
+                modified: field("last_modified"),
+            });
+        }
+        listed.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(listed)
+    }
+
     fn empty(&self, bucket: &str) -> Result {
         match self.run(&["rm", &format!("s3://{bucket}/*")]) {
             Err(err) if !err.to_string().contains("no object found") => Err(err),
             _ => Ok(()),
         }
     }
+}
+
+/// One object as s5cmd lists it, for the sync cases' check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Listed {
+    key: String,
+    size: u64,
+    etag: String,
+    modified: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1603,6 +2118,8 @@ struct CaseResults {
     case: Case,
     /// Per tool, in `Kind` order: every run's outcome.
     tools: Vec<(Kind, Vec<Outcome>)>,
+    /// The tools that have no command for this case ([`supports`]).
+    not_applicable: Vec<Kind>,
     /// How busy work outside the benchmark kept the machine while the case ran, if it could be
     /// told.
     other: Option<OtherLoad>,
@@ -1612,7 +2129,20 @@ struct ServerResults {
     name: &'static str,
     version: String,
     notes: String,
+    /// Measured in the latency profile (`--latency`), not on loopback.
+    latency: bool,
     cases: Vec<CaseResults>,
+}
+
+impl ServerResults {
+    /// The server's name, with the profile when it is not loopback.
+    fn label(&self) -> String {
+        if self.latency {
+            format!("{}, {}", self.name, Netns::DESCRIPTION)
+        } else {
+            self.name.to_owned()
+        }
+    }
 }
 
 struct Bench<'a> {
@@ -1621,6 +2151,8 @@ struct Bench<'a> {
     files: &'a Files,
     env: &'a BenchEnv,
     logs: PathBuf,
+    /// The sync bucket as a sync run found it ([`Bench::reset_sync`]), to check what it changed.
+    sync_before: std::cell::RefCell<Vec<Listed>>,
 }
 
 impl Bench<'_> {
@@ -1632,13 +2164,23 @@ impl Bench<'_> {
         }
     }
 
-    /// Buckets and the objects the download and listing cases read: the listing's put there by
-    /// s5cmd, the downloads' by s3op with their checksum.
-    fn setup(&self) -> Result {
+    /// Buckets and the objects the chosen cases read: the large downloads' put by s3op with their
+    /// checksum, everything else by s5cmd.
+    fn setup(&self, cases: &[Case]) -> Result {
         std::fs::create_dir_all(&self.logs)?;
         let s5cmd = self.s5cmd();
+        let any = |wanted: &[Case]| cases.iter().any(|case| wanted.contains(case));
         for bucket in [UP_BUCKET, DOWN_BUCKET, LIST_BUCKET] {
             self.server.create_bucket(&s5cmd, bucket)?;
+        }
+        for (bucket, wanted) in [
+            (SYNC_BUCKET, &[Case::SyncNoop, Case::SyncChanged][..]),
+            (RM_BUCKET, &[Case::RmMany][..]),
+            (MANY_BUCKET, &[Case::ListMany][..]),
+        ] {
+            if any(wanted) {
+                self.server.create_bucket(&s5cmd, bucket)?;
+            }
         }
         // The download cases' objects are put in one PutObject with their CRC64NVME, as the AWS
         // CLI and s3op upload now, so the download that checks it (s3op's) pays for that in the
@@ -1651,7 +2193,14 @@ impl Bench<'_> {
                 (Kind::S3op, Ok(program)) => Some(program.clone()),
                 _ => None,
             });
-        for (file, key) in [(&self.files.big, BIG_KEY), (&self.files.forty, FORTY_KEY)] {
+        let mut large = Vec::new();
+        if any(&[Case::Download, Case::CopyBig]) {
+            large.push((&self.files.big, BIG_KEY));
+        }
+        if any(&[Case::DownloadForty]) {
+            large.push((&self.files.forty, FORTY_KEY));
+        }
+        for (file, key) in large {
             match &s3op {
                 Some(program) => {
                     eprintln!("[bench] putting {key} with its CRC64NVME (s3op put-object)");
@@ -1686,17 +2235,43 @@ impl Bench<'_> {
                 }
             }
         }
-        eprintln!("[bench] uploading the listing's fixtures with s5cmd");
-        s5cmd.run(&[
-            "cp",
-            &format!("{}/*", self.files.list_dir),
-            &format!("s3://{LIST_BUCKET}/"),
-        ])?;
-        let listed = s5cmd.objects(LIST_BUCKET)?.len();
-        if listed != LIST_KEYS {
-            return Err(
-                format!("{LIST_BUCKET} holds {listed} keys after setup, not {LIST_KEYS}").into(),
-            );
+        let mut fixtures = Vec::new();
+        if any(&[Case::List]) {
+            fixtures.push((self.files.list_dir.as_str(), LIST_BUCKET, "", LIST_KEYS));
+        }
+        if any(&[Case::DownloadDir, Case::CopyDir]) {
+            fixtures.push((self.files.dir.as_str(), DOWN_BUCKET, DIR_PREFIX, DIR_FILES));
+        }
+        if any(&[Case::SyncNoop, Case::SyncChanged]) {
+            fixtures.push((self.files.sync_dir.as_str(), SYNC_BUCKET, "", SYNC_FILES));
+        }
+        if any(&[Case::ListMany]) {
+            fixtures.push((self.files.many_dir.as_str(), MANY_BUCKET, "", MANY_KEYS));
+        }
+        for (dir, bucket, prefix, count) in fixtures {
+            self.put_tree(dir, bucket, prefix, count)?;
+        }
+        Ok(())
+    }
+
+    /// Every file under `dir` put under `prefix` in `bucket` by s5cmd (256 in flight), and a check
+    /// that the prefix then holds `count` keys.
+    fn put_tree(&self, dir: &str, bucket: &str, prefix: &str, count: usize) -> Result {
+        let s5cmd = self.s5cmd();
+        let dest = if prefix.is_empty() {
+            format!("s3://{bucket}/")
+        } else {
+            format!("s3://{bucket}/{prefix}/")
+        };
+        eprintln!("[bench] putting {count} files from {dir} to {dest} with s5cmd");
+        s5cmd.run(&["cp", &format!("{dir}/*"), &dest])?;
+        let held = s5cmd
+            .objects(bucket)?
+            .iter()
+            .filter(|(key, _)| prefix.is_empty() || key.starts_with(&format!("{prefix}/")))
+            .count();
+        if held != count {
+            return Err(format!("{dest} holds {held} keys after setup, not {count}").into());
         }
         Ok(())
     }
@@ -1704,7 +2279,12 @@ impl Bench<'_> {
     /// Every run of every tool for one case, alternating the tools within each round and rotating
     /// which goes first, so no tool always follows the same neighbour.
     fn measure_case(&self, case: Case, options: &Options) -> Result<CaseResults> {
-        let kinds: Vec<Kind> = self.tools.list.iter().map(|tool| tool.kind).collect();
+        let (tools, not_applicable): (Vec<&Tool>, Vec<&Tool>) = self
+            .tools
+            .list
+            .iter()
+            .partition(|tool| supports(tool.kind, case));
+        let kinds: Vec<Kind> = tools.iter().map(|tool| tool.kind).collect();
         let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); kinds.len()];
         eprintln!(
             "[bench] {} on {}, {} runs per tool",
@@ -1717,7 +2297,7 @@ impl Bench<'_> {
         for run in 0..options.runs {
             for turn in 0..kinds.len() {
                 let index = (turn + run) % kinds.len();
-                let tool = &self.tools.list[index];
+                let tool = tools[index];
                 let outcome = self.run_once(tool, case, run);
                 match &outcome {
                     Ok(sample) => eprintln!(
@@ -1749,6 +2329,7 @@ impl Bench<'_> {
         Ok(CaseResults {
             case,
             tools: kinds.into_iter().zip(outcomes).collect(),
+            not_applicable: not_applicable.iter().map(|tool| tool.kind).collect(),
             other,
         })
     }
@@ -1757,24 +2338,79 @@ impl Bench<'_> {
     fn reset(&self, case: Case) -> Result {
         let _ = std::fs::remove_dir_all(&self.files.out);
         std::fs::create_dir_all(&self.files.out)?;
-        if matches!(case, Case::Upload | Case::UploadDir | Case::Small) {
-            // Emptied, removed and made again: s3s-fs keeps the directories of deleted keys
-            // (`dir/d0/`) on its disk and then answers a HEAD of `dir` as if it were an object,
-            // which makes rclone refuse `bench:bench-up/dir` as "a file, not a directory".
-            let s5cmd = self.s5cmd();
-            s5cmd.empty(UP_BUCKET)?;
-            s5cmd.run(&["rb", &format!("s3://{UP_BUCKET}")])?;
-            self.server.reclaim()?;
-            self.server.create_bucket(&s5cmd, UP_BUCKET)?;
+        if case.writes_up_bucket() {
+            self.remake_bucket(UP_BUCKET)?;
+        }
+        if case == Case::RmMany {
+            self.remake_bucket(RM_BUCKET)?;
+            self.put_tree(&self.files.sync_dir, RM_BUCKET, "", SYNC_FILES)?;
+        }
+        if matches!(case, Case::SyncNoop | Case::SyncChanged) {
+            self.reset_sync(case == Case::SyncChanged)?;
         }
         let _ = Command::new("sync").status();
         Ok(())
     }
 
+    /// Emptied, removed and made again: s3s-fs keeps the directories of deleted keys (`dir/d0/`)
+    /// on its disk and then answers a HEAD of `dir` as if it were an object, which makes rclone
+    /// refuse `bench:bench-up/dir` as "a file, not a directory".
+    fn remake_bucket(&self, bucket: &str) -> Result {
+        let s5cmd = self.s5cmd();
+        s5cmd.empty(bucket)?;
+        s5cmd.run(&["rb", &format!("s3://{bucket}")])?;
+        self.server.reclaim()?;
+        self.server.create_bucket(&s5cmd, bucket)
+    }
+
+    /// The sync cases' starting point: the bucket holds every file as it was put in setup (the
+    /// objects a previous run changed are put back), the local files are the originals with
+    /// their old time, and for the changed case one file in a hundred is then rewritten with new
+    /// bytes of the same size and a time two seconds ahead of the objects put back (every tool
+    /// compares times in whole seconds at best). The bucket's listing is kept for the check.
+    fn reset_sync(&self, change: bool) -> Result {
+        let s5cmd = self.s5cmd();
+        s5cmd.run(&[
+            "cp",
+            &format!("{}/*", self.files.sync_originals),
+            &format!("s3://{SYNC_BUCKET}/"),
+        ])?;
+        let originals = Path::new(&self.files.sync_originals);
+        let local = Path::new(&self.files.sync_dir);
+        let old = UNIX_EPOCH + Duration::from_secs(SYNC_MTIME_SECS);
+        let ahead = SystemTime::now() + Duration::from_secs(2);
+        let mut rng = XorShift(
+            ahead
+                .duration_since(UNIX_EPOCH)
+                .map_or(7, |d| d.as_nanos() as u64 | 1),
+        );
+        for relative in &self.files.sync_changed {
+            let path = local.join(relative);
+            if change {
+                write_file(&path, &rng.bytes(SYNC_FILE_SIZE), ahead)?;
+            } else {
+                write_file(&path, &std::fs::read(originals.join(relative))?, old)?;
+            }
+        }
+        let listed = s5cmd.entries(SYNC_BUCKET)?;
+        if !listed
+            .iter()
+            .map(|object| &object.key)
+            .eq(self.files.sync_entries.iter())
+        {
+            return Err(format!(
+                "{SYNC_BUCKET} holds {} keys before a sync run, not the {SYNC_FILES} files",
+                listed.len()
+            )
+            .into());
+        }
+        *self.sync_before.borrow_mut() = listed;
+        Ok(())
+    }
+
     fn run_once(&self, tool: &Tool, case: Case, run: usize) -> Outcome {
         let program = tool.program.as_ref().map_err(Clone::clone)?;
-        let invocations = self
-            .invocations(tool.kind, case)
+        let invocations = invocations(tool.kind, case, &self.server.endpoint, self.files)
             .map_err(|err| err.to_string())?;
         let mut total = Sample::default();
         let mut stdout = PathBuf::new();
@@ -1848,114 +2484,6 @@ impl Bench<'_> {
         })
     }
 
-    /// The command lines (after the program) one run of `kind` makes for `case`.
-    fn invocations(&self, kind: Kind, case: Case) -> Result<Vec<Vec<String>>> {
-        let endpoint = self.server.endpoint.as_str();
-        let files = self.files;
-        let s3 = |bucket: &str, key: &str| format!("s3://{bucket}/{key}");
-        let rc = |bucket: &str, key: &str| format!("{RCLONE_REMOTE}:{bucket}/{key}");
-        // The two download cases differ only in the object and the file it lands in.
-        let down_key = if case == Case::DownloadForty {
-            FORTY_KEY
-        } else {
-            BIG_KEY
-        };
-        let down_out = files.out_file(down_key)?;
-        let small_out = files.out_file(SMALL_KEY)?;
-        let dir_dest = s3(UP_BUCKET, &format!("{DIR_PREFIX}/"));
-        let argv = |parts: &[&str]| {
-            parts
-                .iter()
-                .map(|part| (*part).to_owned())
-                .collect::<Vec<_>>()
-        };
-        // s3op, s5cmd and the AWS CLI take the endpoint as a flag; rclone and sdk-peer read it from
-        // the environment (`RCLONE_CONFIG_BENCH_ENDPOINT`, `AWS_ENDPOINT_URL`).
-        let flagged = |parts: &[&str]| {
-            let mut args = argv(&["--endpoint-url", endpoint]);
-            args.extend(argv(parts));
-            args
-        };
-        let aws = |parts: &[&str]| {
-            let mut args = argv(&["--endpoint-url", endpoint, "s3"]);
-            args.extend(argv(parts));
-            args
-        };
-        let up_big = s3(UP_BUCKET, BIG_KEY);
-        let down = s3(DOWN_BUCKET, down_key);
-        let small = s3(UP_BUCKET, SMALL_KEY);
-        let list = format!("s3://{LIST_BUCKET}/");
-        let dir_glob = format!("{}/*", files.dir);
-        // The baseline is another s3op: it runs s3op's command lines.
-        Ok(match (kind, case) {
-            (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::Upload) => {
-                vec![flagged(&["cp", &files.big, &up_big])]
-            }
-            (
-                Kind::S3op | Kind::S3opBaseline | Kind::S5cmd,
-                Case::Download | Case::DownloadForty,
-            ) => vec![flagged(&["cp", &down, &down_out])],
-            (Kind::S3op | Kind::S3opBaseline, Case::UploadDir) => {
-                vec![flagged(&["cp", "--recursive", &files.dir, &dir_dest])]
-            }
-            (Kind::S5cmd, Case::UploadDir) => vec![flagged(&["cp", &dir_glob, &dir_dest])],
-            (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::List) => {
-                vec![flagged(&["ls", &list])]
-            }
-            (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::Small) => vec![
-                flagged(&["cp", &files.small, &small]),
-                flagged(&["cp", &small, &small_out]),
-            ],
-            (Kind::AwsCli, Case::Upload) => {
-                vec![aws(&["cp", "--only-show-errors", &files.big, &up_big])]
-            }
-            (Kind::AwsCli, Case::Download | Case::DownloadForty) => {
-                vec![aws(&["cp", "--only-show-errors", &down, &down_out])]
-            }
-            (Kind::AwsCli, Case::UploadDir) => vec![aws(&[
-                "cp",
-                "--recursive",
-                "--only-show-errors",
-                &files.dir,
-                &dir_dest,
-            ])],
-            (Kind::AwsCli, Case::List) => vec![aws(&["ls", &list])],
-            (Kind::AwsCli, Case::Small) => vec![
-                aws(&["cp", "--only-show-errors", &files.small, &small]),
-                aws(&["cp", "--only-show-errors", &small, &small_out]),
-            ],
-            (Kind::Rclone, Case::Upload) => {
-                vec![argv(&["copyto", &files.big, &rc(UP_BUCKET, BIG_KEY)])]
-            }
-            (Kind::Rclone, Case::Download | Case::DownloadForty) => {
-                vec![argv(&["copyto", &rc(DOWN_BUCKET, down_key), &down_out])]
-            }
-            (Kind::Rclone, Case::UploadDir) => {
-                vec![argv(&["copy", &files.dir, &rc(UP_BUCKET, DIR_PREFIX)])]
-            }
-            (Kind::Rclone, Case::List) => {
-                vec![argv(&["lsf", &format!("{RCLONE_REMOTE}:{LIST_BUCKET}")])]
-            }
-            (Kind::Rclone, Case::Small) => vec![
-                argv(&["copyto", &files.small, &rc(UP_BUCKET, SMALL_KEY)]),
-                argv(&["copyto", &rc(UP_BUCKET, SMALL_KEY), &small_out]),
-            ],
-            (Kind::SdkPeer, Case::Upload) => {
-                vec![argv(&["upload", &files.big, UP_BUCKET, BIG_KEY])]
-            }
-            (Kind::SdkPeer, Case::Download | Case::DownloadForty) => {
-                vec![argv(&["download", DOWN_BUCKET, down_key, &down_out])]
-            }
-            (Kind::SdkPeer, Case::UploadDir) => {
-                vec![argv(&["upload-dir", &files.dir, UP_BUCKET, DIR_PREFIX])]
-            }
-            (Kind::SdkPeer, Case::List) => vec![argv(&["list", LIST_BUCKET])],
-            (Kind::SdkPeer, Case::Small) => {
-                vec![argv(&["put-get", UP_BUCKET, SMALL_KEY, &files.small])]
-            }
-        })
-    }
-
     /// Did the run do what it was asked? Checked outside the timing. `stdout` is what the last
     /// invocation printed.
     fn verify(
@@ -1971,7 +2499,7 @@ impl Bench<'_> {
                 .map_err(|err| format!("checking: {err}"))
         };
         match case {
-            Case::Upload => {
+            Case::Upload | Case::CopyBig => {
                 let found = objects(UP_BUCKET)?;
                 if found != [(BIG_KEY.to_owned(), BIG_SIZE)] {
                     return Err(format!(
@@ -1991,7 +2519,7 @@ impl Bench<'_> {
                 )
                 .map_err(|err| format!("wrong result: the download: {err}"))?;
             }
-            Case::UploadDir => {
+            Case::UploadDir | Case::CopyDir => {
                 let found = objects(UP_BUCKET)?;
                 let want: Vec<(String, u64)> = self
                     .files
@@ -2008,18 +2536,60 @@ impl Bench<'_> {
                     ));
                 }
             }
-            Case::List => {
+            Case::List | Case::ListMany => {
+                let (stem, want) = if case == Case::List {
+                    (LIST_KEY_STEM, LIST_KEYS)
+                } else {
+                    (MANY_KEY_STEM, MANY_KEYS)
+                };
                 let stdout = std::fs::read_to_string(stdout).unwrap_or_default();
-                let keys: BTreeSet<&str> = stdout
-                    .split(|c: char| c.is_whitespace() || c == '/' || c == '"')
-                    .filter(|word| word.starts_with(LIST_KEY_STEM))
-                    .collect();
-                if keys.len() != LIST_KEYS {
+                let found = distinct_keys(&stdout, stem);
+                if found != want {
                     return Err(format!(
-                        "wrong result: the listing shows {} distinct keys, want {LIST_KEYS}",
-                        keys.len()
+                        "wrong result: the listing shows {found} distinct keys, want {want}"
                     ));
                 }
+            }
+            Case::DownloadDir => {
+                let out = self.files.out.join(DIR_PREFIX);
+                let found = files_under(&out);
+                if found != self.files.dir_entries {
+                    return Err(format!(
+                        "wrong result: {} holds {} files, want the {} of {}",
+                        out.display(),
+                        found.len(),
+                        self.files.dir_entries.len(),
+                        self.files.dir
+                    ));
+                }
+                for relative in &found {
+                    same_bytes(
+                        &out.join(relative),
+                        &Path::new(&self.files.dir).join(relative),
+                    )
+                    .map_err(|err| format!("wrong result: {relative}: {err}"))?;
+                }
+            }
+            Case::RmMany => {
+                let found = objects(RM_BUCKET)?;
+                if !found.is_empty() {
+                    return Err(format!(
+                        "wrong result: {RM_BUCKET} still holds {}",
+                        describe(&found)
+                    ));
+                }
+            }
+            Case::SyncNoop | Case::SyncChanged => {
+                let after = s5cmd
+                    .entries(SYNC_BUCKET)
+                    .map_err(|err| format!("checking: {err}"))?;
+                let changed: BTreeSet<&str> = if case == Case::SyncChanged {
+                    self.files.sync_changed.iter().map(String::as_str).collect()
+                } else {
+                    BTreeSet::new()
+                };
+                sync_outcome(&self.sync_before.borrow(), &after, &changed)
+                    .map_err(|err| format!("wrong result: {err}"))?;
             }
             Case::Small => {
                 // sdk-peer compares the bytes itself; the CLIs' second invocation wrote a file.
@@ -2044,6 +2614,331 @@ impl Bench<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether `kind` has a command for `case`. sdk-peer is a transfer-manager program with
+/// uploads, downloads, a directory upload, a listing and PUT+GET: it has no recursive download,
+/// sync, removal or S3 → S3 copy, and the report marks those "n/a".
+fn supports(kind: Kind, case: Case) -> bool {
+    !(kind == Kind::SdkPeer
+        && matches!(
+            case,
+            Case::DownloadDir
+                | Case::SyncNoop
+                | Case::SyncChanged
+                | Case::RmMany
+                | Case::CopyBig
+                | Case::CopyDir
+        ))
+}
+
+/// The command lines (after the program) one run of `kind` makes for `case` against the server
+/// at `endpoint`: the one place each tool's invocations are written.
+fn invocations(kind: Kind, case: Case, endpoint: &str, files: &Files) -> Result<Vec<Vec<String>>> {
+    let s3 = |bucket: &str, key: &str| format!("s3://{bucket}/{key}");
+    let rc = |bucket: &str, key: &str| format!("{RCLONE_REMOTE}:{bucket}/{key}");
+    // The two download cases differ only in the object and the file it lands in.
+    let down_key = if case == Case::DownloadForty {
+        FORTY_KEY
+    } else {
+        BIG_KEY
+    };
+    let down_out = files.out_file(down_key)?;
+    let small_out = files.out_file(SMALL_KEY)?;
+    let dir_dest = s3(UP_BUCKET, &format!("{DIR_PREFIX}/"));
+    let argv = |parts: &[&str]| {
+        parts
+            .iter()
+            .map(|part| (*part).to_owned())
+            .collect::<Vec<_>>()
+    };
+    // s3op, s5cmd and the AWS CLI take the endpoint as a flag; rclone and sdk-peer read it from
+    // the environment (`RCLONE_CONFIG_BENCH_ENDPOINT`, `AWS_ENDPOINT_URL`).
+    let flagged = |parts: &[&str]| {
+        let mut args = argv(&["--endpoint-url", endpoint]);
+        args.extend(argv(parts));
+        args
+    };
+    let aws = |parts: &[&str]| {
+        let mut args = argv(&["--endpoint-url", endpoint, "s3"]);
+        args.extend(argv(parts));
+        args
+    };
+    let up_big = s3(UP_BUCKET, BIG_KEY);
+    let down = s3(DOWN_BUCKET, down_key);
+    let small = s3(UP_BUCKET, SMALL_KEY);
+    let list = format!("s3://{LIST_BUCKET}/");
+    let dir_glob = format!("{}/*", files.dir);
+    // The 400 objects the recursive download and the S3 → S3 copy read, and where they go.
+    let down_dir = s3(DOWN_BUCKET, &format!("{DIR_PREFIX}/"));
+    let down_dir_glob = s3(DOWN_BUCKET, &format!("{DIR_PREFIX}/*"));
+    let out_dir = files.out_file(DIR_PREFIX)?;
+    let out_dir_slash = format!("{out_dir}/");
+    let many = format!("s3://{MANY_BUCKET}/");
+    let many_glob = format!("s3://{MANY_BUCKET}/*");
+    let sync_dest = format!("s3://{SYNC_BUCKET}/");
+    let sync_src_slash = format!("{}/", files.sync_dir);
+    let rm_all = format!("s3://{RM_BUCKET}/");
+    let rm_glob = format!("s3://{RM_BUCKET}/*");
+    // The baseline is another s3op: it runs s3op's command lines.
+    Ok(match (kind, case) {
+        (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::Upload) => {
+            vec![flagged(&["cp", &files.big, &up_big])]
+        }
+        (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::Download | Case::DownloadForty) => {
+            vec![flagged(&["cp", &down, &down_out])]
+        }
+        (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::CopyBig) => {
+            vec![flagged(&["cp", &down, &up_big])]
+        }
+        (Kind::S3op | Kind::S3opBaseline, Case::UploadDir) => {
+            vec![flagged(&["cp", "--recursive", &files.dir, &dir_dest])]
+        }
+        (Kind::S3op | Kind::S3opBaseline, Case::DownloadDir) => {
+            vec![flagged(&["cp", "--recursive", &down_dir, &out_dir_slash])]
+        }
+        (Kind::S3op | Kind::S3opBaseline, Case::CopyDir) => {
+            vec![flagged(&["cp", "--recursive", &down_dir, &dir_dest])]
+        }
+        (Kind::S3op | Kind::S3opBaseline, Case::ListMany) => {
+            vec![flagged(&["ls", "--recursive", &many])]
+        }
+        (Kind::S3op | Kind::S3opBaseline, Case::SyncNoop | Case::SyncChanged) => {
+            vec![flagged(&["sync", &files.sync_dir, &sync_dest])]
+        }
+        (Kind::S3op | Kind::S3opBaseline, Case::RmMany) => {
+            vec![flagged(&["rm", "--recursive", &rm_all])]
+        }
+        (Kind::S5cmd, Case::UploadDir) => vec![flagged(&["cp", &dir_glob, &dir_dest])],
+        (Kind::S5cmd, Case::DownloadDir) => {
+            vec![flagged(&["cp", &down_dir_glob, &out_dir_slash])]
+        }
+        (Kind::S5cmd, Case::CopyDir) => vec![flagged(&["cp", &down_dir_glob, &dir_dest])],
+        (Kind::S5cmd, Case::ListMany) => vec![flagged(&["ls", &many_glob])],
+        (Kind::S5cmd, Case::SyncNoop | Case::SyncChanged) => {
+            vec![flagged(&["sync", &sync_src_slash, &sync_dest])]
+        }
+        (Kind::S5cmd, Case::RmMany) => vec![flagged(&["rm", &rm_glob])],
+        (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::List) => {
+            vec![flagged(&["ls", &list])]
+        }
+        (Kind::S3op | Kind::S3opBaseline | Kind::S5cmd, Case::Small) => vec![
+            flagged(&["cp", &files.small, &small]),
+            flagged(&["cp", &small, &small_out]),
+        ],
+        (Kind::AwsCli, Case::Upload) => {
+            vec![aws(&["cp", "--only-show-errors", &files.big, &up_big])]
+        }
+        (Kind::AwsCli, Case::Download | Case::DownloadForty) => {
+            vec![aws(&["cp", "--only-show-errors", &down, &down_out])]
+        }
+        (Kind::AwsCli, Case::CopyBig) => {
+            vec![aws(&["cp", "--only-show-errors", &down, &up_big])]
+        }
+        (Kind::AwsCli, Case::UploadDir) => vec![aws(&[
+            "cp",
+            "--recursive",
+            "--only-show-errors",
+            &files.dir,
+            &dir_dest,
+        ])],
+        (Kind::AwsCli, Case::DownloadDir) => vec![aws(&[
+            "cp",
+            "--recursive",
+            "--only-show-errors",
+            &down_dir,
+            &out_dir_slash,
+        ])],
+        (Kind::AwsCli, Case::CopyDir) => vec![aws(&[
+            "cp",
+            "--recursive",
+            "--only-show-errors",
+            &down_dir,
+            &dir_dest,
+        ])],
+        (Kind::AwsCli, Case::List) => vec![aws(&["ls", &list])],
+        (Kind::AwsCli, Case::ListMany) => vec![aws(&["ls", "--recursive", &many])],
+        (Kind::AwsCli, Case::SyncNoop | Case::SyncChanged) => vec![aws(&[
+            "sync",
+            "--only-show-errors",
+            &files.sync_dir,
+            &sync_dest,
+        ])],
+        (Kind::AwsCli, Case::RmMany) => {
+            vec![aws(&["rm", "--recursive", "--only-show-errors", &rm_all])]
+        }
+        (Kind::AwsCli, Case::Small) => vec![
+            aws(&["cp", "--only-show-errors", &files.small, &small]),
+            aws(&["cp", "--only-show-errors", &small, &small_out]),
+        ],
+        (Kind::Rclone, Case::Upload) => {
+            vec![argv(&["copyto", &files.big, &rc(UP_BUCKET, BIG_KEY)])]
+        }
+        (Kind::Rclone, Case::Download | Case::DownloadForty) => {
+            vec![argv(&["copyto", &rc(DOWN_BUCKET, down_key), &down_out])]
+        }
+        (Kind::Rclone, Case::CopyBig) => vec![argv(&[
+            "copyto",
+            &rc(DOWN_BUCKET, BIG_KEY),
+            &rc(UP_BUCKET, BIG_KEY),
+        ])],
+        (Kind::Rclone, Case::UploadDir) => {
+            vec![argv(&["copy", &files.dir, &rc(UP_BUCKET, DIR_PREFIX)])]
+        }
+        // The source ends in `/`: rclone then takes it as a directory at once, without the
+        // HEAD of `dir` it makes otherwise, which s3s-fs (whose `dir` is a directory on its disk)
+        // never answers.
+        (Kind::Rclone, Case::DownloadDir) => {
+            vec![argv(&[
+                "copy",
+                &rc(DOWN_BUCKET, &format!("{DIR_PREFIX}/")),
+                &out_dir,
+            ])]
+        }
+        (Kind::Rclone, Case::CopyDir) => vec![argv(&[
+            "copy",
+            &rc(DOWN_BUCKET, &format!("{DIR_PREFIX}/")),
+            &rc(UP_BUCKET, DIR_PREFIX),
+        ])],
+        (Kind::Rclone, Case::List) => {
+            vec![argv(&["lsf", &format!("{RCLONE_REMOTE}:{LIST_BUCKET}")])]
+        }
+        (Kind::Rclone, Case::ListMany) => vec![argv(&[
+            "lsf",
+            "--recursive",
+            "--files-only",
+            &format!("{RCLONE_REMOTE}:{MANY_BUCKET}"),
+        ])],
+        // `copy` is rclone's sync without deletions, as the others' `sync` here. Its default
+        // compares each file's time with the mtime rclone keeps in the object's metadata, a
+        // HEAD per object, which objects put by another tool do not have: `--update
+        // --use-server-modtime` compares with LastModified instead, as the other tools do
+        // (rclone's documented setting for syncing to S3 without a HEAD per object).
+        (Kind::Rclone, Case::SyncNoop | Case::SyncChanged) => vec![argv(&[
+            "copy",
+            "--update",
+            "--use-server-modtime",
+            &files.sync_dir,
+            &format!("{RCLONE_REMOTE}:{SYNC_BUCKET}"),
+        ])],
+        (Kind::Rclone, Case::RmMany) => {
+            vec![argv(&["delete", &format!("{RCLONE_REMOTE}:{RM_BUCKET}")])]
+        }
+        (Kind::Rclone, Case::Small) => vec![
+            argv(&["copyto", &files.small, &rc(UP_BUCKET, SMALL_KEY)]),
+            argv(&["copyto", &rc(UP_BUCKET, SMALL_KEY), &small_out]),
+        ],
+        (Kind::SdkPeer, Case::Upload) => {
+            vec![argv(&["upload", &files.big, UP_BUCKET, BIG_KEY])]
+        }
+        (Kind::SdkPeer, Case::Download | Case::DownloadForty) => {
+            vec![argv(&["download", DOWN_BUCKET, down_key, &down_out])]
+        }
+        (Kind::SdkPeer, Case::UploadDir) => {
+            vec![argv(&["upload-dir", &files.dir, UP_BUCKET, DIR_PREFIX])]
+        }
+        (Kind::SdkPeer, Case::List) => vec![argv(&["list", LIST_BUCKET])],
+        (Kind::SdkPeer, Case::ListMany) => vec![argv(&["list", MANY_BUCKET])],
+        (Kind::SdkPeer, Case::Small) => {
+            vec![argv(&["put-get", UP_BUCKET, SMALL_KEY, &files.small])]
+        }
+        (
+            Kind::SdkPeer,
+            Case::DownloadDir
+            | Case::SyncNoop
+            | Case::SyncChanged
+            | Case::RmMany
+            | Case::CopyBig
+            | Case::CopyDir,
+        ) => {
+            return Err(format!("{} has no command for `{}`", kind.name(), case.id()).into());
+        }
+    })
+}
+
+/// How many distinct keys starting with `stem` a listing printed (keys are cut at whitespace,
+/// `/` and `"`, so any tool's format will do).
+fn distinct_keys(stdout: &str, stem: &str) -> usize {
+    stdout
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '"')
+        .filter(|word| word.starts_with(stem))
+        .collect::<BTreeSet<&str>>()
+        .len()
+}
+
+/// The files under `dir`, as sorted `/`-separated paths relative to it (none when it is missing).
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.filter_map(|entry| entry.ok()) {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                let parts: Vec<String> = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                found.push(parts.join("/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Whether a sync up left the bucket as it should: the same keys and sizes as `before`, the keys
+/// in `changed` rewritten (another ETag or LastModified: s3s-fs lists no ETags, and its
+/// LastModified has milliseconds), every other object untouched (same ETag and LastModified: a
+/// tool that uploads an unchanged file again is wrong here, not slow).
+fn sync_outcome(
+    before: &[Listed],
+    after: &[Listed],
+    changed: &BTreeSet<&str>,
+) -> std::result::Result<(), String> {
+    if before.len() != after.len() {
+        return Err(format!(
+            "the bucket held {} objects and now holds {}",
+            before.len(),
+            after.len()
+        ));
+    }
+    let mut rewritten = 0;
+    let mut untouched_rewritten = Vec::new();
+    for (was, now) in before.iter().zip(after) {
+        if was.key != now.key || was.size != now.size {
+            return Err(format!(
+                "`{}` of {} bytes became `{}` of {} bytes",
+                was.key, was.size, now.key, now.size
+            ));
+        }
+        let same = was.etag == now.etag && was.modified == now.modified;
+        if changed.contains(was.key.as_str()) {
+            if same {
+                return Err(format!("`{}` changed but was not uploaded", was.key));
+            }
+            rewritten += 1;
+        } else if !same {
+            untouched_rewritten.push(was.key.as_str());
+        }
+    }
+    if let Some(first) = untouched_rewritten.first() {
+        return Err(format!(
+            "{} unchanged files were uploaded again (the first `{first}`)",
+            untouched_rewritten.len()
+        ));
+    }
+    if rewritten != changed.len() {
+        return Err(format!(
+            "{rewritten} of the {} changed files are in the bucket",
+            changed.len()
+        ));
+    }
+    Ok(())
 }
 
 fn describe(objects: &[(String, u64)]) -> String {
@@ -2362,14 +3257,28 @@ impl Report<'_> {
         let _ = writeln!(
             md,
             "Every figure is for the client process alone (the server's time is not counted), on \
-             loopback, with the server and every tool on the same machine. Ratios are s3op / peer: \
+             loopback, with the server and every tool on the same machine{}. Ratios are s3op / peer: \
              **below 1 is better for s3op**. \"CPU\" is user + system time; \"peak RSS\" is the largest \
-             of the runs.\n"
+             of the runs. \"n/a\": the tool has no such command.\n",
+            if o.latency {
+                "; with `--latency` every case runs a second time with the server in a network \
+                 namespace behind 25 ms of round trip and a 1 Gbit/s link (`tc netem`; on a \
+                 kernel without netem, a token bucket and a delaying relay: see each server's \
+                 notes), reported beside loopback"
+            } else {
+                ""
+            }
         );
         self.targets(&mut md);
         self.against_baseline(&mut md);
+        self.latency_section(&mut md);
         for server in self.servers {
-            let _ = writeln!(md, "## On {} {}\n", server.name, server.version);
+            let profile = if server.latency {
+                format!(", {}", Netns::DESCRIPTION)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(md, "## On {} {}{profile}\n", server.name, server.version);
             let _ = writeln!(md, "{}\n", server.notes);
             for case in &server.cases {
                 self.case_table(&mut md, case);
@@ -2512,7 +3421,7 @@ impl Report<'_> {
             return;
         }
         for server in self.servers {
-            let _ = writeln!(md, "On {}:\n", server.name);
+            let _ = writeln!(md, "On {}:\n", server.label());
             let _ = writeln!(
                 md,
                 "| case | wall: s3op | baseline | ratio | CPU: s3op | baseline | ratio | target | other work |"
@@ -2625,11 +3534,89 @@ impl Report<'_> {
                 ratio(ours.as_ref().map(|s| s.cpu), summary.cpu),
             );
         }
+        for kind in &case.not_applicable {
+            let _ = writeln!(md, "| {} | n/a | | | | | |", kind.name());
+        }
         let _ = writeln!(md);
         if !failures.is_empty() {
             let _ = writeln!(md, "Failed runs (the first failure of each tool):\n");
             for failure in failures {
                 let _ = writeln!(md, "{failure}");
+            }
+            let _ = writeln!(md);
+        }
+    }
+
+    /// Every case's median wall time on loopback and in the latency profile, side by side, per
+    /// server measured both ways.
+    fn latency_section(&self, md: &mut String) {
+        let pairs: Vec<(&ServerResults, &ServerResults)> = self
+            .servers
+            .iter()
+            .filter(|server| server.latency)
+            .filter_map(|slow| {
+                self.servers
+                    .iter()
+                    .find(|fast| !fast.latency && fast.name == slow.name)
+                    .map(|fast| (fast, slow))
+            })
+            .collect();
+        if pairs.is_empty() {
+            return;
+        }
+        let _ = writeln!(md, "## Loopback and {}\n", Netns::DESCRIPTION);
+        let _ = writeln!(
+            md,
+            "Median wall times of the same cases on loopback and with the server behind {} \
+             (details in each server's sections below). \"×\" is the latency profile's time over \
+             loopback's; the ratios are s3op / tool in each profile.\n",
+            Netns::DESCRIPTION
+        );
+        for (fast, slow) in pairs {
+            let _ = writeln!(md, "On {}:\n", fast.name);
+            let _ = writeln!(
+                md,
+                "| case | tool | wall, loopback | wall, {0} | × | s3op/tool, loopback | s3op/tool, {0} |",
+                Netns::DESCRIPTION
+            );
+            let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- | --- |");
+            for case in &fast.cases {
+                let Some(other) = slow.cases.iter().find(|c| c.case == case.case) else {
+                    continue;
+                };
+                let label = case.case.title().split(" (").next().unwrap_or_default();
+                let wall = |results: &CaseResults, kind: Kind| {
+                    results
+                        .tools
+                        .iter()
+                        .find(|(k, _)| *k == kind)
+                        .map(|(_, outcomes)| summarize(outcomes))
+                        .filter(|summary| summary.ok > 0)
+                        .map_or(f64::NAN, |summary| summary.wall)
+                };
+                for (kind, _) in &case.tools {
+                    let (loop_wall, slow_wall) = (wall(case, *kind), wall(other, *kind));
+                    let versus = |results: &CaseResults| {
+                        if *kind == Kind::S3op {
+                            "—".to_owned()
+                        } else {
+                            ratio_text(wall(results, Kind::S3op), wall(results, *kind))
+                        }
+                    };
+                    let _ = writeln!(
+                        md,
+                        "| {label} | {} | {} | {} | {} | {} | {} |",
+                        kind.name(),
+                        seconds(loop_wall),
+                        seconds(slow_wall),
+                        ratio_text(slow_wall, loop_wall),
+                        versus(case),
+                        versus(other),
+                    );
+                }
+                for kind in &case.not_applicable {
+                    let _ = writeln!(md, "| {label} | {} | n/a | n/a | | | |", kind.name());
+                }
             }
             let _ = writeln!(md);
         }
@@ -2710,7 +3697,14 @@ impl Report<'_> {
                (the machine has room for them).\n\
              - Files: `{}` (1 GiB) and `{FORTY_KEY}` beside it (40 MiB), random bytes created \
                once; {DIR_FILES} files of 16 KiB in {DIR_SUBDIRS} \
-               subdirectories, {LIST_KEYS} keys of 100 bytes, one 4 KiB object. Logs of every \
+               subdirectories (uploaded, and as objects downloaded and copied S3 → S3), \
+               {LIST_KEYS} keys of 100 bytes, {MANY_KEYS} keys of 16 bytes under {MANY_SUBDIRS} \
+               prefixes, {SYNC_FILES} files of 1 KiB in {SYNC_SUBDIRS} subdirectories dated \
+               2020-01-01 (synced up to a bucket that holds them all, then with {SYNC_CHANGED} \
+               rewritten and dated two seconds after their objects were put back; and as keys \
+               removed, put back by s5cmd before each run), one 4 KiB object. A sync run is \
+               checked against the bucket's listing before it: the changed files have a new \
+               ETag or LastModified, every other object the same ETag and LastModified. Logs of every \
                invocation: `{}`.\n",
             relative(&self.work.join("files/big.bin")),
             relative(&self.work.join("logs")),
@@ -2762,6 +3756,15 @@ fn machine() -> String {
         "{nproc} vCPUs ({cpu}), {memory} of memory, {os}, kernel {}, {rustc}",
         kernel.trim()
     )
+}
+
+/// `a / b` to two decimals, or "—" when either is missing (NaN: no successful run) or `b` is 0.
+fn ratio_text(a: f64, b: f64) -> String {
+    if a.is_nan() || b.is_nan() || b == 0.0 {
+        "—".to_owned()
+    } else {
+        format!("{:.2}", a / b)
+    }
 }
 
 fn seconds(value: f64) -> String {
@@ -2841,7 +3844,6 @@ mod tests {
 
     #[test]
     fn options_parse() {
-        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let quick = Options::parse(&args(&["--quick"])).unwrap();
         assert_eq!(quick.runs, 2);
         assert!(quick.complete());
@@ -2866,7 +3868,6 @@ mod tests {
 
     #[test]
     fn the_baseline_runs_only_when_given() {
-        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let without = Options::parse(&args(&["--quick"])).unwrap();
         assert!(!without.kinds.contains(&Kind::S3opBaseline));
         assert_eq!(without.kinds.len(), Kind::ALL.len() - 1);
@@ -2899,6 +3900,304 @@ mod tests {
             .map(|err| err.to_string())
             .unwrap_or_default();
         assert!(err.contains("--baseline PATH"), "{err}");
+    }
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn files() -> Files {
+        Files {
+            big: "/f/big.bin".into(),
+            forty: "/f/forty.bin".into(),
+            dir: "/f/dir".into(),
+            dir_entries: vec!["d0/f000.bin".into()],
+            small: "/f/small.bin".into(),
+            small_bytes: Vec::new(),
+            list_dir: "/f/list".into(),
+            sync_dir: "/f/sync".into(),
+            sync_entries: vec!["s0/f0000.txt".into()],
+            sync_changed: vec!["s0/f0000.txt".into()],
+            sync_originals: "/f/sync-originals".into(),
+            many_dir: "/f/many".into(),
+            out: PathBuf::from("/o"),
+        }
+    }
+
+    #[test]
+    fn the_new_cases_parse_and_keep_their_order() {
+        let ids: Vec<&str> = Case::ALL.iter().map(|case| case.id()).collect();
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        // `--only` gives the canonical order whatever order it was asked in.
+        let some = Options::parse(&args(&[
+            "--only",
+            "copy-dir,rm,list-many,sync-changed,download-dir,sync-noop,copy",
+        ]))
+        .unwrap();
+        assert_eq!(
+            some.cases,
+            vec![
+                Case::DownloadDir,
+                Case::ListMany,
+                Case::SyncNoop,
+                Case::SyncChanged,
+                Case::RmMany,
+                Case::CopyBig,
+                Case::CopyDir
+            ]
+        );
+        let mut sorted = Case::ALL.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, Case::ALL.to_vec(), "ALL is in declaration order");
+        for id in ids {
+            assert!(Options::USAGE.contains(id), "usage lacks {id}");
+        }
+    }
+
+    #[test]
+    fn latency_is_an_option() {
+        assert!(!Options::parse(&args(&[])).unwrap().latency);
+        let with = Options::parse(&args(&["--latency", "--quick"])).unwrap();
+        assert!(with.latency && with.quick);
+        // The profile adds to a full run; it does not make one partial.
+        assert!(with.complete());
+    }
+
+    #[test]
+    fn every_tool_has_a_command_for_every_case_it_supports() {
+        let files = files();
+        for kind in Kind::ALL {
+            for case in Case::ALL {
+                let lines = invocations(kind, case, "http://h:1", &files);
+                assert_eq!(
+                    lines.is_ok(),
+                    supports(kind, case),
+                    "{} {}",
+                    kind.name(),
+                    case.id()
+                );
+                if let Ok(lines) = lines {
+                    assert!(!lines.is_empty() && lines.iter().all(|argv| !argv.is_empty()));
+                }
+            }
+        }
+        // sdk-peer is the only tool with gaps, and has the large listing.
+        assert!(supports(Kind::SdkPeer, Case::ListMany));
+        for case in [
+            Case::SyncNoop,
+            Case::RmMany,
+            Case::CopyBig,
+            Case::DownloadDir,
+        ] {
+            assert!(!supports(Kind::SdkPeer, case));
+            assert!(supports(Kind::S5cmd, case) && supports(Kind::Rclone, case));
+        }
+    }
+
+    #[test]
+    fn command_lines_of_the_new_cases() {
+        let files = files();
+        let line = |kind, case| {
+            invocations(kind, case, "http://h:1", &files)
+                .unwrap()
+                .into_iter()
+                .map(|argv| argv.join(" "))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            line(Kind::S3op, Case::SyncChanged),
+            ["--endpoint-url http://h:1 sync /f/sync s3://bench-sync/"]
+        );
+        assert_eq!(
+            line(Kind::S5cmd, Case::SyncNoop),
+            ["--endpoint-url http://h:1 sync /f/sync/ s3://bench-sync/"]
+        );
+        assert_eq!(
+            line(Kind::AwsCli, Case::SyncNoop),
+            ["--endpoint-url http://h:1 s3 sync --only-show-errors /f/sync s3://bench-sync/"]
+        );
+        assert_eq!(
+            line(Kind::Rclone, Case::SyncNoop),
+            ["copy --update --use-server-modtime /f/sync bench:bench-sync"]
+        );
+        assert_eq!(
+            line(Kind::S3op, Case::DownloadDir),
+            ["--endpoint-url http://h:1 cp --recursive s3://bench-down/dir/ /o/dir/"]
+        );
+        assert_eq!(
+            line(Kind::S5cmd, Case::DownloadDir),
+            ["--endpoint-url http://h:1 cp s3://bench-down/dir/* /o/dir/"]
+        );
+        assert_eq!(
+            line(Kind::Rclone, Case::DownloadDir),
+            ["copy bench:bench-down/dir/ /o/dir"]
+        );
+        assert_eq!(
+            line(Kind::S3op, Case::RmMany),
+            ["--endpoint-url http://h:1 rm --recursive s3://bench-rm/"]
+        );
+        assert_eq!(
+            line(Kind::S5cmd, Case::RmMany),
+            ["--endpoint-url http://h:1 rm s3://bench-rm/*"]
+        );
+        assert_eq!(
+            line(Kind::AwsCli, Case::RmMany),
+            ["--endpoint-url http://h:1 s3 rm --recursive --only-show-errors s3://bench-rm/"]
+        );
+        assert_eq!(line(Kind::Rclone, Case::RmMany), ["delete bench:bench-rm"]);
+        assert_eq!(
+            line(Kind::S3op, Case::ListMany),
+            ["--endpoint-url http://h:1 ls --recursive s3://bench-many/"]
+        );
+        assert_eq!(line(Kind::SdkPeer, Case::ListMany), ["list bench-many"]);
+        assert_eq!(
+            line(Kind::S3op, Case::CopyBig),
+            ["--endpoint-url http://h:1 cp s3://bench-down/big.bin s3://bench-up/big.bin"]
+        );
+        assert_eq!(
+            line(Kind::Rclone, Case::CopyBig),
+            ["copyto bench:bench-down/big.bin bench:bench-up/big.bin"]
+        );
+        assert_eq!(
+            line(Kind::AwsCli, Case::CopyDir),
+            ["--endpoint-url http://h:1 s3 cp --recursive --only-show-errors s3://bench-down/dir/ s3://bench-up/dir/"]
+        );
+        // The baseline is another s3op: the same command lines.
+        for case in Case::ALL {
+            assert_eq!(line(Kind::S3op, case), line(Kind::S3opBaseline, case));
+        }
+    }
+
+    #[test]
+    fn ratios_and_missing_figures() {
+        assert_eq!(ratio_text(1.0, 4.0), "0.25");
+        assert_eq!(ratio_text(3.0, 2.0), "1.50");
+        assert_eq!(ratio_text(f64::NAN, 2.0), "—");
+        assert_eq!(ratio_text(2.0, f64::NAN), "—");
+        assert_eq!(ratio_text(2.0, 0.0), "—");
+    }
+
+    #[test]
+    fn listings_are_counted_by_distinct_keys() {
+        let s5cmd = "2026/01/01 00:00:00  16 m00/many-00000.txt\n2026/01/01 00:00:00  16 m01/many-00001.txt\n";
+        assert_eq!(distinct_keys(s5cmd, MANY_KEY_STEM), 2);
+        let json = "{\"Key\":\"m00/many-00000.txt\"}\n{\"Key\":\"m00/many-00000.txt\"}\n";
+        assert_eq!(distinct_keys(json, MANY_KEY_STEM), 1);
+        assert_eq!(distinct_keys("PRE m00/\n", MANY_KEY_STEM), 0);
+    }
+
+    #[test]
+    fn a_sync_is_checked_against_the_listing_before_it() {
+        let object = |key: &str, etag: &str, modified: &str| Listed {
+            key: key.into(),
+            size: 1024,
+            etag: etag.into(),
+            modified: modified.into(),
+        };
+        let before = vec![object("a", "1", "t0"), object("b", "2", "t0")];
+        let none = BTreeSet::new();
+        let b_changed: BTreeSet<&str> = ["b"].into_iter().collect();
+        assert_eq!(sync_outcome(&before, &before, &none), Ok(()));
+        // A no-op that uploads again, even the same bytes, is wrong.
+        let again = vec![object("a", "1", "t1"), object("b", "2", "t0")];
+        let err = sync_outcome(&before, &again, &none).unwrap_err();
+        assert!(
+            err.contains("1 unchanged files were uploaded again"),
+            "{err}"
+        );
+        let synced = vec![object("a", "1", "t0"), object("b", "3", "t1")];
+        assert_eq!(sync_outcome(&before, &synced, &b_changed), Ok(()));
+        // A server that lists no ETag (s3s-fs): the time alone tells.
+        let before_no_etag = vec![object("a", "", "t0"), object("b", "", "t0")];
+        let synced_no_etag = vec![object("a", "", "t0"), object("b", "", "t1")];
+        assert_eq!(
+            sync_outcome(&before_no_etag, &synced_no_etag, &b_changed),
+            Ok(())
+        );
+        let err = sync_outcome(&before_no_etag, &synced_no_etag, &none).unwrap_err();
+        assert!(err.contains("uploaded again (the first `b`)"), "{err}");
+        let err = sync_outcome(&before, &before, &b_changed).unwrap_err();
+        assert!(err.contains("`b` changed but was not uploaded"), "{err}");
+        let err = sync_outcome(&before, &before[..1], &none).unwrap_err();
+        assert!(err.contains("held 2 objects and now holds 1"), "{err}");
+    }
+
+    #[test]
+    fn files_under_lists_relative_paths() {
+        let dir = std::env::temp_dir().join(format!("s3op-bench-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write_file(&dir.join("b/x.bin"), b"x", SystemTime::now()).unwrap();
+        write_file(&dir.join("a.bin"), b"a", SystemTime::now()).unwrap();
+        assert_eq!(files_under(&dir), ["a.bin", "b/x.bin"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(files_under(&dir).is_empty());
+    }
+
+    #[test]
+    fn the_namespace_is_made_and_removed_by_name() {
+        let setup: Vec<String> = Netns::setup_commands()
+            .iter()
+            .map(|argv| argv.join(" "))
+            .collect();
+        assert_eq!(setup[0], "ip netns add s3op-bench");
+        // Both ends delay by half the round trip and hold the link's rate.
+        let shaping: Vec<String> = Netns::shaping_commands(true)
+            .iter()
+            .map(|argv| argv.join(" "))
+            .collect();
+        let netem: Vec<&String> = shaping
+            .iter()
+            .filter(|line| line.contains("netem"))
+            .collect();
+        assert_eq!(netem.len(), 2);
+        assert!(
+            netem[0].starts_with("tc qdisc add dev s3op-bench0 root netem delay 12.5ms rate 1gbit")
+        );
+        assert!(netem[1].starts_with(
+            "ip netns exec s3op-bench tc qdisc add dev s3op-bench1 root netem delay 12.5ms rate 1gbit"
+        ));
+        assert!(setup
+            .iter()
+            .any(|line| line.ends_with(&format!("{NETNS_ADDR}/24 dev s3op-bench1"))));
+        // Without netem: the same rate from a token bucket on both ends.
+        let tbf: Vec<String> = Netns::shaping_commands(false)
+            .iter()
+            .map(|argv| argv.join(" "))
+            .collect();
+        assert_eq!(tbf.len(), 2);
+        assert!(tbf.iter().all(|line| line.contains("root tbf rate 1gbit")));
+        let teardown: Vec<String> = Netns::teardown_commands()
+            .iter()
+            .map(|argv| argv.join(" "))
+            .collect();
+        assert_eq!(
+            teardown,
+            ["ip netns del s3op-bench", "ip link del s3op-bench0"]
+        );
+    }
+
+    #[test]
+    fn the_relay_holds_each_direction_for_its_delay() {
+        use std::io::Write;
+        let echo = TcpListener::bind("127.0.0.1:0").unwrap();
+        let upstream = echo.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut conn, _) = echo.accept().unwrap();
+            let mut buf = [0u8; 5];
+            conn.read_exact(&mut buf).unwrap();
+            conn.write_all(&buf).unwrap();
+        });
+        let delay = Duration::from_millis(40);
+        let relay = DelayRelay::start(upstream, delay).unwrap();
+        let mut client = TcpStream::connect(("127.0.0.1", relay.port)).unwrap();
+        let started = Instant::now();
+        client.write_all(b"hello").unwrap();
+        let mut back = [0u8; 5];
+        client.read_exact(&mut back).unwrap();
+        // One round trip through the relay: the delay each way.
+        assert!(started.elapsed() >= 2 * delay, "{:?}", started.elapsed());
+        assert_eq!(&back, b"hello");
     }
 
     #[test]
