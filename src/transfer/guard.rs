@@ -36,7 +36,7 @@ impl TempFile {
     }
 
     /// Rename the file to `target` (with `no_overwrite`, only if nothing is there: see
-    /// [`place`]); from then on it is the caller's.
+    /// `place`); from then on it is the caller's.
     pub async fn persist(mut self, target: &Path, no_overwrite: bool) -> Result<(), Error> {
         place(&self.path, target, no_overwrite).await?;
         self.kept = true;
