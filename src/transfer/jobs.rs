@@ -1,6 +1,6 @@
 //! Many transfers at once: the runner behind `cp --recursive`, `mv` and [`crate::sync`]. A plan is
 //! a stream of [`Planned`] items (a [`Job`] moving one file or object, or something to report and
-//! skip); [`run_jobs`] runs `jobs` of them at a time on one client, each on its own task and each
+//! skip); [`run_jobs_with`] runs `jobs` of them at a time on one client, each on its own task and each
 //! with the transfer's part concurrency, within one budget of requests in flight, and tells what
 //! happened as [`Event`]s: the same events `--json` prints, one JSON object each
 //! ([`Event::to_json`]). When moving, a source is deleted only after its copy finished and was
@@ -234,7 +234,7 @@ impl Event {
     }
 }
 
-/// How [`run_jobs`] runs a plan.
+/// How [`run_jobs_with`] runs a plan.
 #[derive(Debug, Clone)]
 pub struct JobSettings {
     /// Files or objects in flight at once.
@@ -282,27 +282,6 @@ impl JobSettings {
     }
 }
 
-/// Run every job of `plan`, `settings.jobs` at a time, and stream what happened. The work runs on
-/// a task of its own, which stops taking new jobs when the stream is dropped (the caller's
-/// [`super::UploadTracker`] aborts what was in flight).
-pub fn run_jobs(
-    client: &Client,
-    settings: JobSettings,
-    plan: impl Stream<Item = Planned> + Send + 'static,
-) -> impl Stream<Item = Event> + Send + 'static {
-    let (sender, receiver) = mpsc::unbounded_channel();
-    let client = client.clone();
-    tokio::spawn(async move {
-        let open = sender.clone();
-        let tell = move |event: Event| {
-            let _ = sender.send(event);
-        };
-        let plan = plan.take_while(move |_| std::future::ready(!open.is_closed()));
-        run_jobs_with(&client, settings, plan, &tell).await;
-    });
-    events_of(receiver)
-}
-
 /// A receiver as a stream.
 pub(crate) fn events_of(
     receiver: mpsc::UnboundedReceiver<Event>,
@@ -312,7 +291,8 @@ pub(crate) fn events_of(
     })
 }
 
-/// As [`run_jobs`], on the caller's task, telling `tell` of every event as it happens.
+/// Run every job of `plan`, `settings.jobs` at a time, on the caller's task, telling `tell` of
+/// every event as it happens.
 pub async fn run_jobs_with(
     client: &Client,
     settings: JobSettings,
