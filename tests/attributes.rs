@@ -688,31 +688,23 @@ async fn cat_sends_the_sse_c_key_on_the_head_and_every_range() {
     let key = "0123456789abcdef0123456789abcdef";
     let body = data(12 * MIB, 5);
     let server = sse_c_server(key.as_bytes(), body.clone()).await;
-    let uri = server.uri();
-    let out = clirun::command(&[
+    let keys = [
         ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
         ("AWS_SECRET_ACCESS_KEY", "s3op-test-secret"),
         ("AWS_REGION", "us-east-1"),
-    ])
-    .args([
-        "--endpoint-url",
-        uri.as_str(),
+    ];
+    let args = [
         "cat",
         "s3://b/k",
         "--part-size",
         "5MiB",
-    ])
-    .args(["--sse-c", "--sse-c-key", key])
-    .stdin(std::process::Stdio::null())
-    .output()
-    .expect("s3op runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout == body, "the object's bytes, in order");
+        "--sse-c",
+        "--sse-c-key",
+        key,
+    ];
+    let (code, stdout, stderr) = cli::s3op_bytes(&server.uri(), &keys, &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout == body, "the object's bytes, in order");
     let seen = key_headers(&server).await;
     assert!(
         seen.iter().filter(|(m, _, _, _)| m == "GET").count() >= 3,

@@ -29,18 +29,7 @@ use cli::{env, s3op as on};
 
 /// Run s3op and keep its standard output as bytes.
 fn raw(server: &support::TestServer, args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = clirun::command(&env(server))
-        .arg("--endpoint-url")
-        .arg(&server.endpoint)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("s3op runs");
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    cli::s3op_bytes(&server.endpoint, &env(server), args)
 }
 
 fn new_bucket(server: &support::TestServer, prefix: &str) -> String {
@@ -310,21 +299,7 @@ async fn bad_usage_exits_2_and_sends_nothing() {
         ),
         (vec!["rm", "--all-versions", "s3://bkt/p/"], "--recursive"),
     ];
-    let uri = server.uri();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
-        ("AWS_SECRET_ACCESS_KEY", "secret"),
-    ];
-    for (args, needle) in cases {
-        let mut full = vec!["--endpoint-url", uri.as_str()];
-        full.extend_from_slice(&args);
-        let r = clirun::run(&env, &full);
-        r.expect_code(2);
-        assert!(
-            r.stderr.contains(needle),
-            "{args:?}: the message should name {needle:?}:\n{r}"
-        );
-    }
+    cli::expect_usage_errors(&server.uri(), &cases);
     assert_eq!(
         server
             .received_requests()
@@ -372,17 +347,7 @@ fn cat_checks_the_full_object_checksum() {
     }
     let through = |rule: Rule, args: &[&str]| {
         let proxy = FaultProxy::start(server.addr(), vec![rule]);
-        let out = clirun::command(&env(server))
-            .args(["--endpoint-url", &proxy.endpoint])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("s3op runs");
-        (
-            out.status.code().unwrap_or(-1),
-            out.stdout,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        cli::s3op_bytes(&proxy.endpoint, &env(server), args)
     };
     // One GET: checked before anything is written.
     let (code, out, err) = through(

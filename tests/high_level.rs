@@ -787,22 +787,7 @@ async fn bad_usage_exits_2_and_sends_nothing() {
         (vec!["sync", &folder, &folder], "s3://"),
         (vec!["sync", "s3://bkt/p/", "-"], "s3://"),
     ];
-    let uri = server.uri();
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
-        ("AWS_SECRET_ACCESS_KEY", "secret"),
-    ];
-    for (args, needle) in cases {
-        let mut full = vec!["--endpoint-url", uri.as_str()];
-        full.extend_from_slice(&args);
-        let r = clirun::run(&env, &full);
-        r.expect_code(2);
-        assert!(
-            r.stderr.contains(needle),
-            "{args:?}: the message should name {needle:?}:\n{r}"
-        );
-        assert!(r.stdout.is_empty(), "{args:?}: nothing on stdout:\n{r}");
-    }
+    cli::expect_usage_errors(&server.uri(), &cases);
     assert_eq!(
         server
             .received_requests()

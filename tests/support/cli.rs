@@ -61,3 +61,39 @@ pub fn keys(server: &TestServer, bucket: &str, prefix: &str) -> Vec<String> {
 pub fn text(path: &std::path::Path) -> &str {
     path.to_str().expect("UTF-8 path")
 }
+
+/// `s3op --endpoint-url ENDPOINT ARGS…` with `env`, standard output kept as bytes (an object
+/// written to `-`): exit code, stdout, stderr.
+pub fn s3op_bytes(endpoint: &str, env: &[(&str, &str)], args: &[&str]) -> (i32, Vec<u8>, String) {
+    let out = clirun::command(env)
+        .args(["--endpoint-url", endpoint])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("s3op runs");
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Each command line against `endpoint` (a request-counting server) exits 2, names the flag or
+/// argument its case gives, and prints nothing on stdout (the caller checks nothing was sent).
+pub fn expect_usage_errors(endpoint: &str, cases: &[(Vec<&str>, &str)]) {
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ];
+    for (args, needle) in cases {
+        let mut full = vec!["--endpoint-url", endpoint];
+        full.extend_from_slice(args);
+        let r = clirun::run(&env, &full);
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains(needle),
+            "{args:?}: the message should name {needle:?}:\n{r}"
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: nothing on stdout:\n{r}");
+    }
+}
