@@ -1,7 +1,7 @@
 //! Library transfers: multipart uploads from files and streams and parallel ranged downloads on
-//! s3s-fs (which checks signatures), server-side copies in parts, and — on wiremock, for faults a
-//! real server will not produce — an upload whose part keeps failing is aborted, and a download that
-//! fails leaves nothing under the target name.
+//! s3s-fs (which checks signatures), server-side copies (one CopyObject up to the copy threshold,
+//! parts above it), and — on wiremock, for faults a real server will not produce — an upload whose
+//! part keeps failing is aborted, and a download that fails leaves nothing under the target name.
 
 mod support;
 
@@ -35,6 +35,7 @@ fn s3s() -> Client {
 
 fn small_parts() -> TransferConfig {
     TransferConfig {
+        copy_threshold: 5 * MIB,
         part_size: 5 * MIB,
         multipart_threshold: 5 * MIB,
         concurrency: 4,
@@ -251,6 +252,65 @@ async fn server_side_copy_in_parts() {
             .unwrap_or_default()
             .trim_matches('"')
             .ends_with("-3"),
+        "{}",
+        copied.to_json_pretty()
+    );
+    let mut back = Vec::new();
+    client
+        .get_object()
+        .bucket(&bucket)
+        .key("copy")
+        .send_to_writer(&mut back)
+        .await
+        .expect("get");
+    assert!(back == data);
+}
+
+/// A copy moves no bytes through the client: above the upload threshold it is still one CopyObject
+/// (its ETag has no part count), unless the copy threshold asks for parts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_above_the_upload_threshold_is_one_copy_object() {
+    let client = s3s();
+    let bucket = support::unique_bucket("copy-one");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    let data = pattern(11 * MIB);
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("original")
+        .body(data.clone())
+        .send()
+        .await
+        .expect("put");
+    let uploads_in_parts = TransferConfig {
+        part_size: 5 * MIB,
+        multipart_threshold: 5 * MIB,
+        ..TransferConfig::default()
+    };
+    let copied = client
+        .copy_object_managed(
+            &bucket,
+            "original",
+            &bucket,
+            "copy",
+            &CopyOptions::default(),
+            &uploads_in_parts,
+        )
+        .await
+        .expect("copy");
+    let etag = copied.response["CopyObjectResult"]["ETag"]
+        .as_str()
+        .or(copied.response["ETag"].as_str())
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string();
+    assert!(
+        !etag.is_empty() && !etag.contains('-'),
         "{}",
         copied.to_json_pretty()
     );

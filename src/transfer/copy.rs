@@ -1,4 +1,4 @@
-//! Server-side copies: CopyObject up to 5 GiB (or the threshold), UploadPartCopy in parallel parts
+//! Server-side copies: CopyObject up to the copy threshold (S3's 5 GiB by default), UploadPartCopy in parallel parts
 //! above it, and its checksum algorithm (the copy's full-object checksum is the source's: the
 //! bytes are the same). What the copy keeps of the source follows `CopyOptions` as `aws s3 cp`
 //! does: CopyObject is told the metadata and tagging directives; a copy in parts starts a new
@@ -29,8 +29,8 @@ use crate::value::Value;
 const MAX_TAGGING_HEADER: usize = 2 * 1024;
 
 impl Client {
-    /// Copy `source_bucket`/`source_key` to `bucket`/`key` inside S3: CopyObject up to 5 GiB (or the
-    /// threshold), UploadPartCopy in parallel parts above, with `options`' attributes, directives
+    /// Copy `source_bucket`/`source_key` to `bucket`/`key` inside S3: CopyObject up to
+    /// [`TransferConfig::copy_threshold`] (5 GiB, S3's limit, by default), UploadPartCopy in parallel parts above, with `options`' attributes, directives
     /// and SSE-C keys.
     pub async fn copy_object_managed(
         &self,
@@ -76,7 +76,7 @@ impl Client {
         let size = head.content_length.map_or(0, |n| n.max(0) as u64);
         let directive = options.effective_directive();
         let attributes = &options.attributes;
-        if size <= config.multipart_threshold.min(MAX_COPY_SIZE) {
+        if size <= config.copy_threshold.min(MAX_COPY_SIZE) {
             let mut copy = self
                 .copy_object()
                 .bucket(bucket)

@@ -367,7 +367,7 @@ impl Worker {
             });
             return;
         }
-        let weight = self.weight(size);
+        let weight = self.weight(&job);
         let Ok(permit) = Arc::clone(&self.budget).acquire_many_owned(weight).await else {
             return;
         };
@@ -398,10 +398,15 @@ impl Worker {
         });
     }
 
-    /// Requests a job of `size` bytes keeps in flight.
-    fn weight(&self, size: u64) -> u32 {
+    /// Requests `job` keeps in flight: one, or as many parts as it sends at once.
+    fn weight(&self, job: &Job) -> u32 {
         let config = &self.settings.transfer;
-        if size <= config.multipart_threshold {
+        let size = job.size();
+        let threshold = match job {
+            Job::Copy { .. } => config.copy_threshold.min(super::MAX_COPY_SIZE),
+            Job::Upload { .. } | Job::Download { .. } => config.multipart_threshold,
+        };
+        if size <= threshold {
             return 1;
         }
         let parts = size.div_ceil(config.part_size.max(1));

@@ -66,8 +66,12 @@ pub struct TransferConfig {
     /// Bytes per part (uploads, copies) and per ranged GET (downloads). Grown automatically so no
     /// object needs more than 10,000 parts.
     pub part_size: u64,
-    /// Objects at or below this size go in one request.
+    /// Uploads and downloads at or below this size go in one request.
     pub multipart_threshold: u64,
+    /// Server-side copies at or below this size are one CopyObject, larger ones UploadPartCopy in
+    /// parts (never above S3's 5 GiB CopyObject limit). A copy moves no bytes through the client,
+    /// so one request is the fastest way on every server measured (`BENCHMARKS.md`).
+    pub copy_threshold: u64,
     /// Parts or ranges in flight at once.
     pub concurrency: usize,
     /// Sends per part or range, a resumed body included, before the transfer gives up (and aborts
@@ -99,6 +103,7 @@ impl Default for TransferConfig {
         TransferConfig {
             part_size: 16 * 1024 * 1024,
             multipart_threshold: 16 * 1024 * 1024,
+            copy_threshold: MAX_COPY_SIZE,
             concurrency: 8,
             part_attempts: None,
             progress: None,
@@ -115,6 +120,7 @@ impl std::fmt::Debug for TransferConfig {
         f.debug_struct("TransferConfig")
             .field("part_size", &self.part_size)
             .field("multipart_threshold", &self.multipart_threshold)
+            .field("copy_threshold", &self.copy_threshold)
             .field("concurrency", &self.concurrency)
             .field("part_attempts", &self.part_attempts)
             .field("checksum_algorithm", &self.checksum_algorithm)

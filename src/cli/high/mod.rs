@@ -145,7 +145,7 @@ fn transfer_args() -> Vec<Arg> {
         Arg::new("part-size")
             .long("part-size")
             .value_name("BYTES")
-            .help("Part size for multipart uploads, copies and ranged downloads: 8MiB, 16M, 1048576 (default 16MiB; files above it go in parts)"),
+            .help("Part size for multipart uploads, copies and ranged downloads: 8MiB, 16M, 1048576 (default 16MiB; files above it go in parts; copies are one request up to 5 GiB unless it is given)"),
         Arg::new("jobs")
             .long("jobs")
             .value_name("N")
@@ -536,8 +536,10 @@ fn sized_config(sub: &ArgMatches, client: &Client) -> Result<TransferConfig, Fai
             )));
         }
         config.part_size = size;
-        // Files larger than one part go in parts.
+        // Files larger than one part go in parts, and so do copies: an explicit part size asks
+        // for parts (without it a copy is one CopyObject up to 5 GiB).
         config.multipart_threshold = size;
+        config.copy_threshold = size;
     }
     if let Some(n) = sub.try_get_one::<u32>("concurrency").ok().flatten() {
         config.concurrency = *n as usize;

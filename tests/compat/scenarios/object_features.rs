@@ -317,6 +317,7 @@ scenario!(managed_copy, |ctx| {
     let config = TransferConfig {
         part_size: 5 * MIB as u64,
         multipart_threshold: MIB as u64,
+        copy_threshold: MIB as u64,
         concurrency: 2,
         ..TransferConfig::default()
     };
