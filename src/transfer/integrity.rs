@@ -1,6 +1,7 @@
 //! What transfers do about checksums. Uploads: the algorithm in use (the caller's, else the
 //! client's `request_checksum_calculation`, none once the endpoint refused checksums), parts and
-//! small files read into memory and hashed in the same pass, and the values a multipart upload
+//! small files read into memory and hashed in the same pass, larger ones hashed and then streamed
+//! from the file, and the values a multipart upload
 //! completes with (each part's, and for a CRC the full object's, combined from the parts without
 //! reading anything again). Downloads: the checksum an object has stored (from its headers, with
 //! checksum mode on) and the check of the bytes written, from the CRCs of the ranges as they were
@@ -16,6 +17,7 @@ use crate::client::Client;
 use crate::config::ChecksumWhen;
 use crate::error::Error;
 use crate::types::CompletedPart;
+use crate::value::Body;
 
 /// The default upload checksum: as fast as CRC32C here (`cargo bench --bench checksum`), and
 /// what the AWS CLI sends.
@@ -49,117 +51,87 @@ pub(crate) fn with_checksum_mode(mut request: crate::client::Request) -> crate::
     request
 }
 
-/// `len` bytes of `path` from `offset`, read into memory on a blocking thread, with their checksum
-/// computed in the same pass.
-pub(crate) async fn read_hashed(
+/// Files up to this size are read into memory once and hashed in the same pass; larger ones
+/// (and parts) are hashed from the file first and then streamed from it, so a transfer holds
+/// kilobytes per request in flight instead of whole parts.
+pub(crate) const READ_INTO_MEMORY: u64 = 1024 * 1024;
+
+/// The body of `len` bytes of `path` from `offset`, with its checksum when `algorithm` is given:
+/// up to [`READ_INTO_MEMORY`] bytes read once, hashed on the way; larger ranges hashed by a read of
+/// the file (from the page cache, with a buffer of 256 KiB) and sent as a file range, read again as
+/// it streams. A file changed between the two reads fails the server's check of the checksum
+/// rather than storing bytes other than those hashed.
+pub(crate) async fn hashed_body(
     path: &Path,
     offset: u64,
     len: u64,
     algorithm: Option<Algorithm>,
-    buffers: Option<&PartBuffers>,
-) -> Result<(Bytes, Option<String>), Error> {
+) -> Result<(Body, Option<String>), Error> {
     let owned = path.to_path_buf();
-    let size = usize::try_from(len).map_err(|e| Error::File {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    })?;
-    // Not zeroed: `read_to_end` fills the spare capacity as it reads.
-    let mut buf: Vec<u8> = match buffers {
-        Some(pool) => pool.take(size),
-        None => Vec::with_capacity(size),
-    };
-    let task = tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Seek};
-        let mut file = std::fs::File::open(&owned)?;
-        file.seek(std::io::SeekFrom::Start(offset))?;
-        let mut hasher = algorithm.map(Hasher::new);
-        // Hash each block right after reading it, while it is in the cache.
-        while buf.len() < size {
-            let before = buf.len();
-            let block = (size - before).min(1024 * 1024) as u64;
-            let n = (&mut file).take(block).read_to_end(&mut buf)?;
-            if n == 0 {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    format!("the file ended {} bytes early", size - before),
-                ));
-            }
-            if let Some(h) = &mut hasher {
-                h.update(&buf[before..]);
-            }
-        }
-        Ok((buf, hasher.map(Hasher::finish)))
-    });
     let file_error = |source| Error::File {
         path: path.to_path_buf(),
         source,
     };
-    let (buf, checksum) = task
+    let in_memory = len <= READ_INTO_MEMORY;
+    if !in_memory && algorithm.is_none() {
+        return Ok((file_range(path, offset, len), None));
+    }
+    let task = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(&owned)?;
+        file.seek(std::io::SeekFrom::Start(offset))?;
+        let mut reader = file.take(len);
+        let mut hasher = algorithm.map(Hasher::new);
+        if in_memory {
+            let mut buf = Vec::with_capacity(len as usize);
+            reader.read_to_end(&mut buf)?;
+            if let Some(h) = &mut hasher {
+                h.update(&buf);
+            }
+            return Ok((Some(buf), hasher.map(Hasher::finish)));
+        }
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut read = 0u64;
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            read += n as u64;
+            if let Some(h) = &mut hasher {
+                h.update(&buf[..n]);
+            }
+        }
+        if read < len {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the file ended {} bytes early", len - read),
+            ));
+        }
+        Ok((None, hasher.map(Hasher::finish)))
+    });
+    let (bytes, checksum) = task
         .await
         .map_err(|e| file_error(std::io::Error::other(e.to_string())))?
         .map_err(file_error)?;
-    let bytes = match buffers {
-        Some(pool) => pool.wrap(buf),
-        None => Bytes::from(buf),
-    };
-    Ok((bytes, checksum))
-}
-
-/// The part buffers of one upload, reused: a part's bytes go back to the pool when the last
-/// handle on them (the HTTP client's, once the part is sent) is dropped. An upload then holds
-/// about part size × concurrency bytes, whatever the allocator would keep of freed parts (freed
-/// 16 MiB blocks stay in glibc's per-thread arenas: without the pool a 1 GiB upload peaked at
-/// 260 MiB instead of about 150).
-#[derive(Clone, Default)]
-pub(crate) struct PartBuffers(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
-
-impl PartBuffers {
-    /// An empty buffer with room for `size` bytes: a returned one when there is one.
-    fn take(&self, size: usize) -> Vec<u8> {
-        let mut pool = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match pool.iter().position(|buf| buf.capacity() >= size) {
-            Some(i) => {
-                let mut buf = pool.swap_remove(i);
-                buf.clear();
-                buf
-            }
-            None => Vec::with_capacity(size),
+    let body = match bytes {
+        Some(bytes) if bytes.len() as u64 == len => Body::Bytes(Bytes::from(bytes)),
+        Some(bytes) => {
+            return Err(file_error(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the file ended {} bytes early", len - bytes.len() as u64),
+            )))
         }
-    }
-
-    /// `buf` as bytes that come back to this pool when dropped.
-    fn wrap(&self, buf: Vec<u8>) -> Bytes {
-        Bytes::from_owner(Pooled {
-            buf,
-            pool: self.clone(),
-        })
-    }
+        None => file_range(path, offset, len),
+    };
+    Ok((body, checksum))
 }
 
-/// A part's bytes on loan from a [`PartBuffers`].
-struct Pooled {
-    buf: Vec<u8>,
-    pool: PartBuffers,
-}
-
-impl AsRef<[u8]> for Pooled {
-    fn as_ref(&self) -> &[u8] {
-        &self.buf
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        let buf = std::mem::take(&mut self.buf);
-        let mut pool = self
-            .pool
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        pool.push(buf);
+fn file_range(path: &Path, offset: u64, len: u64) -> Body {
+    Body::FileRange {
+        path: path.to_path_buf(),
+        offset,
+        len,
     }
 }
 

@@ -18,9 +18,7 @@ use tokio::sync::oneshot;
 
 use super::attributes::set_members;
 use super::guard::Registration;
-use super::integrity::{
-    completed_part, full_object, hash_bytes, read_hashed, DonePart, PartBuffers,
-};
+use super::integrity::{completed_part, full_object, hash_bytes, hashed_body, DonePart};
 use super::journal::{self, Journal, PartRecord, UploadHeader};
 use super::{
     notify, part_error, part_size_for, stream_part_size, TransferConfig, UploadOptions, MAX_PARTS,
@@ -63,16 +61,10 @@ impl Client {
             })?
             .len();
         if size <= config.multipart_threshold {
-            // With a checksum, the file is read once into memory and hashed on the way; the
-            // value goes ahead of the body as a header.
+            // The checksum goes ahead of the body as a header.
             let algorithm = self.upload_checksum(config.checksum_algorithm);
-            let (body, checksum) = match algorithm {
-                Some(a) => {
-                    let (bytes, sum) = read_hashed(&path, 0, size, Some(a), None).await?;
-                    (Body::Bytes(bytes), sum.map(|sum| (a, sum)))
-                }
-                None => (Body::File(path), None),
-            };
+            let (body, checksum) = hashed_body(&path, 0, size, algorithm).await?;
+            let checksum = algorithm.zip(checksum);
             let mut request = self
                 .put_object()
                 .bucket(bucket)
@@ -602,30 +594,13 @@ impl Client {
         journal: Option<&Journal>,
     ) -> Result<Vec<DonePart>, Error> {
         let count = size.div_ceil(part_size).max(1);
-        let buffers = PartBuffers::default();
         let parts = futures_util::stream::iter((1..=count).filter(|n| !skip.contains(n)))
             .map(|number| {
                 let offset = (number - 1) * part_size;
                 let len = part_size.min(size - offset);
-                let buffers = &buffers;
                 async move {
-                    // With a checksum the part is read once, into memory, hashed on the way (the
-                    // header goes ahead of the body); without, it streams from the file.
-                    let (body, checksum) = match target.algorithm {
-                        Some(a) => {
-                            let (bytes, sum) =
-                                read_hashed(path, offset, len, Some(a), Some(buffers)).await?;
-                            (Body::Bytes(bytes), sum)
-                        }
-                        None => (
-                            Body::FileRange {
-                                path: path.to_path_buf(),
-                                offset,
-                                len,
-                            },
-                            None,
-                        ),
-                    };
+                    // The checksum goes ahead of the body as a header.
+                    let (body, checksum) = hashed_body(path, offset, len, target.algorithm).await?;
                     let part = self
                         .upload_one_part(target, number, body, len, checksum, config)
                         .await?;
