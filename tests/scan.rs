@@ -1,9 +1,10 @@
-//! `s3op::scan`: a prefix listed in parallel ranges gives every key once, in key order, exactly
-//! as one sequential ListObjectsV2 listing does, on s3s-fs (moto takes a minute and a half to
-//! take the 3,000 objects; it passed too when tried): subdirectories with keys
+//! `s3op::scan`: a prefix listed in parallel, a subdirectory per listing, gives every key once, in
+//! key order, exactly as one sequential ListObjectsV2 listing does, on s3s-fs (moto takes a minute
+//! and a half to take the 3,000 objects; it passed too when tried): subdirectories with keys
 //! around their boundaries (`b.txt` < `b/` < `b/x` < `b0`), directory markers, a nested level, a
-//! flat namespace (one stream), and a prefix that fits one page; and that a prefix with
-//! subdirectories past its first page really is cut into ranges (more pages than one stream).
+//! prefix that is one big subdirectory (split again a level down), a flat namespace (one stream),
+//! and a prefix that fits one page; and that a prefix with subdirectories past its first page
+//! really is split (more pages than one stream).
 
 mod support;
 
@@ -78,8 +79,19 @@ async fn lists_like_one_stream(server: &support::TestServer) {
     put_all(&client, &bucket, &keys).await;
     let mut flat: Vec<String> = (0..1500).map(|i| format!("flat/{i:05}")).collect();
     put_all(&client, &bucket, &flat).await;
+    // One subdirectory holding everything, itself in subdirectories past a page.
+    let lone: Vec<String> = (0..3000)
+        .map(|i| {
+            format!(
+                "lone/d/{}/{:04}",
+                ["a", "b", "c", "d", "e"][i / 600],
+                i % 600
+            )
+        })
+        .collect();
+    put_all(&client, &bucket, &lone).await;
 
-    for prefix in ["p/", "", "flat/", "p/q/"] {
+    for prefix in ["p/", "", "flat/", "p/q/", "lone/"] {
         let (one_stream_pages, sequential) = pages_and_keys(
             client
                 .list_objects_v2()
@@ -94,6 +106,7 @@ async fn lists_like_one_stream(server: &support::TestServer) {
         let mut written: Vec<&String> = keys
             .iter()
             .chain(flat.iter())
+            .chain(lone.iter())
             .filter(|k| k.starts_with(prefix) && !k.ends_with('/'))
             .collect();
         written.sort();
@@ -108,9 +121,9 @@ async fn lists_like_one_stream(server: &support::TestServer) {
                 &client, &bucket, prefix, fanout,
             ))
             .await;
-            // Past the first page, a prefix with subdirectories is cut into ranges (a page or
-            // more each): more pages than one stream gives. A flat prefix, one that fits a page,
-            // and fanout 1 stay one stream.
+            // Past the first page, a prefix with subdirectories is listed a subdirectory per
+            // listing (a page or more each): more pages than one stream gives. A flat prefix, one
+            // that fits a page, and fanout 1 stay one stream.
             let split = fanout > 1 && prefix != "flat/" && one_stream_pages > 1;
             if split {
                 assert!(
@@ -136,6 +149,6 @@ async fn lists_like_one_stream(server: &support::TestServer) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn parallel_ranges_list_every_key_once_in_order_on_s3s_fs() {
+async fn parallel_listings_give_every_key_once_in_order_on_s3s_fs() {
     lists_like_one_stream(support::s3s_fs()).await;
 }

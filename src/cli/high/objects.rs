@@ -43,7 +43,7 @@ pub(crate) fn list<'a>(
     delimiter: Option<&str>,
 ) -> impl Stream<Item = Result<Vec<Listed>, Error>> + 'a {
     let pages = match delimiter {
-        // A whole prefix: large ones in parallel ranges, still in key order.
+        // A whole prefix: large ones a subdirectory per listing in parallel, still in key order.
         None => {
             s3op::scan::objects_in_key_order(client, bucket, prefix, LISTINGS_IN_FLIGHT).boxed()
         }
