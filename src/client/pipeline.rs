@@ -15,7 +15,6 @@
 use std::borrow::Cow;
 
 use futures_util::StreamExt;
-use tokio::io::AsyncReadExt;
 
 use super::prepare::{self, Prepared, PreparedBody};
 use super::region;
@@ -508,14 +507,17 @@ async fn execute(
                 path: path.clone(),
                 source,
             };
-            let mut file = tokio::fs::File::open(&path).await.map_err(file_error)?;
+            let mut file = tokio::fs::File::open(&path)
+                .await
+                .map_err(file_error)?
+                .into_std()
+                .await;
             if offset > 0 {
-                use tokio::io::AsyncSeekExt;
+                use std::io::Seek;
                 file.seek(std::io::SeekFrom::Start(offset))
-                    .await
                     .map_err(file_error)?;
             }
-            let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
+            let stream = file_chunks(file, len);
             match (progress, bandwidth) {
                 (None, None) => builder.body(reqwest::Body::wrap_stream(stream)),
                 (progress, bandwidth) => {
@@ -544,6 +546,41 @@ async fn execute(
         .await
         .map_err(|e| transport_error(prepared.method, url_for_errors, &e, timeouts))
 }
+
+/// The next `len` bytes of `file` as a stream of blocks of up to [`FILE_BLOCK`], each read on a
+/// blocking thread straight into the buffer that is sent (no copy, one thread hop per block).
+fn file_chunks(
+    file: std::fs::File,
+    len: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    futures_util::stream::try_unfold((Some(file), len), |(file, left)| async move {
+        let Some(file) = file.filter(|_| left > 0) else {
+            return Ok(None);
+        };
+        let want = left.min(FILE_BLOCK);
+        let (file, block) = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut file = file;
+            let mut block = Vec::with_capacity(want as usize);
+            (&mut file).take(want).read_to_end(&mut block)?;
+            Ok::<_, std::io::Error>((file, block))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        if block.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the file ended {left} bytes early"),
+            ));
+        }
+        let left = left - block.len() as u64;
+        Ok(Some((bytes::Bytes::from(block), (Some(file), left))))
+    })
+}
+
+/// The block a file body is read and sent in: with 256 requests in flight, at most two blocks
+/// each (one being sent, one read) stay within 128 MiB.
+const FILE_BLOCK: u64 = 256 * 1024;
 
 /// A reqwest failure as [`Error::Transport`]; a timeout names the setting that ran out.
 fn transport_error(method: &str, url: String, e: &reqwest::Error, timeouts: Timeouts) -> Error {
