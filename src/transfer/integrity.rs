@@ -53,8 +53,8 @@ pub(crate) fn with_checksum_mode(mut request: crate::client::Request) -> crate::
 
 /// Files up to this size are read into memory once and hashed in the same pass; larger ones
 /// (and parts) are hashed from the file first and then streamed from it, so a transfer holds
-/// kilobytes per request in flight instead of whole parts.
-pub(crate) const READ_INTO_MEMORY: u64 = 1024 * 1024;
+/// at most this much per request in flight (256 files at once: 64 MiB) instead of whole parts.
+pub(crate) const READ_INTO_MEMORY: u64 = 256 * 1024;
 
 /// The body of `len` bytes of `path` from `offset`, with its checksum when `algorithm` is given:
 /// up to [`READ_INTO_MEMORY`] bytes read once, hashed on the way; larger ranges hashed by a read of

@@ -234,6 +234,13 @@ impl Event {
     }
 }
 
+/// Files (or objects) in flight at once by default: as many as s5cmd's workers. Small objects cost
+/// a request each, so on a server that answers in parallel (Garage: 400 × 16 KiB downloaded in
+/// 0.32 s with 64, 0.24 s with 256) and over a link with latency, more in flight is faster; a
+/// large file takes as many of them as its parts in flight, so memory stays bounded by the
+/// number of requests, not of files.
+pub const DEFAULT_JOBS: usize = 256;
+
 /// How [`run_jobs_with`] runs a plan.
 #[derive(Debug, Clone)]
 pub struct JobSettings {
@@ -258,7 +265,7 @@ pub struct JobSettings {
 impl Default for JobSettings {
     fn default() -> Self {
         JobSettings {
-            jobs: 64,
+            jobs: DEFAULT_JOBS,
             transfer: TransferConfig::default(),
             upload: UploadOptions::default(),
             guess_content_type: true,

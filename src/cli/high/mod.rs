@@ -11,6 +11,7 @@ mod cat;
 mod check;
 mod cp;
 mod du;
+mod files;
 mod ls;
 mod objects;
 pub(crate) mod paths;
@@ -38,9 +39,6 @@ use progress::{Reporter, Tally};
 const NAMES: [&str; 10] = [
     "cp", "mv", "ls", "rm", "mb", "rb", "sync", "check", "du", "cat",
 ];
-
-/// Files (or objects) in flight at once unless `--jobs` says otherwise.
-const DEFAULT_JOBS: usize = 64;
 
 /// True when `name` is one of the commands this module runs.
 pub(super) fn handles(name: &str) -> bool {
@@ -150,7 +148,7 @@ fn transfer_args() -> Vec<Arg> {
             .long("jobs")
             .value_name("N")
             .value_parser(clap::value_parser!(u32).range(1..=4096))
-            .help("Files in flight at once (default 64)"),
+            .help("Files in flight at once (default 256)"),
         Arg::new("checksum-algorithm")
             .long("checksum-algorithm")
             .value_name("ALGORITHM")
@@ -484,7 +482,7 @@ impl Ctx {
         {
             config.checksum_algorithm = s3op::checksum::Algorithm::parse(name);
         }
-        let jobs = get_u32("jobs").map_or(DEFAULT_JOBS, |n| n as usize);
+        let jobs = get_u32("jobs").map_or_else(files::default_jobs, |n| n as usize);
         let report = Reporter::new(get_flag("quiet"), get_flag("json"), dry_run)
             .with_summary(get_flag("stat"), Tally::Transfers);
         config.progress = report.progress();
