@@ -325,6 +325,44 @@ async fn a_copy_above_the_upload_threshold_is_one_copy_object() {
     assert!(back == data);
 }
 
+/// A size the caller knows from a listing spares the HEAD: one CopyObject and nothing else (on
+/// wiremock, which counts what it gets).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_of_a_listed_size_sends_no_head() {
+    let server = MockServer::start().await;
+    let copied = r#"<CopyObjectResult><ETag>"abc"</ETag></CopyObjectResult>"#;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(copied))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("HEAD"))
+        .respond_with(ResponseTemplate::new(200).insert_header("content-length", "7"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri(), "AK", "SK");
+    let listed = CopyOptions {
+        source_size: Some(7),
+        ..CopyOptions::default()
+    };
+    client
+        .copy_object_managed(
+            "bbb",
+            "src",
+            "bbb",
+            "dst",
+            &listed,
+            &TransferConfig::default(),
+        )
+        .await
+        .expect("copy");
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert!(requests[0].headers.contains_key("x-amz-copy-source"));
+    server.verify().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_whose_part_keeps_failing_is_aborted() {
     let server = MockServer::start().await;

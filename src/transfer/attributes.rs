@@ -258,6 +258,11 @@ pub struct CopyOptions {
     /// Never replace an existing object: CopyObject, or the CompleteMultipartUpload of a copy in
     /// parts, carries `If-None-Match: *` (412 PreconditionFailed when the key exists).
     pub no_overwrite: bool,
+    /// The source's size when the caller knows it (from a listing): a copy at or below the copy
+    /// threshold is then one CopyObject without a HEAD first, a request less per object. It keeps
+    /// the source's checksum as S3 does by default, without naming the algorithm (moto 5.2.5 then
+    /// keeps none: `s3op::compat`).
+    pub source_size: Option<u64>,
 }
 
 impl CopyOptions {

@@ -10,12 +10,13 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::attributes::{
     metadata_value, no_overwrite_members, payer_members, set_members, CopyOptions, CopyProps,
+    Members,
 };
 use super::guard::Registration;
 use super::integrity::{stored_checksum, with_checksum_mode, ChecksumKind, DonePart};
 use super::{part_error, part_size_for, TransferConfig, MAX_COPY_SIZE};
 use crate::checksum::Algorithm;
-use crate::client::Client;
+use crate::client::{Client, Request};
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::types::{
@@ -59,6 +60,17 @@ impl Client {
         write_members.extend(source_key_members.1.iter().cloned());
         write_members.extend(payer.iter().cloned());
         write_members.extend(no_overwrite_members(options.no_overwrite));
+        if let Some(v) = &options.source_version_id {
+            source.push_str(&format!("?versionId={v}"));
+        }
+        let threshold = config.copy_threshold.min(MAX_COPY_SIZE);
+        // A size the caller knew (from a listing) spares the HEAD of a copy in one request.
+        if options.source_size.is_some_and(|size| size <= threshold) {
+            return self
+                .copy_in_one(bucket, key, &source, options, &write_members, None)
+                .send()
+                .await;
+        }
         let mut head = self
             .head_object()
             .bucket(source_bucket)
@@ -67,7 +79,6 @@ impl Client {
         set_members(&mut head, &source_key_members.0);
         set_members(&mut head, &payer);
         if let Some(v) = &options.source_version_id {
-            source.push_str(&format!("?versionId={v}"));
             head.set("VersionId", Value::String(v.clone()));
         }
         let answer = with_checksum_mode(head).send().await?;
@@ -76,32 +87,12 @@ impl Client {
         let size = head.content_length.map_or(0, |n| n.max(0) as u64);
         let directive = options.effective_directive();
         let attributes = &options.attributes;
-        if size <= config.copy_threshold.min(MAX_COPY_SIZE) {
-            let mut copy = self
-                .copy_object()
-                .bucket(bucket)
-                .key(key)
-                .copy_source(&source)
-                .request()
-                .checksum_optional();
-            set_members(&mut copy, &attributes.members());
-            set_members(&mut copy, &write_members);
-            if options.metadata_directive.is_some() || directive == MetadataDirective::Replace {
-                copy.set(
-                    "MetadataDirective",
-                    Value::String(directive.as_str().into()),
-                );
-            }
-            if attributes.tagging.is_some() || options.copy_props != CopyProps::Default {
-                copy.set("TaggingDirective", Value::String("REPLACE".into()));
-            }
-            if let Some(stored) = &stored {
-                copy.set(
-                    "ChecksumAlgorithm",
-                    Value::String(stored.algorithm.name().into()),
-                );
-            }
-            return copy.send().await;
+        if size <= threshold {
+            let algorithm = stored.as_ref().map(|stored| stored.algorithm);
+            return self
+                .copy_in_one(bucket, key, &source, options, &write_members, algorithm)
+                .send()
+                .await;
         }
         let part_size = part_size_for(size, config.part_size)?;
         // UploadPartCopy starts a new object: it gets what CopyObject would have kept of the
@@ -320,4 +311,44 @@ fn tagging_query(tags: &[crate::types::Tag]) -> String {
         query.append_pair(&tag.key, &tag.value);
     }
     query.finish()
+}
+
+impl Client {
+    /// The CopyObject of a copy in one request: `options`' attributes and directives, the members
+    /// every write carries, and the checksum algorithm to keep (the source's, from its HEAD; none:
+    /// S3 keeps the source's by default).
+    fn copy_in_one(
+        &self,
+        bucket: &str,
+        key: &str,
+        source: &str,
+        options: &CopyOptions,
+        write_members: &Members,
+        algorithm: Option<Algorithm>,
+    ) -> Request {
+        let directive = options.effective_directive();
+        let attributes = &options.attributes;
+        let mut copy = self
+            .copy_object()
+            .bucket(bucket)
+            .key(key)
+            .copy_source(source)
+            .request()
+            .checksum_optional();
+        set_members(&mut copy, &attributes.members());
+        set_members(&mut copy, write_members);
+        if options.metadata_directive.is_some() || directive == MetadataDirective::Replace {
+            copy.set(
+                "MetadataDirective",
+                Value::String(directive.as_str().into()),
+            );
+        }
+        if attributes.tagging.is_some() || options.copy_props != CopyProps::Default {
+            copy.set("TaggingDirective", Value::String("REPLACE".into()));
+        }
+        if let Some(algorithm) = algorithm {
+            copy.set("ChecksumAlgorithm", Value::String(algorithm.name().into()));
+        }
+        copy
+    }
 }

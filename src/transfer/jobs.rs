@@ -34,11 +34,8 @@ pub enum Job {
         size: u64,
         path: PathBuf,
     },
-    Copy {
-        src: S3Url,
-        size: u64,
-        dst: S3Url,
-    },
+    /// `size` 0: not known from a listing (the copy asks with a HEAD).
+    Copy { src: S3Url, size: u64, dst: S3Url },
 }
 
 impl Job {
@@ -447,8 +444,19 @@ impl Worker {
                     })?;
                 keep_modification_time(&path, &envelope).await;
             }
-            Job::Copy { src, dst, .. } => {
-                let options = &self.settings.copy;
+            Job::Copy { src, size, dst } => {
+                // A size from a listing (0: not known, or empty) spares the copy its HEAD.
+                let listed;
+                let options = match size {
+                    0 => &self.settings.copy,
+                    size => {
+                        listed = CopyOptions {
+                            source_size: Some(size),
+                            ..self.settings.copy.clone()
+                        };
+                        &listed
+                    }
+                };
                 client
                     .copy_object_managed(
                         &src.bucket,

@@ -231,6 +231,7 @@ impl Attributes {
             request_payer: self.request_payer.clone(),
             source_version_id: None,
             no_overwrite: false,
+            source_size: None,
         }
     }
 }
