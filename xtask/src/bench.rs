@@ -3270,6 +3270,7 @@ impl Report<'_> {
             }
         );
         self.targets(&mut md);
+        self.targets_at_scale(&mut md);
         self.against_baseline(&mut md);
         self.latency_section(&mut md);
         for server in self.servers {
@@ -3386,6 +3387,100 @@ impl Report<'_> {
             let _ = writeln!(md, "{row}");
         }
         let _ = writeln!(md);
+    }
+
+    /// s3op against the targets of issue 16, on every server and profile: wall time at most 0.9×
+    /// the fastest of s5cmd, rclone and the AWS CLI; CPU at most 0.8× s5cmd's; peak RSS at most
+    /// 128 MiB; and 20,000 keys listed on Garage at least 2× faster than s5cmd.
+    fn targets_at_scale(&self, md: &mut String) {
+        let _ = writeln!(
+            md,
+            "## Targets at scale (issue 16)
+"
+        );
+        let _ = writeln!(
+            md,
+            "Per case and server: s3op's median wall time over the fastest peer's (s5cmd, rclone \
+             or the AWS CLI, named), target ≤ 0.9; s3op's CPU over s5cmd's, target ≤ 0.8; s3op's \
+             peak RSS, target ≤ 128 MiB. A target missed is in bold; why is under \
+             \"Where a target is missed\" below the tables.\n"
+        );
+        let verdict = |ok: bool, text: String| {
+            if ok {
+                text
+            } else {
+                format!("**{text}**")
+            }
+        };
+        for server in self.servers {
+            let _ = writeln!(md, "On {}:\n", server.label());
+            let _ = writeln!(
+                md,
+                "| case | s3op wall | fastest peer | wall ratio (≤ 0.9) | CPU ratio to s5cmd (≤ 0.8) | peak RSS (≤ 128 MiB) |"
+            );
+            let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- |");
+            for case in &server.cases {
+                let summary = |kind: Kind| {
+                    case.tools
+                        .iter()
+                        .find(|(k, _)| *k == kind)
+                        .map(|(_, outcomes)| summarize(outcomes))
+                        .filter(|summary| summary.ok > 0)
+                };
+                let label = case.case.title().split(" (").next().unwrap_or_default();
+                let Some(ours) = summary(Kind::S3op) else {
+                    let _ = writeln!(md, "| {label} | **s3op failed every run** | | | | |");
+                    continue;
+                };
+                let fastest = [Kind::S5cmd, Kind::Rclone, Kind::AwsCli]
+                    .into_iter()
+                    .filter_map(|kind| summary(kind).map(|s| (kind, s)))
+                    .min_by(|a, b| a.1.wall.total_cmp(&b.1.wall));
+                let (peer, wall) = match &fastest {
+                    Some((kind, peer)) => {
+                        let ratio = ours.wall / peer.wall;
+                        (
+                            format!("{} {}", kind.name(), seconds(peer.wall)),
+                            verdict(ratio <= 0.9, format!("{ratio:.2}")),
+                        )
+                    }
+                    None => ("none ran".to_owned(), String::new()),
+                };
+                let cpu = summary(Kind::S5cmd).map_or(String::new(), |s5cmd| {
+                    let ratio = ours.cpu / s5cmd.cpu;
+                    verdict(ratio <= 0.8, format!("{ratio:.2}"))
+                });
+                let rss_mib = ours.max_rss_kib as f64 / 1024.0;
+                let rss = verdict(rss_mib <= 128.0, format!("{rss_mib:.0} MiB"));
+                let _ = writeln!(
+                    md,
+                    "| {label} | {} | {peer} | {wall} | {cpu} | {rss} |",
+                    seconds(ours.wall)
+                );
+            }
+            if server.name.starts_with("Garage") {
+                let listing = server.cases.iter().find(|c| c.case == Case::ListMany);
+                let figure = listing.and_then(|case| {
+                    let wall = |kind: Kind| {
+                        case.tools
+                            .iter()
+                            .find(|(k, _)| *k == kind)
+                            .map(|(_, outcomes)| summarize(outcomes))
+                            .filter(|summary| summary.ok > 0)
+                            .map(|summary| summary.wall)
+                    };
+                    Some(wall(Kind::S5cmd)? / wall(Kind::S3op)?)
+                });
+                if let Some(speedup) = figure {
+                    let _ = writeln!(
+                        md,
+                        "\nListing 20,000 keys: s3op {}× faster than s5cmd (target ≥ 2×).",
+                        verdict(speedup >= 2.0, format!("{speedup:.1}"))
+                    );
+                }
+            }
+            let _ = writeln!(md);
+        }
     }
 
     /// s3op against the previous s3op (`--baseline`), on every server, with the targets of issue
