@@ -23,6 +23,10 @@ use crate::error::Error;
 
 type Pages = Pin<Box<dyn Stream<Item = Result<Envelope, Error>> + Send>>;
 
+/// Subdirectories listed at once by the commands that walk prefixes: with 25 ms of round trip,
+/// 100 subdirectories take 7 rounds instead of 13 with 8; each holds at most a page (1,000 keys).
+pub const LISTINGS_IN_FLIGHT: usize = 16;
+
 /// Every ListObjectsV2 page under `prefix` in `bucket`, in key order (pages the scan made from a
 /// delimiter listing hold only `Contents`), with up to `fanout` subdirectories listed at once. The
 /// stream ends after an error.

@@ -28,9 +28,6 @@ use crate::transfer::jobs::{delete_objects, run_jobs_with, Action, Event, Job, P
 use crate::tree::{is_directory_marker, local_path_for_key, S3Url, SortedWalk, Walked};
 use crate::types::{ListObjectsV2Output, ObjectIdentifier};
 
-/// Ranges of a large S3 side listed at once (see [`crate::scan`]).
-const LISTINGS_IN_FLIGHT: usize = 8;
-
 /// What one side holds at one relative path.
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
@@ -321,45 +318,50 @@ fn s3_entries(client: Client, url: S3Url) -> Raw {
     let broken = Arc::new(AtomicBool::new(false));
     let stop = Arc::clone(&broken);
     Box::pin(
-        crate::scan::objects_in_key_order(&client, &url.bucket, &url.key, LISTINGS_IN_FLIGHT)
-            .take_while(move |_| std::future::ready(!stop.load(Atomic::SeqCst)))
-            .flat_map(move |page| {
-                let page: Result<ListObjectsV2Output, Error> =
-                    page.and_then(|envelope| envelope.parse());
-                let items: Vec<Result<(String, Entry), Walked>> = match page {
-                    Err(e) => {
-                        // The side ends here, and nothing is deleted for lack of a source entry.
-                        broken.store(true, Atomic::SeqCst);
-                        vec![Err(Walked::Problem {
-                            message: format!("listing {url}: {e}"),
-                            incomplete: Some(String::new()),
-                        })]
-                    }
-                    Ok(page) => page
-                        .contents()
-                        .iter()
-                        .filter_map(|o| {
-                            let key = o.key()?;
-                            let rel = key.get(prefix_len..).unwrap_or("").to_string();
-                            // "Directory" markers hold nothing to copy.
-                            if rel.is_empty() || is_directory_marker(&rel) {
-                                return None;
-                            }
-                            Some(Ok((
-                                rel,
-                                Entry {
-                                    size: o.size().map_or(0, |n| n.max(0) as u64),
-                                    modified: o.last_modified().map(|t| t.unix_timestamp()),
-                                    etag: o.e_tag().map(str::to_string),
-                                    path: None,
-                                    key: Some(key.to_string()),
-                                },
-                            )))
-                        })
-                        .collect(),
-                };
-                stream::iter(items)
-            }),
+        crate::scan::objects_in_key_order(
+            &client,
+            &url.bucket,
+            &url.key,
+            crate::scan::LISTINGS_IN_FLIGHT,
+        )
+        .take_while(move |_| std::future::ready(!stop.load(Atomic::SeqCst)))
+        .flat_map(move |page| {
+            let page: Result<ListObjectsV2Output, Error> =
+                page.and_then(|envelope| envelope.parse());
+            let items: Vec<Result<(String, Entry), Walked>> = match page {
+                Err(e) => {
+                    // The side ends here, and nothing is deleted for lack of a source entry.
+                    broken.store(true, Atomic::SeqCst);
+                    vec![Err(Walked::Problem {
+                        message: format!("listing {url}: {e}"),
+                        incomplete: Some(String::new()),
+                    })]
+                }
+                Ok(page) => page
+                    .contents()
+                    .iter()
+                    .filter_map(|o| {
+                        let key = o.key()?;
+                        let rel = key.get(prefix_len..).unwrap_or("").to_string();
+                        // "Directory" markers hold nothing to copy.
+                        if rel.is_empty() || is_directory_marker(&rel) {
+                            return None;
+                        }
+                        Some(Ok((
+                            rel,
+                            Entry {
+                                size: o.size().map_or(0, |n| n.max(0) as u64),
+                                modified: o.last_modified().map(|t| t.unix_timestamp()),
+                                etag: o.e_tag().map(str::to_string),
+                                path: None,
+                                key: Some(key.to_string()),
+                            },
+                        )))
+                    })
+                    .collect(),
+            };
+            stream::iter(items)
+        }),
     )
 }
 

@@ -9,9 +9,6 @@ use time::OffsetDateTime;
 use s3op::types::{ListObjectVersionsOutput, ListObjectsV2Output};
 use s3op::{Client, Envelope, Error};
 
-/// Ranges of a large prefix listed at once (see `s3op::scan`).
-const LISTINGS_IN_FLIGHT: usize = 8;
-
 /// One object from a listing.
 #[derive(Debug, Clone)]
 pub(crate) struct S3Object {
@@ -45,7 +42,8 @@ pub(crate) fn list<'a>(
     let pages = match delimiter {
         // A whole prefix: large ones a subdirectory per listing in parallel, still in key order.
         None => {
-            s3op::scan::objects_in_key_order(client, bucket, prefix, LISTINGS_IN_FLIGHT).boxed()
+            s3op::scan::objects_in_key_order(client, bucket, prefix, s3op::scan::LISTINGS_IN_FLIGHT)
+                .boxed()
         }
         Some(d) => {
             let mut builder = client.list_objects_v2().bucket(bucket).delimiter(d);
