@@ -33,6 +33,31 @@ fn s3s() -> Client {
     client_for(&server.endpoint, &server.access_key, &server.secret_key)
 }
 
+/// A new bucket on `client`'s server.
+async fn new_bucket(client: &Client, stem: &str) -> String {
+    let bucket = support::unique_bucket(stem);
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
+    bucket
+}
+
+/// The object's bytes.
+async fn read_back(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    let mut back = Vec::new();
+    client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send_to_writer(&mut back)
+        .await
+        .expect("get");
+    back
+}
+
 fn small_parts() -> TransferConfig {
     TransferConfig {
         copy_threshold: 5 * MIB,
@@ -215,13 +240,7 @@ async fn a_stream_uploads_in_parts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn server_side_copy_in_parts() {
     let client = s3s();
-    let bucket = support::unique_bucket("copy");
-    client
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("bucket");
+    let bucket = new_bucket(&client, "copy").await;
     let data = pattern(11 * MIB);
     let source = temp("copy-source.bin");
     std::fs::write(&source, &data).expect("write");
@@ -255,15 +274,7 @@ async fn server_side_copy_in_parts() {
         "{}",
         copied.to_json_pretty()
     );
-    let mut back = Vec::new();
-    client
-        .get_object()
-        .bucket(&bucket)
-        .key("copy")
-        .send_to_writer(&mut back)
-        .await
-        .expect("get");
-    assert!(back == data);
+    assert!(read_back(&client, &bucket, "copy").await == data);
 }
 
 /// A copy moves no bytes through the client: above the upload threshold it is still one CopyObject
@@ -271,13 +282,7 @@ async fn server_side_copy_in_parts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_copy_above_the_upload_threshold_is_one_copy_object() {
     let client = s3s();
-    let bucket = support::unique_bucket("copy-one");
-    client
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("bucket");
+    let bucket = new_bucket(&client, "copy-one").await;
     let data = pattern(11 * MIB);
     client
         .put_object()
@@ -314,15 +319,7 @@ async fn a_copy_above_the_upload_threshold_is_one_copy_object() {
         "{}",
         copied.to_json_pretty()
     );
-    let mut back = Vec::new();
-    client
-        .get_object()
-        .bucket(&bucket)
-        .key("copy")
-        .send_to_writer(&mut back)
-        .await
-        .expect("get");
-    assert!(back == data);
+    assert!(read_back(&client, &bucket, "copy").await == data);
 }
 
 /// A size the caller knows from a listing spares the HEAD: one CopyObject and nothing else (on

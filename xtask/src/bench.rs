@@ -2125,6 +2125,17 @@ struct CaseResults {
     other: Option<OtherLoad>,
 }
 
+impl CaseResults {
+    /// `kind`'s summary, when at least one of its runs succeeded.
+    fn summary(&self, kind: Kind) -> Option<Summary> {
+        self.tools
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, outcomes)| summarize(outcomes))
+            .filter(|summary| summary.ok > 0)
+    }
+}
+
 struct ServerResults {
     name: &'static str,
     version: String,
@@ -3420,13 +3431,7 @@ impl Report<'_> {
             );
             let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- |");
             for case in &server.cases {
-                let summary = |kind: Kind| {
-                    case.tools
-                        .iter()
-                        .find(|(k, _)| *k == kind)
-                        .map(|(_, outcomes)| summarize(outcomes))
-                        .filter(|summary| summary.ok > 0)
-                };
+                let summary = |kind: Kind| case.summary(kind);
                 let label = case.case.title().split(" (").next().unwrap_or_default();
                 let Some(ours) = summary(Kind::S3op) else {
                     let _ = writeln!(md, "| {label} | **s3op failed every run** | | | | |");
@@ -3461,14 +3466,7 @@ impl Report<'_> {
             if server.name.starts_with("Garage") {
                 let listing = server.cases.iter().find(|c| c.case == Case::ListMany);
                 let figure = listing.and_then(|case| {
-                    let wall = |kind: Kind| {
-                        case.tools
-                            .iter()
-                            .find(|(k, _)| *k == kind)
-                            .map(|(_, outcomes)| summarize(outcomes))
-                            .filter(|summary| summary.ok > 0)
-                            .map(|summary| summary.wall)
-                    };
+                    let wall = |kind: Kind| case.summary(kind).map(|summary| summary.wall);
                     Some(wall(Kind::S5cmd)? / wall(Kind::S3op)?)
                 });
                 if let Some(speedup) = figure {
@@ -3526,13 +3524,7 @@ impl Report<'_> {
                 "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
             );
             for case in &server.cases {
-                let summary = |kind: Kind| {
-                    case.tools
-                        .iter()
-                        .find(|(k, _)| *k == kind)
-                        .map(|(_, outcomes)| summarize(outcomes))
-                        .filter(|summary| summary.ok > 0)
-                };
+                let summary = |kind: Kind| case.summary(kind);
                 let label = case.case.title().split(" (").next().unwrap_or_default();
                 let other = case
                     .other
@@ -3682,11 +3674,7 @@ impl Report<'_> {
                 let label = case.case.title().split(" (").next().unwrap_or_default();
                 let wall = |results: &CaseResults, kind: Kind| {
                     results
-                        .tools
-                        .iter()
-                        .find(|(k, _)| *k == kind)
-                        .map(|(_, outcomes)| summarize(outcomes))
-                        .filter(|summary| summary.ok > 0)
+                        .summary(kind)
                         .map_or(f64::NAN, |summary| summary.wall)
                 };
                 for (kind, _) in &case.tools {
