@@ -17,7 +17,7 @@ use std::pin::Pin;
 use futures_util::{stream, Stream, StreamExt};
 use tokio::sync::mpsc;
 
-use crate::client::Client;
+use crate::client::{Client, Request};
 use crate::envelope::Envelope;
 use crate::error::Error;
 
@@ -66,8 +66,8 @@ impl Place {
         }
     }
 
-    /// Every page under the prefix after `start_after`, one after the other.
-    fn one_stream(&self, start_after: Option<&str>) -> Pages {
+    /// ListObjectsV2 under the prefix after `start_after`, with `delimiter` when given.
+    fn listing(&self, start_after: Option<&str>, delimiter: Option<&str>) -> Request {
         let mut request = self.client.list_objects_v2().bucket(&self.bucket);
         if !self.prefix.is_empty() {
             request = request.prefix(&self.prefix);
@@ -75,33 +75,25 @@ impl Place {
         if let Some(after) = start_after {
             request = request.start_after(after);
         }
-        Box::pin(request.request().pages())
+        if let Some(delimiter) = delimiter {
+            request = request.delimiter(delimiter);
+        }
+        request.request()
+    }
+
+    /// Every page under the prefix after `start_after`, one after the other.
+    fn one_stream(&self, start_after: Option<&str>) -> Pages {
+        Box::pin(self.listing(start_after, None).pages())
     }
 
     /// One page under the prefix after `start_after`.
     async fn first_page(&self, start_after: Option<&str>) -> Result<Envelope, Error> {
-        let mut request = self.client.list_objects_v2().bucket(&self.bucket);
-        if !self.prefix.is_empty() {
-            request = request.prefix(&self.prefix);
-        }
-        if let Some(after) = start_after {
-            request = request.start_after(after);
-        }
-        request.send().await
+        self.listing(start_after, None).send().await
     }
 
     /// The next level after `last`: delimiter `/`, every page.
     fn next_level(&self, last: &str) -> Pages {
-        let mut request = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .delimiter("/")
-            .start_after(last);
-        if !self.prefix.is_empty() {
-            request = request.prefix(&self.prefix);
-        }
-        Box::pin(request.request().pages())
+        Box::pin(self.listing(Some(last), Some("/")).pages())
     }
 }
 
